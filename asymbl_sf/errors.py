@@ -1,0 +1,74 @@
+"""Errors a user of asymbl-sf can see.
+
+Every exception raised on purpose derives from one root, so callers can catch them all::
+
+    AsymblError
+    ├── PayloadError      a payload (Kombo, Merge or Truto body) does not validate
+    └── MappingError      a YAML mapping file is invalid (unknown key, bad transform, cycle...)
+
+Errors that come from bad *input* carry a list of :class:`Problem` s, all of them at once, each
+naming where it is (file, line, dotted path) and what is wrong, so a user can fix everything in
+one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where.
+
+    ``path`` is a dotted path into the input (``candidate.email_address``,
+    ``attachments[0].data``, ``objects.Contact.fields.Email``); empty when the problem is about
+    the input as a whole. ``source`` names the file or record; ``line``/``column`` (1-based) point
+    into a text file when known.
+    """
+
+    path: str
+    message: str
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def location(self) -> str:
+        """``file:line:col`` (the parts that are known), or an empty string."""
+        parts: list[str] = []
+        if self.source:
+            parts.append(self.source)
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def with_source(self, source: str | None) -> Problem:
+        return Problem(self.path, self.message, source, self.line, self.column)
+
+    def __str__(self) -> str:
+        prefix = "".join(f"{part}: " for part in (self.location(), self.path) if part)
+        return f"{prefix}{self.message}"
+
+
+class AsymblError(Exception):
+    """Root of every error asymbl-sf raises on purpose."""
+
+
+class _ProblemsError(AsymblError):
+    """An error made of one or more :class:`Problem` s; ``str()`` has one line per problem."""
+
+    def __init__(self, problems: Problem | Iterable[Problem]) -> None:
+        self.problems: list[Problem] = (
+            [problems] if isinstance(problems, Problem) else list(problems)
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class PayloadError(_ProblemsError):
+    """A payload is not valid; ``.problems`` lists every problem found."""
+
+
+class MappingError(_ProblemsError):
+    """A mapping file is not valid; ``.problems`` carry the file and line of each problem."""

@@ -1,0 +1,238 @@
+"""The local org's operations, named like Salesforce's: create, update, delete, retrieve, query.
+
+This is the core both front doors (the ``responses`` fixture and the ``requests`` adapter) share:
+it knows records and rules but nothing about HTTP. Operations raise :class:`ApiError` (the whole
+call fails) or :class:`RecordRejected` (this record fails); the HTTP layer turns either into
+Salesforce's response bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from asymbl_sf.ids import looks_like_id, to_18
+from asymbl_sf.schema import OrgSchema, SObjectDescribe
+
+from . import content
+from .errors import ApiError, RecordRejected
+from .rules import RecordRules
+from .soql import QueryResult, SoqlError, execute, parse_query
+from .store import Record, RecordStore
+
+DEFAULT_API_VERSION = "59.0"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OrgBackend:
+    """One emulated org: its schema, records and the operations on them."""
+
+    def __init__(
+        self,
+        schema: OrgSchema | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        api_version: str = DEFAULT_API_VERSION,
+    ) -> None:
+        self.store = RecordStore(schema or OrgSchema.packaged())
+        self.clock = clock
+        self.api_version = api_version
+        self.rules = RecordRules(self.store, lambda: self.clock(), lambda: self.running_user_id)
+
+    # -- org settings ---------------------------------------------------------------------------
+
+    @property
+    def running_user_id(self) -> str | None:
+        return self.store.meta.get("running_user_id")
+
+    @running_user_id.setter
+    def running_user_id(self, value: str | None) -> None:
+        self.store.meta["running_user_id"] = value
+
+    def sobject_describe(self, sobject: str) -> SObjectDescribe:
+        describe = self.store.describe(sobject)
+        if describe is None:
+            raise ApiError.single(404, "NOT_FOUND", "The requested resource does not exist")
+        return describe
+
+    def record_url(self, sobject: str, record_id: str) -> str:
+        return f"/services/data/v{self.api_version}/sobjects/{sobject}/{record_id}"
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside either all stay or are all undone (``allOrNone``)."""
+        self.store.begin()
+        try:
+            yield
+        except BaseException:
+            self.store.rollback()
+            raise
+        else:
+            self.store.commit()
+
+    # -- CRUD -----------------------------------------------------------------------------------
+
+    def create(self, sobject: str, body: dict[str, Any], data: bytes | None = None) -> Record:
+        """Insert one record; ``data`` is a file body sent as a multipart part."""
+        describe = self.sobject_describe(sobject)
+        if not describe.createable:
+            raise ApiError.single(
+                400, "INVALID_TYPE_FOR_OPERATION", f"entity type {describe.name} does not support create")
+        if describe.name == "ContentVersion":
+            return content.create_version(self, describe, body, data)
+        record = self.rules.prepare_create(describe, body)
+        self.store.put(describe.name, record)
+        return record
+
+    def update(self, sobject: str, record_id: str, body: dict[str, Any]) -> Record:
+        describe = self.sobject_describe(sobject)
+        existing = self._existing(describe, record_id)
+        record = self.rules.prepare_update(describe, existing, body)
+        self.store.put(describe.name, record)
+        return record
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        describe = self.sobject_describe(sobject)
+        existing = self._existing(describe, record_id)
+        record = dict(existing)
+        record["IsDeleted"] = True
+        record["SystemModstamp"] = self.rules_now()
+        self.store.put(describe.name, record)
+
+    def rules_now(self) -> str:
+        from .rules import format_datetime
+
+        return format_datetime(self.clock())
+
+    def _existing(self, describe: SObjectDescribe, record_id: str) -> Record:
+        if not looks_like_id(record_id):
+            raise ApiError.single(
+                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {record_id[:40]}")
+        full = to_18(record_id)
+        if full[:3] != describe.keyPrefix:
+            raise ApiError.single(
+                400, "MALFORMED_ID", f"{describe.name} ID: id value of incorrect type: {record_id}",
+                ("Id",))
+        record = self.store.get(describe.name, full)
+        if record is None:
+            raise ApiError.single(404, "NOT_FOUND", "The requested resource does not exist")
+        if record.get("IsDeleted"):
+            raise ApiError.single(404, "ENTITY_IS_DELETED", "entity is deleted")
+        return record
+
+    def retrieve(self, sobject: str, record_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        describe = self.sobject_describe(sobject)
+        record = self._existing(describe, record_id)
+        return self.present(describe, record, fields)
+
+    def present(
+        self, describe: SObjectDescribe, record: Record, fields: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """A record the way the REST API shows it: attributes first, every field, nulls too."""
+        out: dict[str, Any] = {
+            "attributes": {"type": describe.name, "url": self.record_url(describe.name, record["Id"])}
+        }
+        names = list(fields) if fields else describe.field_names()
+        for name in names:
+            field = describe.field(name)
+            if field is None:
+                raise ApiError.single(
+                    400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {describe.name}")
+            out[field.name] = record.get(field.name)
+        return out
+
+    # -- query ----------------------------------------------------------------------------------
+
+    def query(self, soql: str, include_deleted: bool = False) -> QueryResult:
+        try:
+            parsed = parse_query(soql)
+            content.check_link_query(parsed)
+            return execute(parsed, _StoreSource(self.store), include_deleted=include_deleted,
+                           api_version=self.api_version)
+        except SoqlError as exc:
+            raise ApiError.single(400, exc.error_code, exc.message) from None
+
+    # -- describe -------------------------------------------------------------------------------
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        describe = self.sobject_describe(sobject)
+        body = describe.to_json()
+        body["recordTypeInfos"] = self._record_type_infos(describe.name) or body.get(
+            "recordTypeInfos", [])
+        body["urls"] = self._object_urls(describe.name)
+        return body
+
+    def _record_type_infos(self, sobject: str) -> list[dict[str, Any]]:
+        infos = []
+        for rt in self.store.all("RecordType"):
+            if str(rt.get("SobjectType", "")).lower() == sobject.lower():
+                infos.append({
+                    "active": bool(rt.get("IsActive")), "available": bool(rt.get("IsActive")),
+                    "defaultRecordTypeMapping": False, "developerName": rt.get("DeveloperName"),
+                    "master": False, "name": rt.get("Name"), "recordTypeId": rt["Id"],
+                    "urls": {"layout": self.record_url(sobject, rt["Id"])},
+                })
+        if infos:
+            infos.append({"active": True, "available": True, "defaultRecordTypeMapping": True,
+                          "developerName": "Master", "master": True, "name": "Master",
+                          "recordTypeId": "012000000000000AAA", "urls": {}})
+        return infos
+
+    def _object_urls(self, sobject: str) -> dict[str, str]:
+        base = f"/services/data/v{self.api_version}/sobjects/{sobject}"
+        return {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}
+
+    def global_describe(self) -> dict[str, Any]:
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [
+                {"name": d.name, "label": d.label, "keyPrefix": d.keyPrefix, "custom": d.custom,
+                 "createable": d.createable, "updateable": d.updateable,
+                 "deletable": d.deletable, "queryable": d.queryable,
+                 "urls": self._object_urls(d.name)}
+                for d in self.store.schema
+            ],
+        }
+
+
+class _StoreSource:
+    """The record store seen through the SOQL evaluator's ``QuerySource`` protocol."""
+
+    def __init__(self, store: RecordStore) -> None:
+        self.store = store
+
+    def describe(self, sobject: str) -> SObjectDescribe | None:
+        return self.store.describe(sobject)
+
+    def records(self, sobject: str, include_deleted: bool) -> Iterable[Record]:
+        describe = self.store.describe(sobject)
+        return self.store.all(describe.name if describe else sobject, include_deleted)
+
+    def get_record(self, sobject: str, record_id: str) -> Record | None:
+        describe = self.store.describe(sobject)
+        if describe is None:
+            return None
+        return self.store.get(describe.name, record_id)
+
+    def indexed_lookup(
+        self, sobject: str, field: str, values: list[Any], include_deleted: bool
+    ) -> Iterable[Record] | None:
+        if field.lower() == "id":
+            ids = [to_18(v) for v in values if isinstance(v, str) and looks_like_id(v)]
+            found = (self.get_record(sobject, i) for i in ids)
+            return [r for r in found if r is not None and (include_deleted or not r.get("IsDeleted"))]
+        rows = self.store.lookup(sobject, field, values)
+        if rows is None:
+            return None
+        return [r for r in rows if include_deleted or not r.get("IsDeleted")]
+
+
+__all__ = ["ApiError", "OrgBackend", "RecordRejected"]

@@ -1,0 +1,146 @@
+"""The local org on disk: crash-safe snapshots shared safely between processes.
+
+Layout of an org folder (``.asymbl-sf/org`` by default)::
+
+    state.json     records, counters and settings (written whole, atomically)
+    schema.json    describes loaded from another org (absent: the packaged Asymbl schema)
+    blobs/<id>     file bodies of ContentVersions
+    lock           held with flock() while a process reads or writes
+
+Every write goes to a temporary file that is fsync'ed and then renamed over the old one, so a
+process killed at any instant leaves either the old or the new file, never half of one. Each
+request runs under an exclusive lock and first reloads the state if another process changed it,
+so two CLI processes at once lose nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from asymbl_sf.schema import OrgSchema
+
+from .backend import OrgBackend
+
+try:  # POSIX advisory locks; released by the kernel when a process dies, even by kill -9.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: single-process use only
+    fcntl = None  # type: ignore[assignment]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class OrgFolder:
+    """Reads and writes one org folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state_path = path / "state.json"
+        self.schema_path = path / "schema.json"
+        self.blob_dir = path / "blobs"
+        self._signature: tuple[int, int, int] | None = None
+        self._saved_blobs: set[str] = set()
+
+    def exists(self) -> bool:
+        return self.state_path.exists()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "lock", "a+b") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _current_signature(self) -> tuple[int, int, int] | None:
+        try:
+            stat = self.state_path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def load_schema(self) -> OrgSchema | None:
+        if not self.schema_path.exists():
+            return None
+        return OrgSchema.from_mapping(json.loads(self.schema_path.read_text("utf-8")))
+
+    def save_schema(self, schema: OrgSchema) -> None:
+        body = {d.name: d.to_json() for d in schema}
+        atomic_write(self.schema_path, json.dumps(body).encode("utf-8"))
+
+    def refresh(self, backend: OrgBackend) -> bool:
+        """Reload ``backend`` when another process changed the folder; True when it did."""
+        signature = self._current_signature()
+        if signature is None or signature == self._signature:
+            return False
+        schema = self.load_schema()
+        if schema is not None:
+            backend.store.replace_schema(schema)
+        data: dict[str, Any] = json.loads(self.state_path.read_text("utf-8"))
+        backend.store.restore(data)
+        backend.store.blobs = _LazyBlobs(self.blob_dir)
+        self._saved_blobs = set()
+        self._signature = signature
+        return True
+
+    def save(self, backend: OrgBackend) -> None:
+        for version_id, data in list(backend.store.blobs.items()):
+            if version_id in self._saved_blobs:
+                continue
+            target = self.blob_dir / version_id
+            if not target.exists():
+                atomic_write(target, data)
+            self._saved_blobs.add(version_id)
+        snapshot = backend.store.snapshot()
+        atomic_write(self.state_path, json.dumps(snapshot, separators=(",", ":")).encode("utf-8"))
+        self._signature = self._current_signature()
+
+
+class _LazyBlobs(dict):  # type: ignore[type-arg]
+    """File bodies read from disk only when asked for (a large org has many)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, key: str) -> bytes:
+        path = self.folder / key
+        if not path.exists():
+            raise KeyError(key)
+        data = path.read_bytes()
+        self[key] = data
+        return data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default

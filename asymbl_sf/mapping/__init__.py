@@ -1,0 +1,28 @@
+"""Declarative YAML mappings from canonical payloads to Salesforce records.
+
+``load_mapping`` reads and validates a file, ``render`` turns a parsed payload into the planned
+records offline; the transforms a file can use are in :data:`TRANSFORMS`.
+"""
+
+from asymbl_sf.mapping.loader import default_mapping_path, load_mapping, parse_mapping
+from asymbl_sf.mapping.render import PlannedRecord, RenderedPlan, render
+from asymbl_sf.mapping.spec import FieldSpec, Mapping, MatchSpec, ObjectSpec, Settings
+from asymbl_sf.mapping.transforms import TRANSFORMS, Transform, TransformError, transform
+
+__all__ = [
+    "TRANSFORMS",
+    "FieldSpec",
+    "Mapping",
+    "MatchSpec",
+    "ObjectSpec",
+    "PlannedRecord",
+    "RenderedPlan",
+    "Settings",
+    "Transform",
+    "TransformError",
+    "default_mapping_path",
+    "load_mapping",
+    "parse_mapping",
+    "render",
+    "transform",
+]

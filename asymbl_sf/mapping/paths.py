@@ -1,0 +1,114 @@
+"""Dotted paths into the canonical models: ``location.city``, ``email_addresses[1].type``,
+``remote_fields.tshirt``, and ``$.candidate.last_name`` (``$`` = the application, from any object).
+
+Paths are checked against the model classes when a mapping loads (so a typo is a mapping error
+with a line number) and read from payload objects when rendering.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Mapping
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from asymbl_sf.models.canonical import Application
+from asymbl_sf.models.problems import item_annotation, models_in
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+#: The ``from`` of an object that means the application itself.
+ROOT = "application"
+
+
+def parse(path: str) -> list[str | int]:
+    """``a.b[0].c`` → ``["a", "b", 0, "c"]``; raises ``ValueError`` on bad syntax."""
+    text = path.strip()
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(text):
+        if parts and text[pos] == ".":
+            pos += 1
+        m = _TOKEN.match(text, pos)
+        if not m or (m.group(1) and parts and text[pos - 1] != "."):
+            raise ValueError(f"'{path}' is not a path like location.city or email_addresses[0]")
+        parts.append(m.group(1) if m.group(1) else int(m.group(2)))
+        pos = m.end()
+    if not parts or not isinstance(parts[0], str):
+        raise ValueError(f"'{path}' is not a path like location.city or email_addresses[0]")
+    return parts
+
+
+def split_absolute(path: str) -> tuple[bool, str]:
+    """``$.candidate.x`` → ``(True, "candidate.x")``; other paths → ``(False, path)``."""
+    text = path.strip()
+    if text.startswith("$."):
+        return True, text[2:]
+    return False, text
+
+
+def _is_dict(annotation: Any) -> bool:
+    if annotation is dict or get_origin(annotation) is dict:
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_dict(a) for a in get_args(annotation))
+    return False
+
+
+def resolve_type(root: Any, path: str) -> Any:
+    """The annotation found at ``path`` under ``root``; ``ValueError`` saying what is wrong."""
+    current: Any = root
+    done = ""
+    for part in parse(path):
+        if _is_dict(current) or current is Any:
+            return Any  # free-form (remote_fields): anything below is allowed
+        if isinstance(part, int):
+            inner = item_annotation(current)
+            if inner is None:
+                raise ValueError(f"'{done}' is not a list, so [{part}] cannot follow it")
+            current = inner
+            done += f"[{part}]"
+            continue
+        models = models_in(current)
+        if not models:
+            if item_annotation(current) is not None:
+                raise ValueError(f"'{done}' is a list: pick one item, e.g. {done}[0].{part}")
+            raise ValueError(f"'{done}' has no parts, so .{part} cannot follow it")
+        field = next((m.model_fields[part] for m in models if part in m.model_fields), None)
+        if field is None:
+            names = ", ".join(n for m in models for n in m.model_fields)
+            where = f"'{done}'" if done else models[0].__name__
+            raise ValueError(f"{where} has no '{part}'; it has: {names}")
+        current = field.annotation
+        done = f"{done}.{part}" if done else part
+    return current
+
+
+def object_root_type(from_path: str) -> Any:
+    """The type one record of an object is made from (list items for a list path)."""
+    if from_path == ROOT:
+        return Application
+    annotation = resolve_type(Application, from_path)
+    inner = item_annotation(annotation)
+    return inner if inner is not None else annotation
+
+
+def get(obj: Any, path: str) -> Any:
+    """The value at ``path`` in ``obj``, or None when any step is missing."""
+    current = obj
+    for part in parse(path):
+        if current is None:
+            return None
+        if isinstance(part, int):
+            if not isinstance(current, (list, tuple)) or part >= len(current):
+                return None
+            current = current[part]
+        elif isinstance(current, BaseModel):
+            current = getattr(current, part, None)
+        elif isinstance(current, Mapping):
+            current = current.get(part)
+        else:
+            return None
+    return current

@@ -1,0 +1,388 @@
+"""The Kombo dialect: ``POST /ats/jobs/{job_id}/applications`` and the deprecated
+``POST /ats/candidates`` bodies, validated as Kombo documents them, normalised to canonical models.
+
+Input models are strict about shape (``extra="forbid"`` at every level, so a typo such as
+``emial_address`` is reported with its path instead of silently dropped) and check values the way
+Kombo does (email format, ISO country codes, base64). Rules that span several keys (exactly one
+of ``data``/``data_url``) are checked on the raw body so they are reported even when other keys
+fail, because a user should see every problem in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.ids import to_18
+from asymbl_sf.models import canonical as c
+from asymbl_sf.models.checks import (
+    content_type_problem,
+    country_problem,
+    decode_base64,
+    email_problem,
+    parse_date_or_datetime,
+)
+from asymbl_sf.models.problems import custom_error, echo, problems_from
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ContactType = Literal["PERSONAL", "WORK", "OTHER"]
+
+
+class KomboModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _EmailChecked(KomboModel):
+    @field_validator("email_address", check_fields=False)
+    @classmethod
+    def _valid_email(cls, value: str | None) -> str | None:
+        if value is not None and (problem := email_problem(value)):
+            raise custom_error(problem)
+        return value
+
+
+class KomboEmailAddress(_EmailChecked):
+    email_address: NonEmpty
+    type: ContactType | None = None
+
+
+class KomboPhoneNumber(KomboModel):
+    phone_number: NonEmpty
+    type: ContactType | None = None
+
+
+class KomboLocation(KomboModel):
+    # Kombo makes country the one required key of a location.
+    country: str
+    city: str | None = None
+    state: str | None = None
+    street_1: str | None = None
+    street_2: str | None = None
+    zip_code: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        if problem := country_problem(value.strip()):
+            raise custom_error(problem)
+        return value.strip()
+
+
+class KomboSalaryExpectations(KomboModel):
+    amount: Annotated[Decimal, Field(ge=0)]
+    period: Literal["MONTH", "YEAR"]
+
+
+class KomboSocialLink(KomboModel):
+    url: NonEmpty
+
+
+class KomboCandidate(_EmailChecked):
+    first_name: NonEmpty
+    last_name: NonEmpty
+    email_address: NonEmpty
+    company: str | None = None
+    title: str | None = None
+    phone_number: str | None = None
+    additional_phone_numbers: list[KomboPhoneNumber] = Field(default_factory=list)
+    additional_email_addresses: list[KomboEmailAddress] = Field(default_factory=list)
+    location: KomboLocation | None = None
+    gender: Literal["MALE", "FEMALE", "OTHER"] | None = None
+    availability_date: str | None = None
+    salary_expectations: KomboSalaryExpectations | None = None
+    social_links: list[KomboSocialLink] = Field(default_factory=list)
+
+    @field_validator("availability_date")
+    @classmethod
+    def _date_or_datetime(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_date_or_datetime(value)
+            except ValueError as exc:
+                raise custom_error(str(exc)) from None
+        return value
+
+
+class KomboAttachment(KomboModel):
+    name: NonEmpty
+    type: Literal["CV", "COVER_LETTER", "OTHER"]
+    content_type: str | None = None
+    data: str | None = Field(default=None, repr=False)
+    data_url: str | None = None
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_type_shape(cls, value: str | None) -> str | None:
+        if value is not None and (problem := content_type_problem(value)):
+            raise custom_error(problem)
+        return value
+
+    @field_validator("data")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                decode_base64(value)
+            except ValueError as exc:
+                raise custom_error(str(exc)) from None
+        return value
+
+    @field_validator("data_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("https://", "http://")):
+            raise custom_error(f"must be an http(s) URL (got {echo(value)})")
+        return value
+
+
+class KomboSource(KomboModel):
+    name: str | None = None
+    id: str | None = None
+    unified_key: str | None = None
+
+
+class KomboSourcedBy(KomboModel):
+    user_id: NonEmpty
+
+
+class KomboGdprConsent(KomboModel):
+    given: bool
+    expires_at: datetime | None = None
+
+
+class KomboScreeningAnswer(KomboModel):
+    question_id: NonEmpty
+    # Text, bool, number, list of option ids, date or a file: Kombo checks it against the
+    # question's format, which only the ATS knows; it is passed through.
+    answer: Any
+
+
+class KomboApplicationRef(KomboModel):
+    job_id: str | None = None
+    stage_id: str | None = None
+
+
+class _KomboBody(KomboModel):
+    candidate: KomboCandidate
+    attachments: list[KomboAttachment] = Field(default_factory=list)
+    screening_question_answers: list[KomboScreeningAnswer] = Field(default_factory=list)
+    source: KomboSource | None = None
+    sourced_by: KomboSourcedBy | None = None
+    gdpr_consent: KomboGdprConsent | None = None
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class KomboCreateApplication(_KomboBody):
+    """Body of ``POST /ats/jobs/{job_id}/applications``: the job is in the path."""
+
+    stage_id: str | None = None
+
+
+class KomboCreateCandidate(_KomboBody):
+    """Body of the deprecated ``POST /ats/candidates``: the job is in ``application.job_id``."""
+
+    application: KomboApplicationRef | None = None
+
+
+# --- cross-key rules, checked on the raw body ---------------------------------------------------
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def attachment_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Exactly one of ``data``/``data_url``; ``content_type`` required with ``data``."""
+    problems: list[Problem] = []
+    attachments = raw.get("attachments")
+    if not isinstance(attachments, list):
+        return problems
+    for i, att in enumerate(attachments):
+        if not isinstance(att, Mapping):
+            continue
+        has_data, has_url = _present(att.get("data")), _present(att.get("data_url"))
+        if has_data and has_url:
+            problems.append(
+                Problem(f"attachments[{i}]", "has both data and data_url; give exactly one")
+            )
+        elif not has_data and not has_url:
+            problems.append(
+                Problem(f"attachments[{i}]", "needs data (base64) or data_url; give exactly one")
+            )
+        if has_data and not _present(att.get("content_type")):
+            problems.append(
+                Problem(f"attachments[{i}].content_type", "required when data is given")
+            )
+    return problems
+
+
+def _job_reference(value: Any, path: str, problems: list[Problem]) -> c.JobReference | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return c.JobReference.parse(value, path=path)
+        except PayloadError:
+            pass  # reported below, with the offending value
+    problems.append(Problem(path, f"{c.JOB_ID_MESSAGE} (got {echo(value)})"))
+    return None
+
+
+def _same_job(a: c.JobReference, b: c.JobReference) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "id":
+        return to_18(a.value) == to_18(b.value)
+    return a.value == b.value
+
+
+def job_problems(
+    raw: Mapping[str, Any], job_id: str | None, *, required: bool
+) -> tuple[c.JobReference | None, list[Problem]]:
+    """The job from the ``job_id`` argument and/or ``application.job_id``, and what is wrong."""
+    problems: list[Problem] = []
+    app = raw.get("application")
+    body_value = app.get("job_id") if isinstance(app, Mapping) else None
+    from_arg = _job_reference(job_id, "job_id", problems)
+    from_body = _job_reference(body_value, "application.job_id", problems)
+    if from_arg and from_body and not _same_job(from_arg, from_body):
+        problems.append(
+            Problem(
+                "application.job_id",
+                f"differs from the job id given separately ({echo(str(from_arg))}); "
+                "give one, or make them equal",
+            )
+        )
+    job = from_arg or from_body
+    if required and job is None and job_id is None and body_value is None:
+        problems.append(Problem("job_id", "required (pass --job-id or application.job_id)"))
+    return job, problems
+
+
+# --- normalisation --------------------------------------------------------------------------------
+
+
+def _candidate(k: KomboCandidate) -> c.Candidate:
+    emails = [c.EmailAddress(email_address=k.email_address)]
+    for extra in k.additional_email_addresses:
+        if extra.email_address.lower() != k.email_address.lower():
+            emails.append(c.EmailAddress(email_address=extra.email_address, type=extra.type))
+    phones = [c.PhoneNumber(phone_number=k.phone_number)] if k.phone_number else []
+    phones += [
+        c.PhoneNumber(phone_number=p.phone_number, type=p.type) for p in k.additional_phone_numbers
+    ]
+    return c.Candidate(
+        first_name=k.first_name,
+        last_name=k.last_name,
+        email_address=k.email_address,
+        email_addresses=emails,
+        phone_number=phones[0].phone_number if phones else None,
+        phone_numbers=phones,
+        company=k.company,
+        title=k.title,
+        location=c.Location(**k.location.model_dump()) if k.location else None,
+        gender=k.gender,
+        availability_date=(
+            parse_date_or_datetime(k.availability_date) if k.availability_date else None
+        ),
+        salary_expectations=(
+            c.SalaryExpectation(**k.salary_expectations.model_dump())
+            if k.salary_expectations
+            else None
+        ),
+        social_links=[c.SocialLink(url=s.url) for s in k.social_links],
+    )
+
+
+def _attachment(k: KomboAttachment) -> c.Attachment:
+    return c.Attachment(
+        name=k.name,
+        type=k.type,
+        content_type=k.content_type,
+        data=decode_base64(k.data) if k.data is not None else None,
+        data_url=k.data_url,
+        # Kombo's ``name`` is the file name, extension included ("Frank Doe CV.txt").
+        path_with_extension=k.name,
+    )
+
+
+def to_canonical(body: _KomboBody, job: c.JobReference | None) -> c.Application:
+    if isinstance(body, KomboCreateApplication):
+        stage_id = body.stage_id
+    else:
+        assert isinstance(body, KomboCreateCandidate)
+        stage_id = body.application.stage_id if body.application else None
+    return c.Application(
+        candidate=_candidate(body.candidate),
+        job=job,
+        stage_id=stage_id or None,
+        source=c.Source(**body.source.model_dump()) if body.source else None,
+        sourced_by_user_id=body.sourced_by.user_id if body.sourced_by else None,
+        attachments=[_attachment(a) for a in body.attachments],
+        screening_question_answers=[
+            c.ScreeningAnswer(question_id=a.question_id, answer=a.answer)
+            for a in body.screening_question_answers
+        ],
+        gdpr_consent=c.GdprConsent(**body.gdpr_consent.model_dump()) if body.gdpr_consent else None,
+        remote_fields=dict(body.remote_fields),
+        dialect="kombo",
+    )
+
+
+class KomboParser:
+    """Kombo bodies → :class:`~asymbl_sf.models.canonical.Application`."""
+
+    name = "kombo"
+
+    @staticmethod
+    def mismatch(payload: Any) -> str | None:
+        """None when ``payload`` looks like a Kombo body, else why not."""
+        if not isinstance(payload, Mapping):
+            return "the body is not a JSON object"
+        if "model" in payload:
+            return "has a 'model' envelope (Kombo bodies are flat)"
+        if not isinstance(payload.get("candidate"), Mapping):
+            return "no 'candidate' object at the top level"
+        return None
+
+    def parse_application(
+        self, payload: Mapping[str, Any], *, job_id: str | None = None
+    ) -> tuple[c.Application | None, list[Problem]]:
+        # Accept the create-candidate shape too: it carries the job in ``application``.
+        model: type[_KomboBody] = (
+            KomboCreateCandidate if "application" in payload else KomboCreateApplication
+        )
+        return self._parse(model, payload, job_id)
+
+    def parse_candidate(
+        self, payload: Mapping[str, Any], *, job_id: str | None = None
+    ) -> tuple[c.Application | None, list[Problem]]:
+        return self._parse(KomboCreateCandidate, payload, job_id)
+
+    def _parse(
+        self, model: type[_KomboBody], payload: Mapping[str, Any], job_id: str | None
+    ) -> tuple[c.Application | None, list[Problem]]:
+        problems: list[Problem] = []
+        body: _KomboBody | None = None
+        try:
+            body = model.model_validate(payload)
+        except ValidationError as exc:
+            problems += problems_from(exc, model)
+        problems += [p for p in attachment_problems(payload) if p not in problems]
+        job, job_issues = job_problems(payload, job_id, required=True)
+        problems += [p for p in job_issues if p not in problems]
+        if problems or body is None:
+            return None, problems
+        return to_canonical(body, job), []
