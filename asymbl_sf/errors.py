@@ -72,3 +72,45 @@ class PayloadError(_ProblemsError):
 
 class MappingError(_ProblemsError):
     """A mapping file is not valid; ``.problems`` carry the file and line of each problem."""
+
+
+class ConfigurationError(AsymblError):
+    """Settings are missing or contradictory (credentials, org, files); the message says what to set."""
+
+
+class SalesforceError(AsymblError):
+    """Salesforce refused a call. ``error_code`` is Salesforce's own (``REQUIRED_FIELD_MISSING``).
+
+    Subclasses say what a caller can do about it: :class:`AuthenticationError` (log in again or fix
+    the credentials), :class:`RequestLimitError` (the org's daily API budget is spent: stop and
+    resume later), :class:`TransientError` (a retry may succeed).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str = "UNKNOWN",
+        status: int | None = None,
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_code = error_code
+        self.status = status
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return f"{self.error_code}: {self.message}" if self.error_code else self.message
+
+
+class AuthenticationError(SalesforceError):
+    """The session is invalid or expired, or the login was refused."""
+
+
+class RequestLimitError(SalesforceError):
+    """``REQUEST_LIMIT_EXCEEDED``: the org's API budget is spent."""
+
+
+class TransientError(SalesforceError):
+    """A failure that may pass: 5xx, a dropped connection, a row lock."""

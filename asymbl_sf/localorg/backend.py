@@ -22,7 +22,7 @@ from .rules import RecordRules
 from .soql import QueryResult, SoqlError, execute, parse_query
 from .store import Record, RecordStore
 
-DEFAULT_API_VERSION = "59.0"
+from asymbl_sf.api_version import DEFAULT_API_VERSION
 
 
 def utc_now() -> datetime:

@@ -97,9 +97,7 @@ def test_yaml_on_off_yes_no_stay_text() -> None:
         "    fields:\n      Email: email_address\n"
         "      Title: {from: title, transform: {map: {no: No, yes: Yes}}}\n"
     )
-    assert mapping.objects["Contact"].fields["Title"].steps == [
-        ("map", {"no": "No", "yes": "Yes"})
-    ]
+    assert mapping.objects["Contact"].fields["Title"].steps == [("map", {"no": "No", "yes": "Yes"})]
 
 
 def test_extends_overrides_adds_and_removes_fields() -> None:

@@ -57,7 +57,8 @@ def test_seed_candidate_body_parses_with_a_salesforce_job_id() -> None:
     app = parse_candidate(body)
     assert app.job is not None and app.job.value == JOB
     assert app.stage_id == "8x3YKRDcuRnwShdh96ShBNn1"
-    assert [s.url for s in app.candidate.social_links][0].startswith("https://www.linkedin")  # type: ignore[union-attr]
+    assert app.candidate is not None
+    assert app.candidate.social_links[0].url.startswith("https://www.linkedin")
 
 
 def test_a_kombo_job_id_is_rejected_because_salesforce_cannot_resolve_it() -> None:
@@ -77,8 +78,17 @@ def test_missing_email_is_a_problem() -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["frank", "frank@", "@example.com", "frank@example", "fr ank@example.com", "a@b@c.com",
-     "frank@exa_mple.com", "frank..doe@example.com", "frank@example.123"],
+    [
+        "frank",
+        "frank@",
+        "@example.com",
+        "frank@example",
+        "fr ank@example.com",
+        "a@b@c.com",
+        "frank@exa_mple.com",
+        "frank..doe@example.com",
+        "frank@example.123",
+    ],
 )
 def test_invalid_email_is_a_problem(email: str) -> None:
     body = seed()
@@ -87,7 +97,9 @@ def test_invalid_email_is_a_problem(email: str) -> None:
     assert problems["candidate.email_address"].startswith("value is not a valid email address")
 
 
-@pytest.mark.parametrize("email", ["frank.doe@example.com", "f+tag@mail.example.co.uk", "o'neil@x.io"])
+@pytest.mark.parametrize(
+    "email", ["frank.doe@example.com", "f+tag@mail.example.co.uk", "o'neil@x.io"]
+)
 def test_ordinary_emails_are_accepted(email: str) -> None:
     body = seed()
     body["candidate"]["email_address"] = email
@@ -122,9 +134,7 @@ def test_both_data_and_data_url_is_a_problem() -> None:
 def test_data_without_content_type_is_a_problem() -> None:
     body = seed()
     del body["attachments"][0]["content_type"]
-    assert problems_of(body) == {
-        "attachments[0].content_type": "required when data is given"
-    }
+    assert problems_of(body) == {"attachments[0].content_type": "required when data is given"}
 
 
 def test_content_type_must_look_like_type_slash_subtype() -> None:

@@ -1,0 +1,136 @@
+"""Connection settings, read from the environment and a ``.env`` file.
+
+| variable | login mode |
+|---|---|
+| ``SF_INSTANCE_URL`` + ``SF_ACCESS_TOKEN`` | an existing session (no login call) |
+| ``SF_USERNAME`` + ``SF_PASSWORD`` + ``SF_SECURITY_TOKEN`` (+ ``SF_DOMAIN``) | username/password (SOAP; retired by Salesforce from API 65.0) |
+| ``SF_CLIENT_ID`` + ``SF_CLIENT_SECRET`` + ``SF_DOMAIN`` (My Domain, e.g. ``acme.my``) | OAuth client credentials |
+| ``SF_CLIENT_ID`` + ``SF_USERNAME`` + ``SF_PRIVATE_KEY_FILE`` (+ ``SF_DOMAIN``) | OAuth JWT bearer |
+| ``ASYMBL_SF_ORG=local`` or ``local:PATH`` | the local (emulated) org |
+
+``SF_DOMAIN`` is ``login`` (default), ``test`` for sandboxes, or a My Domain such as ``acme.my``.
+``SF_API_VERSION`` overrides the pinned API version.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from asymbl_sf.api_version import DEFAULT_API_VERSION
+from asymbl_sf.errors import ConfigurationError
+
+LoginMode = Literal["session", "password", "client_credentials", "jwt", "local"]
+
+_ENV_NAMES = (
+    "SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN",
+    "SF_DOMAIN", "SF_CLIENT_ID", "SF_CLIENT_SECRET", "SF_PRIVATE_KEY_FILE", "SF_API_VERSION",
+    "ASYMBL_SF_ORG",
+)
+
+
+class ConnectionSettings(BaseModel):
+    """What is needed to reach one org. Secrets are ``SecretStr`` so they never print."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instance_url: str | None = None
+    access_token: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    security_token: SecretStr | None = None
+    domain: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    private_key_file: Path | None = None
+    api_version: str = DEFAULT_API_VERSION
+    org: str | None = None
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = None
+    ) -> ConnectionSettings:
+        """Settings from ``environ`` (default: the process environment) over a ``.env`` file.
+
+        The environment wins over ``.env``, as with every dotenv tool; a missing ``.env`` is fine.
+        """
+        env = dict(environ if environ is not None else os.environ)
+        path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
+        file_values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+        merged = {**file_values, **{k: v for k, v in env.items() if k in _ENV_NAMES}}
+
+        def get(name: str) -> str | None:
+            value = merged.get(name)
+            return value.strip() if value and value.strip() else None
+
+        key_file = get("SF_PRIVATE_KEY_FILE")
+        return cls(
+            instance_url=get("SF_INSTANCE_URL"),
+            access_token=_secret(get("SF_ACCESS_TOKEN")),
+            username=get("SF_USERNAME"),
+            password=_secret(get("SF_PASSWORD")),
+            security_token=_secret(get("SF_SECURITY_TOKEN")),
+            domain=get("SF_DOMAIN"),
+            client_id=get("SF_CLIENT_ID"),
+            client_secret=_secret(get("SF_CLIENT_SECRET")),
+            private_key_file=Path(key_file) if key_file else None,
+            api_version=get("SF_API_VERSION") or DEFAULT_API_VERSION,
+            org=get("ASYMBL_SF_ORG"),
+        )
+
+    @property
+    def configured(self) -> bool:
+        """True when any credential is set (so the local org is not the silent default)."""
+        return any((self.instance_url, self.access_token, self.username, self.client_id))
+
+    def login_mode(self) -> LoginMode:
+        """Which login these settings describe; a half-filled set is an error saying what is missing."""
+        if self.org and self.org.startswith("local"):
+            return "local"
+        if self.access_token or self.instance_url:
+            self._require("an existing session", SF_INSTANCE_URL=self.instance_url,
+                          SF_ACCESS_TOKEN=self.access_token)
+            return "session"
+        if self.client_id and self.private_key_file:
+            self._require("JWT bearer login", SF_USERNAME=self.username)
+            if not self.private_key_file.is_file():
+                raise ConfigurationError(
+                    f"SF_PRIVATE_KEY_FILE: no such file: {self.private_key_file}. Point it at the "
+                    "PEM private key whose certificate is on the connected app.")
+            return "jwt"
+        if self.client_id and self.client_secret:
+            self._require("OAuth client credentials login", SF_DOMAIN=self.domain)
+            return "client_credentials"
+        if self.username or self.password:
+            self._require("username/password login", SF_USERNAME=self.username,
+                          SF_PASSWORD=self.password)
+            return "password"
+        if self.client_id:
+            raise ConfigurationError(
+                "SF_CLIENT_ID is set but neither SF_CLIENT_SECRET (client credentials) nor "
+                "SF_PRIVATE_KEY_FILE with SF_USERNAME (JWT bearer) is.")
+        raise ConfigurationError(
+            "No Salesforce credentials configured. Set SF_INSTANCE_URL and SF_ACCESS_TOKEN, or "
+            "see docs/connecting.md for the other login modes; ASYMBL_SF_ORG=local uses the "
+            "local org.")
+
+    @staticmethod
+    def _require(what: str, **values: object) -> None:
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise ConfigurationError(f"{what} needs {' and '.join(missing)} (not set).")
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so output can be scrubbed of them."""
+        out = [s.get_secret_value() for s in (self.access_token, self.password,
+                                               self.security_token, self.client_secret) if s]
+        return [s for s in out if len(s) >= 4]
+
+
+def _secret(value: str | None) -> SecretStr | None:
+    return SecretStr(value) if value else None
