@@ -114,3 +114,17 @@ class RequestLimitError(SalesforceError):
 
 class TransientError(SalesforceError):
     """A failure that may pass: 5xx, a dropped connection, a row lock."""
+
+
+class WriteError(SalesforceError):
+    """Salesforce refused records of one write; ``.problems`` name each record and field.
+
+    A single application is written with ``allOrNone``, so when this is raised nothing of it exists.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, error_code: str = "WRITE_FAILED") -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems), error_code=error_code)
+
+    def __str__(self) -> str:
+        return self.message

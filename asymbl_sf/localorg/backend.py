@@ -13,16 +13,15 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+from asymbl_sf.api_version import DEFAULT_API_VERSION
 from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.schema import OrgSchema, SObjectDescribe
 
 from . import content
 from .errors import ApiError, RecordRejected
-from .rules import RecordRules
+from .rules import RecordRules, format_datetime
 from .soql import QueryResult, SoqlError, execute, parse_query
 from .store import Record, RecordStore
-
-from asymbl_sf.api_version import DEFAULT_API_VERSION
 
 
 def utc_now() -> datetime:
@@ -83,10 +82,11 @@ class OrgBackend:
         """Insert one record; ``data`` is a file body sent as a multipart part."""
         describe = self.sobject_describe(sobject)
         if not describe.createable:
-            raise ApiError.single(
-                400, "INVALID_TYPE_FOR_OPERATION", f"entity type {describe.name} does not support create")
+            raise ApiError.single(400, "INVALID_TYPE_FOR_OPERATION",
+                                  f"entity type {describe.name} does not support create")
         if describe.name == "ContentVersion":
-            return content.create_version(self, describe, body, data)
+            with self.transaction():
+                return content.create_version(self, describe, body, data)
         record = self.rules.prepare_create(describe, body)
         self.store.put(describe.name, record)
         return record
@@ -107,14 +107,14 @@ class OrgBackend:
         self.store.put(describe.name, record)
 
     def rules_now(self) -> str:
-        from .rules import format_datetime
-
         return format_datetime(self.clock())
 
     def _existing(self, describe: SObjectDescribe, record_id: str) -> Record:
         if not looks_like_id(record_id):
             raise ApiError.single(
-                404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {record_id[:40]}")
+                404, "NOT_FOUND",
+                "Provided external ID field does not exist or is not accessible: "
+                f"{record_id[:40]}")
         full = to_18(record_id)
         if full[:3] != describe.keyPrefix:
             raise ApiError.single(
@@ -127,7 +127,9 @@ class OrgBackend:
             raise ApiError.single(404, "ENTITY_IS_DELETED", "entity is deleted")
         return record
 
-    def retrieve(self, sobject: str, record_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    def retrieve(
+        self, sobject: str, record_id: str, fields: Iterable[str] | None = None
+    ) -> dict[str, Any]:
         describe = self.sobject_describe(sobject)
         record = self._existing(describe, record_id)
         return self.present(describe, record, fields)
@@ -137,14 +139,16 @@ class OrgBackend:
     ) -> dict[str, Any]:
         """A record the way the REST API shows it: attributes first, every field, nulls too."""
         out: dict[str, Any] = {
-            "attributes": {"type": describe.name, "url": self.record_url(describe.name, record["Id"])}
+            "attributes": {"type": describe.name,
+                           "url": self.record_url(describe.name, record["Id"])}
         }
         names = list(fields) if fields else describe.field_names()
         for name in names:
             field = describe.field(name)
             if field is None:
                 raise ApiError.single(
-                    400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {describe.name}")
+                    400, "INVALID_FIELD",
+                    f"No such column '{name}' on sobject of type {describe.name}")
             out[field.name] = record.get(field.name)
         return out
 
@@ -228,7 +232,8 @@ class _StoreSource:
         if field.lower() == "id":
             ids = [to_18(v) for v in values if isinstance(v, str) and looks_like_id(v)]
             found = (self.get_record(sobject, i) for i in ids)
-            return [r for r in found if r is not None and (include_deleted or not r.get("IsDeleted"))]
+            return [r for r in found
+                    if r is not None and (include_deleted or not r.get("IsDeleted"))]
         rows = self.store.lookup(sobject, field, values)
         if rows is None:
             return None

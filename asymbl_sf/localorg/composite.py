@@ -12,6 +12,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from asymbl_sf.ids import looks_like_id, to_18
+
 from .errors import ApiError, RecordError, RecordRejected
 
 if TYPE_CHECKING:
@@ -106,7 +108,9 @@ def _run_collection(
     return results
 
 
-def collection_create(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def collection_create(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     records, all_or_none = _records_of(request)
 
     def create(record: Any) -> str:
@@ -123,7 +127,9 @@ def collection_create(server: LocalOrgServer, request: HttpRequest, match: re.Ma
     return _http().HttpResponse.json(200, _run_collection(server, records, all_or_none, create))
 
 
-def collection_update(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def collection_update(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     records, all_or_none = _records_of(request)
 
     def update(record: Any) -> str:
@@ -141,18 +147,19 @@ def collection_update(server: LocalOrgServer, request: HttpRequest, match: re.Ma
     return _http().HttpResponse.json(200, _run_collection(server, records, all_or_none, update))
 
 
-def collection_delete(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def collection_delete(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     ids = [i for i in (request.param("ids") or "").split(",") if i]
     if len(ids) > MAX_COLLECTION:
         raise _too_many(len(ids))
     all_or_none = (request.param("allOrNone") or "false").lower() == "true"
 
     def delete(record_id: str) -> str:
-        found = server.backend.store.find(record_id) if len(record_id) == 18 else None
-        if found is None:
-            from asymbl_sf.ids import looks_like_id, to_18
-
-            found = server.backend.store.find(to_18(record_id)) if looks_like_id(record_id) else None
+        # 15- and 18-character ids both name a record; anything else is not an id at all.
+        if not looks_like_id(record_id):
+            raise RecordRejected([RecordError("MALFORMED_ID", f"malformed id {record_id}")])
+        found = server.backend.store.find(to_18(record_id))
         if found is None:
             raise RecordRejected([RecordError(
                 "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")])
@@ -163,12 +170,15 @@ def collection_delete(server: LocalOrgServer, request: HttpRequest, match: re.Ma
         return str(record["Id"])
 
     results = _run_collection(server, ids, all_or_none, delete)
-    for record_id, result in zip(ids, results):
-        result.setdefault("id", record_id)
+    for record_id, result in zip(ids, results, strict=True):
+        # Salesforce echoes every id, failed ones included, in the 18-character form.
+        result.setdefault("id", to_18(record_id) if looks_like_id(record_id) else record_id)
     return _http().HttpResponse.json(200, results)
 
 
-def collection_retrieve(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def collection_retrieve(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     ids = [i for i in (request.param("ids") or "").split(",") if i]
     if len(ids) > 2000:
         raise _too_many(len(ids))
@@ -297,8 +307,8 @@ def _dispatch(server: LocalOrgServer, request: HttpRequest) -> HttpResponse:
             "message": f"The local org does not emulate {request.method} {request.path} inside "
                        "a composite request"}])
     try:
-        return route.handler(server, request, found)  # type: ignore[no-any-return]
+        return route.handler(server, request, found)
     except ApiError as exc:
-        return http.HttpResponse.error(exc)  # type: ignore[no-any-return]
+        return http.HttpResponse.error(exc)
     except RecordRejected as exc:
-        return http.HttpResponse.rejected(exc)  # type: ignore[no-any-return]
+        return http.HttpResponse.rejected(exc)

@@ -47,12 +47,17 @@ def version_data_url(backend: OrgBackend, version_id: str) -> str:
 def create_version(
     backend: OrgBackend, describe: SObjectDescribe, body: dict[str, Any], data: bytes | None
 ) -> Record:
-    """Insert a ContentVersion and what Salesforce creates with it; returns the version."""
+    """Insert a ContentVersion and what Salesforce creates with it; returns the version.
+
+    Several records are written (document, links, version, body): the caller runs this inside
+    a transaction so a failure half-way leaves nothing behind, as one Salesforce insert would.
+    """
     fields = {k: v for k, v in body.items() if k != "attributes"}
     encoded = fields.pop("VersionData", None)
     if data is None and encoded is not None:
         if not isinstance(encoded, str):
-            raise ApiError.single(400, "JSON_PARSER_ERROR", "VersionData must be base64 text")
+            raise ApiError.single(400, "JSON_PARSER_ERROR",
+                                  "VersionData must be base64 text")
         try:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
@@ -61,7 +66,8 @@ def create_version(
                 "value (not valid base64)") from None
     if data is None and not fields.get("ContentUrl"):
         raise RecordRejected([RecordError(
-            "REQUIRED_FIELD_MISSING", "Required fields are missing: [VersionData]", ("VersionData",))])
+            "REQUIRED_FIELD_MISSING", "Required fields are missing: [VersionData]",
+            ("VersionData",))])
     path = fields.get("PathOnClient")
     if data is not None and not path:
         raise RecordRejected([RecordError(
@@ -74,7 +80,7 @@ def create_version(
     payload = data or b""
     extension = extension_of(path if isinstance(path, str) else None)
     record.update({
-        "Checksum": hashlib.md5(payload).hexdigest(),  # noqa: S324 (Salesforce's own choice)
+        "Checksum": hashlib.md5(payload).hexdigest(),  # Salesforce's own choice, not security
         "ContentSize": len(payload),
         "FileExtension": extension or None,
         "FileType": FILE_TYPES.get(extension, "UNKNOWN"),
@@ -86,7 +92,8 @@ def create_version(
         document = store.get("ContentDocument", record["ContentDocumentId"])
         if document is None:
             raise RecordRejected([RecordError(
-                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ("ContentDocumentId",))])
+                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id",
+                ("ContentDocumentId",))])
         for older in store.lookup("ContentVersion", "ContentDocumentId", [document["Id"]]) or []:
             store.put("ContentVersion", {**older, "IsLatest": False})
         count = len(store.lookup("ContentVersion", "ContentDocumentId", [document["Id"]]) or [])
@@ -108,7 +115,7 @@ def create_version(
         if record.get("FirstPublishLocationId"):
             _link(backend, document["Id"], record["FirstPublishLocationId"], "V")
     store.put("ContentVersion", record)
-    store.blobs[record["Id"]] = payload
+    store.put_blob(record["Id"], payload)
     return record
 
 

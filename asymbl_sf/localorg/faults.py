@@ -64,7 +64,9 @@ class FaultPlan:
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
 
-    def next(self, count: int, kind: str, *, path: str | None = None, method: str | None = None) -> None:
+    def next(
+        self, count: int, kind: str, *, path: str | None = None, method: str | None = None
+    ) -> None:
         """Fail the next ``count`` calls (optionally only those matching ``path``/``method``)."""
         self._check_kind(kind)
         self.call_faults.append(CallFault(kind, remaining=count, method=method,

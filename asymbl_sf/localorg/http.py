@@ -48,7 +48,8 @@ class HttpRequest:
         try:
             return json.loads(self.body)
         except ValueError as exc:
-            raise ApiError.single(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+            raise ApiError.single(400, "JSON_PARSER_ERROR",
+                                  f"Unexpected character: {exc}") from None
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -100,7 +101,7 @@ def _handler(module: str, name: str) -> Handler:
         import importlib
 
         function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
-        return function(server, request, match)  # type: ignore[no-any-return]
+        return function(server, request, match)
 
     return call
 
@@ -158,7 +159,7 @@ def route_table() -> list[Route]:
         r("DELETE", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)", bulk.delete_job,
           "DELETE jobs/ingest"),
         r("GET", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/(?P<kind>successfulResults|"
-          r"failedResults|unprocessedrecords)", bulk.results, "GET jobs/ingest results"),
+          r"failedResults|unprocessed[Rr]ecords)", bulk.results, "GET jobs/ingest results"),
     ]
 
 
@@ -288,5 +289,9 @@ class LocalOrgServer:
                 records = body.get("records") or []
                 return HttpResponse.json(200, [
                     {"success": False, "errors": [lock.collection_body()]} for _ in records])
+            if "/composite/sobjects" in request.path and request.method == "DELETE":
+                ids = [i for i in (request.param("ids") or "").split(",") if i]
+                return HttpResponse.json(200, [
+                    {"id": i, "success": False, "errors": [lock.collection_body()]} for i in ids])
             return HttpResponse.json(400, [lock.rest_body()])
         return None

@@ -65,6 +65,7 @@ class LocalOrg:
         self._mock: Any = None
         if self.folder is not None:
             with self.folder.locked():
+                self.folder.remove_stale_temporaries()
                 if not self.folder.refresh(self.backend):
                     if seed_data:
                         seed(self.backend)
@@ -142,6 +143,8 @@ class LocalOrg:
             finally:
                 if self.backend.store.version != before:
                     self.folder.save(self.backend)
+                else:  # a read: only the API usage changed
+                    self.folder.save_usage(self.backend)
 
     # -- front door 1: a requests transport adapter ---------------------------------------------
 
@@ -185,7 +188,9 @@ class LocalOrg:
             self._mock.reset()
             self._mock = None
 
-    def _responses_callback(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _responses_callback(
+        self, prepared: requests.PreparedRequest
+    ) -> tuple[int, dict[str, str], bytes]:
         try:
             response = self.handle(_to_request(prepared))
         except DroppedConnection as exc:
@@ -202,7 +207,7 @@ def _to_request(prepared: requests.PreparedRequest) -> HttpRequest:
     elif isinstance(body, bytes):
         data = body
     else:  # a file-like or generator body
-        data = body.read() if hasattr(body, "read") else b"".join(body)  # type: ignore[arg-type]
+        data = body.read() if hasattr(body, "read") else b"".join(body)
     return HttpRequest(str(prepared.method), str(prepared.url), dict(prepared.headers), data)
 
 
@@ -213,7 +218,7 @@ class LocalOrgAdapter(BaseAdapter):
         super().__init__()
         self.org = org
 
-    def send(  # type: ignore[override]
+    def send(
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
         verify: Any = True, cert: Any = None, proxies: Any = None,
     ) -> requests.Response:
@@ -229,7 +234,7 @@ class LocalOrgAdapter(BaseAdapter):
         response.encoding = "utf-8"
         response.url = str(request.url)
         response.request = request
-        response.connection = self  # type: ignore[attr-defined]
+        response.connection = self  # type: ignore[assignment]
         return response
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 Layout of an org folder (``.asymbl-sf/org`` by default)::
 
     state.json     records, counters and settings (written whole, atomically)
+    usage.json     API calls spent so far (small: rewritten by every call, even a read)
     schema.json    describes loaded from another org (absent: the packaged Asymbl schema)
     blobs/<id>     file bodies of ContentVersions
     lock           held with flock() while a process reads or writes
@@ -61,9 +62,11 @@ class OrgFolder:
         self.path = path
         self.state_path = path / "state.json"
         self.schema_path = path / "schema.json"
+        self.usage_path = path / "usage.json"
         self.blob_dir = path / "blobs"
         self._signature: tuple[int, int, int] | None = None
         self._saved_blobs: set[str] = set()
+        self._saved_usage: int | None = None
 
     def exists(self) -> bool:
         return self.state_path.exists()
@@ -97,7 +100,11 @@ class OrgFolder:
         atomic_write(self.schema_path, json.dumps(body).encode("utf-8"))
 
     def refresh(self, backend: OrgBackend) -> bool:
-        """Reload ``backend`` when another process changed the folder; True when it did."""
+        """Reload ``backend`` when another process changed the folder; True when it did.
+
+        The API usage is read every time: reads change it without changing the state.
+        """
+        self._load_usage(backend)
         signature = self._current_signature()
         if signature is None or signature == self._signature:
             return False
@@ -109,35 +116,70 @@ class OrgFolder:
         backend.store.blobs = _LazyBlobs(self.blob_dir)
         self._saved_blobs = set()
         self._signature = signature
+        self._load_usage(backend)  # newer than the copy inside state.json
         return True
 
     def save(self, backend: OrgBackend) -> None:
-        for version_id, data in list(backend.store.blobs.items()):
-            if version_id in self._saved_blobs:
+        blobs = backend.store.blobs
+        from_disk = blobs.loaded if isinstance(blobs, _LazyBlobs) else set()
+        for version_id, data in list(blobs.items()):
+            if version_id in self._saved_blobs or version_id in from_disk:
                 continue
-            target = self.blob_dir / version_id
-            if not target.exists():
-                atomic_write(target, data)
+            # Always (over)write: a body left by a process killed before its state was saved
+            # belongs to no record, and its id may since have been given to another file.
+            atomic_write(self.blob_dir / version_id, data)
             self._saved_blobs.add(version_id)
         snapshot = backend.store.snapshot()
         atomic_write(self.state_path, json.dumps(snapshot, separators=(",", ":")).encode("utf-8"))
         self._signature = self._current_signature()
+        self.save_usage(backend)
+
+    def save_usage(self, backend: OrgBackend) -> None:
+        """Write the API usage when it changed (every counted call, reads included)."""
+        usage = int(backend.store.meta.get("api_usage", 0))
+        if usage != self._saved_usage:
+            atomic_write(self.usage_path, json.dumps({"api_usage": usage}).encode("utf-8"))
+            self._saved_usage = usage
+
+    def _load_usage(self, backend: OrgBackend) -> None:
+        try:
+            usage = int(json.loads(self.usage_path.read_text("utf-8"))["api_usage"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return
+        backend.store.meta["api_usage"] = usage
+        self._saved_usage = usage
+
+    def remove_stale_temporaries(self) -> None:
+        """Delete temporary files a killed process left behind (call with the lock held)."""
+        for folder in (self.path, self.blob_dir):
+            if folder.is_dir():
+                for leftover in folder.glob(".*.tmp"):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
 
 
-class _LazyBlobs(dict):  # type: ignore[type-arg]
+class _LazyBlobs(dict[str, bytes]):
     """File bodies read from disk only when asked for (a large org has many)."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder
+        #: Bodies read from disk: already saved, never written back.
+        self.loaded: set[str] = set()
 
     def __missing__(self, key: str) -> bytes:
         path = self.folder / key
-        if not path.exists():
+        if not path.is_file():
             raise KeyError(key)
         data = path.read_bytes()
         self[key] = data
+        self.loaded.add(key)
         return data
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        # A body stored by this process must be saved, even over a leftover file of that name.
+        super().__setitem__(key, value)
+        self.loaded.discard(key)
 
     def get(self, key: str, default: Any = None) -> Any:
         try:

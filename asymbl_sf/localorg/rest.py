@@ -61,7 +61,9 @@ def limits(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -
     })
 
 
-def global_describe(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def global_describe(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     return _response().json(200, server.backend.global_describe())
 
 
@@ -84,12 +86,13 @@ def create(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -
 
 
 def _create_body(request: HttpRequest) -> tuple[dict[str, Any], bytes | None]:
-    """A JSON body, or the multipart form of ContentVersion (``entity_content`` + ``VersionData``)."""
+    """A JSON body, or ContentVersion's multipart form (``entity_content`` + ``VersionData``)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/"):
         body = request.json()
         if not isinstance(body, dict):
-            raise ApiError.single(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+            raise ApiError.single(400, "JSON_PARSER_ERROR",
+                                  "The request body must be a JSON object")
         return body, None
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body)
@@ -97,7 +100,8 @@ def _create_body(request: HttpRequest) -> tuple[dict[str, Any], bytes | None]:
     data: bytes | None = None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
         if name == "entity_content":
             try:
                 entity = json.loads(payload)
@@ -129,7 +133,8 @@ def retrieve(server: LocalOrgServer, request: HttpRequest, match: re.Match[str])
 def update(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     body = request.json()
     if not isinstance(body, dict):
-        raise ApiError.single(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+        raise ApiError.single(400, "JSON_PARSER_ERROR",
+                              "The request body must be a JSON object")
     _raise_record_fault(server, match["sobject"], body)
     server.backend.update(match["sobject"], match["id"], body)
     return _response().empty(204)
@@ -140,7 +145,9 @@ def delete(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -
     return _response().empty(204)
 
 
-def version_data(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+def version_data(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
     from asymbl_sf.ids import looks_like_id, to_18
 
     if not looks_like_id(match["id"]):
@@ -168,7 +175,9 @@ def _batch_size(request: HttpRequest) -> int:
     return min(max(int(found.group(1)), 200), DEFAULT_BATCH_SIZE)
 
 
-def _run_query(server: LocalOrgServer, request: HttpRequest, *, include_deleted: bool) -> HttpResponse:
+def _run_query(
+    server: LocalOrgServer, request: HttpRequest, *, include_deleted: bool
+) -> HttpResponse:
     soql = request.param("q")
     if not soql:
         raise ApiError.single(400, "MALFORMED_QUERY", "A query string (q) is required")

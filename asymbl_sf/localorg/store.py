@@ -11,7 +11,6 @@ scans. A journal makes a group of writes undoable, which is how ``allOrNone`` ro
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -20,6 +19,9 @@ from asymbl_sf.ids import make_id
 from asymbl_sf.schema import FieldDescribe, OrgSchema, SObjectDescribe
 
 Record = dict[str, Any]
+
+#: Journal pseudo-table for file bodies (no sObject name starts with an underscore).
+_BLOBS = "_blobs"
 
 #: Field types whose values are compared case-insensitively, so their index keys are lowered.
 _TEXT_INDEX_TYPES = frozenset({"string", "email", "phone", "url", "picklist", "combobox"})
@@ -53,7 +55,12 @@ class RecordStore:
         self.meta: dict[str, Any] = {}
         self._indexes: dict[str, dict[str, dict[Any, set[str]]]] = {}
         self._indexed_fields: dict[str, list[FieldDescribe]] = {}
-        self._journal: list[tuple[str, str, Record | None]] | None = None
+        #: Undo log of the open transactions: (table, record id, previous record or None); a
+        #: table named ``_BLOBS`` undoes a file body. ``_savepoints`` marks where each nested
+        #: transaction starts, so a ContentVersion insert (itself atomic) can run inside an
+        #: ``allOrNone`` collection.
+        self._journal: list[tuple[str, str, Any]] | None = None
+        self._savepoints: list[int] = []
         #: Bumped by every write, so a persisted org knows when to save.
         self.version = 0
         for describe in schema:
@@ -143,7 +150,8 @@ class RecordStore:
         table = self.tables.setdefault(sobject, {})
         old = table.get(record["Id"])
         if self._journal is not None:
-            self._journal.append((sobject, record["Id"], copy.deepcopy(old)))
+            # Values are JSON scalars, so a shallow copy is a faithful undo record.
+            self._journal.append((sobject, record["Id"], None if old is None else dict(old)))
         if old is not None:
             self._unindex(sobject, old)
         table[record["Id"]] = record
@@ -172,15 +180,39 @@ class RecordStore:
 
     # -- transactions ---------------------------------------------------------------------------
 
+    def put_blob(self, version_id: str, data: bytes) -> None:
+        """Keep a file body; undone with the transaction that stored it."""
+        if self._journal is not None:
+            self._journal.append((_BLOBS, version_id, self.blobs.get(version_id)))
+        self.blobs[version_id] = data
+        self.version += 1
+
     def begin(self) -> None:
-        self._journal = []
+        """Open a transaction, nested in the current one if any."""
+        if self._journal is None:
+            self._journal = []
+        self._savepoints.append(len(self._journal))
 
     def commit(self) -> None:
-        self._journal = None
+        self._savepoints.pop()
+        if not self._savepoints:
+            self._journal = None
 
     def rollback(self) -> None:
-        journal, self._journal = self._journal or [], None
-        for sobject, record_id, old in reversed(journal):
+        """Undo the writes of the innermost open transaction and close it."""
+        start = self._savepoints.pop()
+        journal = self._journal or []
+        undo = journal[start:]
+        del journal[start:]
+        if not self._savepoints:
+            self._journal = None
+        for sobject, record_id, old in reversed(undo):
+            if sobject == _BLOBS:
+                if old is None:
+                    self.blobs.pop(record_id, None)
+                else:
+                    self.blobs[record_id] = old
+                continue
             table = self.tables[sobject]
             current = table.get(record_id)
             if current is not None:

@@ -7,6 +7,7 @@ boundary, so no ``SalesforceMalformedRequest`` or ``requests`` error escapes to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,7 +209,11 @@ class SalesforceApi:
     # -- URLs for subrequests -------------------------------------------------------------------
 
     def query_url(self, soql: str) -> str:
-        return f"{self.base_path}/query/?q={quote(soql, safe='')}"
+        """A query URL for a Composite subrequest; ``@{ref.path}`` references stay unencoded so
+        Composite can substitute them."""
+        pieces = re.split(r"(@\{[A-Za-z0-9_]+\.[^}]+\})", soql)
+        encoded = "".join(p if p.startswith("@{") else quote(p, safe="") for p in pieces)
+        return f"{self.base_path}/query/?q={encoded}"
 
     def sobject_url(self, sobject: str, record_id: str | None = None) -> str:
         base = f"{self.base_path}/sobjects/{sobject}"

@@ -1,0 +1,59 @@
+"""``Asymbl``: one method per action, over one Salesforce connection and one mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as AnyMapping
+from pathlib import Path
+from typing import Any
+
+from simple_salesforce import Salesforce
+
+from asymbl_sf.flows.create_application import CreateApplication
+from asymbl_sf.mapping import Mapping, load_mapping
+from asymbl_sf.models import parse_application
+from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
+
+Payload = AnyMapping[str, Any] | str | Path
+
+
+class Asymbl:
+    """The asymbl-sf client. Wrap an existing ``simple_salesforce.Salesforce``, or use
+    :func:`asymbl_sf.connect` to build one from settings.
+
+    ``mapping`` is a loaded :class:`~asymbl_sf.mapping.Mapping`, a path to a YAML file, or None for
+    the shipped default.
+    """
+
+    def __init__(self, sf: Salesforce, *, mapping: Mapping | str | Path | None = None,
+                 description: str | None = None) -> None:
+        self.api = SalesforceApi(sf)
+        self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+        self.description = description or f"Salesforce org at {sf.sf_instance}"
+
+    @property
+    def sf(self) -> Salesforce:
+        """The underlying simple-salesforce client (for anything asymbl-sf does not cover)."""
+        return self.api.sf
+
+    @property
+    def usage(self) -> ApiUsage:
+        """API calls this client spent, and the org's daily budget as last reported."""
+        return self.api.usage
+
+    @property
+    def instance_url(self) -> str:
+        return f"https://{self.sf.sf_instance}"
+
+    def create_application(
+        self, payload: Payload, job_id: str | None = None, dry_run: bool = False, *,
+        dialect: str | None = None,
+    ) -> dict[str, Any]:
+        """Create (or find) the candidate's Contact and the application on the job.
+
+        ``payload`` is a dict, a JSON string or a path to a JSON file, in any supported dialect.
+        Returns Kombo's response shape; with ``dry_run`` nothing is written and the plan is
+        returned instead.
+        """
+        application = parse_application(payload, job_id=job_id, dialect=dialect)
+        flow = CreateApplication(self.api, self.mapping, self.instance_url)
+        return flow.run(application, dry_run=dry_run)

@@ -1,0 +1,70 @@
+"""``connect()``: an :class:`Asymbl` client from settings, or the local org when none are set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from asymbl_sf.client import Asymbl
+from asymbl_sf.mapping import Mapping
+from asymbl_sf.salesforce.connection import TimeoutSession, open_salesforce
+from asymbl_sf.salesforce.settings import ConnectionSettings
+
+#: Where the CLI keeps the local org unless told otherwise.
+DEFAULT_LOCAL_PATH = Path(".asymbl-sf") / "org"
+
+
+def local_org_path(org: str) -> Path:
+    """``local`` → ``.asymbl-sf/org``; ``local:PATH`` → PATH."""
+    _, _, path = org.partition(":")
+    return Path(path) if path else DEFAULT_LOCAL_PATH
+
+
+def connect(
+    org: str | None = None,
+    *,
+    mapping: Mapping | str | Path | None = None,
+    dotenv_path: str | Path | None = None,
+    api_version: str | None = None,
+    stderr: TextIO | None = None,
+) -> Asymbl:
+    """A client for the org the settings describe.
+
+    ``org="local"`` (or ``"local:PATH"``) gives the local emulated org kept on disk. With
+    ``org=None`` the environment and ``.env`` decide; when they hold no credentials at all, the
+    local org is used and one line on stderr says so.
+    """
+    settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
+    if api_version:
+        settings = settings.model_copy(update={"api_version": api_version})
+    chosen = org or settings.org
+    if chosen is None and not settings.configured:
+        chosen = "local"
+        print(f"asymbl-sf: no Salesforce credentials configured; using the local org in "
+              f"{DEFAULT_LOCAL_PATH}/ (see docs/connecting.md)", file=stderr or sys.stderr)
+    if chosen is not None and chosen.startswith("local"):
+        return connect_local(local_org_path(chosen), mapping=mapping,
+                             api_version=settings.api_version)
+    if chosen is not None:
+        from asymbl_sf.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"unknown org {chosen!r}: use 'local', 'local:PATH', or leave it unset to use the "
+            "credentials in the environment")
+    sf = open_salesforce(settings, TimeoutSession())
+    return Asymbl(sf, mapping=mapping)
+
+
+def connect_local(
+    path: Path | None, *, mapping: Mapping | str | Path | None = None, api_version: str | None = None
+) -> Asymbl:
+    """A client for a local org kept in ``path`` (in memory when None)."""
+    from asymbl_sf.api_version import DEFAULT_API_VERSION
+    from asymbl_sf.localorg import LocalOrg
+
+    local = LocalOrg(path, api_version=api_version or DEFAULT_API_VERSION)
+    where = f"local org in {path}" if path else "in-memory local org"
+    client = Asymbl(local.salesforce(), mapping=mapping, description=where)
+    client.local_org = local  # type: ignore[attr-defined]
+    return client

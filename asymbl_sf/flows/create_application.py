@@ -1,0 +1,338 @@
+"""Create an application: resolve job and stage, dedupe the candidate, write, report.
+
+API calls for one new application: one Composite call for every lookup (plus the describes of the
+mapped objects, the first time a client sees them) and one Composite call that writes the Contact,
+the applicant and its files with ``allOrNone`` and reads back what it made. Two calls in all; a
+dry run spends only the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
+from asymbl_sf.errors import PayloadError, Problem, WriteError
+from asymbl_sf.ids import looks_like_id, to_18
+from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
+from asymbl_sf.models.canonical import Application, Attachment
+from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack
+from asymbl_sf.schema import OrgSchema
+
+from . import result as kombo
+from .lookup import APPLICANT, APPLICANT_FIELDS, CONTACT_FIELDS, LookupRequest, OrgFacts, look_up
+
+#: Salesforce's limit for base64 ``VersionData`` inside a JSON body (37.5 MB encoded).
+MAX_JSON_FILE_BYTES = 37_500_000 * 3 // 4
+
+
+@dataclass
+class Decisions:
+    """What the flow decided, record by record: the plan a dry run shows."""
+
+    contact_action: str = "create"          # create | reuse | update
+    contact_id: str | None = None
+    contact_updates: dict[str, Any] = field(default_factory=dict)
+    application_action: str = "create"      # create | exists
+    application_id: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class CreateApplication:
+    """One run of the create-application flow against one org."""
+
+    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str) -> None:
+        self.api = api
+        self.mapping = mapping
+        self.instance_url = instance_url
+
+    def run(self, application: Application, *, dry_run: bool = False) -> dict[str, Any]:
+        if application.job is None:
+            raise PayloadError(Problem("job_id", "required (pass --job-id or application.job_id)"))
+        offline = render(application, self.mapping, self._known_schema())
+        contact_plan = offline.record("Contact")
+        _refuse_unsupported_files(application.attachments)
+        facts = look_up(self.api, self._lookup_request(application, offline, contact_plan))
+        job, stage = self._job_and_stage(application, facts)
+        plan = render(application, self.mapping, self._schema_for_render(facts))
+        plan.raise_for_problems()
+        decisions = self._decide(plan, facts)
+        warnings = [*plan.warnings, *decisions.warnings]
+        if dry_run:
+            return self._plan_result(plan, decisions, facts, job, stage, warnings)
+        return self._write(plan, decisions, facts, job, stage, warnings)
+
+    # -- what to ask the org --------------------------------------------------------------------
+
+    def _known_schema(self) -> OrgSchema:
+        packaged = OrgSchema.packaged()
+        cached = [self.api.cached_describe(d.name) for d in packaged]
+        return OrgSchema(c if c is not None else d for c, d in zip(cached, packaged))
+
+    def _lookup_request(
+        self, application: Application, offline: RenderedPlan, contact: PlannedRecord | None
+    ) -> LookupRequest:
+        match: dict[str, Any] = {}
+        newest_first = False
+        if contact is not None and contact.match is not None:
+            values = {name: contact.fields.get(name) for name in contact.match.on}
+            if all(v not in (None, "") for v in values.values()):
+                match = {k: normalize_email(v) if k.lower() == "email" else v
+                         for k, v in values.items()}
+            newest_first = contact.match.when_many == "newest"
+        needed = {r.sobject for r in offline.records} | {"Contact", APPLICANT}
+        assert application.job is not None
+        return LookupRequest(
+            job=application.job,
+            job_remote_key=self.mapping.settings.job_remote_key,
+            contact_match=match,
+            newest_first=newest_first,
+            contact_fields=list(contact.fields) if contact else [],
+            checksums=[_md5(a.data) for a in application.attachments if a.data is not None],
+            describe=sorted(n for n in needed if self.api.cached_describe(n) is None),
+        )
+
+    def _schema_for_render(self, facts: OrgFacts) -> OrgSchema:
+        schema = self._known_schema()
+        for describe in facts.schema:
+            schema.add(describe)
+        return schema
+
+    # -- job and stage --------------------------------------------------------------------------
+
+    def _job_and_stage(
+        self, application: Application, facts: OrgFacts
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        job_ref = application.job
+        assert job_ref is not None
+        if facts.job is None:
+            how = "Id" if job_ref.kind == "id" else self.mapping.settings.job_remote_key
+            raise PayloadError(Problem(
+                "job_id", f"no bpats__Job__c with {how} = {job_ref.value!r} in this org; "
+                          "check the id, or the mapping's settings.job_remote_key for remote: ids"))
+        if facts.jobs_found > 1:
+            raise PayloadError(Problem(
+                "job_id", f"several jobs have {self.mapping.settings.job_remote_key} = "
+                          f"{job_ref.value!r}; use the job's Salesforce id instead"))
+        job = facts.job
+        if not facts.stages:
+            raise PayloadError(Problem(
+                "job_id", f"job {job['Name']!r} ({job['Id']}) has no stages; Asymbl needs a stage "
+                          "on every applicant: add stages to the job (e.g. from an ATS template)"))
+        wanted = application.stage_id
+        if wanted is None:
+            return job, facts.stages[0]
+        stage = find_stage(facts.stages, wanted)
+        if stage is None:
+            listing = "; ".join(f"{s['Name']} ({s['Id']})" for s in facts.stages)
+            raise PayloadError(Problem(
+                "stage_id", f"{wanted!r} is not a stage of job {job['Name']!r}; its stages are: "
+                            f"{listing}"))
+        return job, stage
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def _decide(self, plan: RenderedPlan, facts: OrgFacts) -> Decisions:
+        decisions = Decisions()
+        contact_plan = plan.record("Contact")
+        match = contact_plan.match if contact_plan else None
+        contacts = list(reversed(facts.contacts)) if match and match.when_many == "newest" \
+            else facts.contacts
+        try:
+            chosen, warning = choose_match(contacts, match.when_many if match else "oldest")
+        except ValueError as exc:
+            raise PayloadError(Problem("candidate.email_address", str(exc))) from None
+        if warning:
+            decisions.warnings.append(warning)
+        if chosen is not None:
+            assert contact_plan is not None and match is not None
+            decisions.contact_id = str(chosen["Id"])
+            updates = updates_for(match.when_found, chosen, _without_record_type(contact_plan))
+            decisions.contact_updates = updates
+            decisions.contact_action = "update" if updates else "reuse"
+            if match.when_found == "reuse":
+                decisions.warnings.append(
+                    f"Reused the existing Contact {chosen['Id']} with the same email; it was not "
+                    "updated (mapping: when_found: reuse)")
+            else:
+                changed = ", ".join(sorted(updates)) or "nothing"
+                decisions.warnings.append(
+                    f"Reused the existing Contact {chosen['Id']} with the same email; "
+                    f"{match.when_found} wrote: {changed}")
+        if facts.applicant is not None:
+            decisions.application_action = "exists"
+            decisions.application_id = str(facts.applicant["Id"])
+            decisions.warnings.append(
+                f"An application for this candidate on this job already exists "
+                f"({facts.applicant['Id']}, {facts.applicant.get('Name')}); nothing new was created")
+        existing = {f.get("Checksum"): f for f in facts.files}
+        for planned in plan.records_for("ContentVersion"):
+            attachment: Attachment = planned.item
+            checksum = _md5(attachment.data or b"")
+            same = existing.get(checksum)
+            entry = {"key": planned.key, "file_name": attachment.name, "checksum": checksum,
+                     "action": "skip" if same else "upload",
+                     "existing_id": same.get("Id") if same else None}
+            decisions.files.append(entry)
+            if same:
+                decisions.warnings.append(
+                    f"{planned.item_path}: the same file is already on the Contact "
+                    f"({same.get('Id')}); not uploaded again")
+        return decisions
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _unit(
+        self, plan: RenderedPlan, decisions: Decisions, job: dict[str, Any], stage: dict[str, Any]
+    ) -> list[PendingWrite]:
+        resolved = {"job": job["Id"], "stage": stage["Id"]}
+        if decisions.contact_id:
+            resolved["Contact"] = decisions.contact_id
+        unit: list[PendingWrite] = []
+        contact_plan = plan.record("Contact")
+        if contact_plan is not None and decisions.contact_id is None:
+            unit.append(PendingWrite("Contact", "Contact", dict(contact_plan.fields)))
+        elif decisions.contact_updates:
+            unit.append(PendingWrite("Contact", "Contact", decisions.contact_updates,
+                                     record_id=decisions.contact_id))
+        if decisions.application_action == "create":
+            unit.append(self._pending(plan.record(APPLICANT), resolved))
+        skipped = {f["key"] for f in decisions.files if f["action"] == "skip"}
+        for planned in plan.records_for("ContentVersion"):
+            if planned.key in skipped:
+                continue
+            write = self._pending(planned, resolved)
+            write.fields["VersionData"] = _base64(planned.item.data or b"")
+            unit.append(write)
+        return unit
+
+    @staticmethod
+    def _pending(planned: PlannedRecord | None, resolved: dict[str, str]) -> PendingWrite:
+        assert planned is not None
+        fields = dict(planned.fields)
+        refs: dict[str, str] = {}
+        for field_name, ref in planned.refs.items():
+            if ref in resolved:
+                fields[field_name] = resolved[ref]
+            elif ref == "Contact":
+                refs[field_name] = "Contact"
+        return PendingWrite(planned.key, planned.sobject, fields, refs)
+
+    def _write(
+        self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
+        stage: dict[str, Any], warnings: list[str],
+    ) -> dict[str, Any]:
+        unit = self._unit(plan, decisions, job, stage)
+        contact = dict(facts.contacts[0]) if decisions.contact_id and facts.contacts else {}
+        if decisions.contact_id:
+            contact = next((c for c in facts.contacts if c["Id"] == decisions.contact_id), contact)
+        applicant = dict(facts.applicant or {})
+        if unit:
+            read_back = [ReadBack("Contact", "Contact", CONTACT_FIELDS),
+                         ReadBack(plan.record(APPLICANT).key if plan.record(APPLICANT) else APPLICANT,
+                                  APPLICANT, APPLICANT_FIELDS)]
+            outcome = BatchWriter(self.api).write([unit], read_back)[0]
+            if outcome.errors:
+                raise WriteError(_write_problems(plan, outcome.errors))
+            contact = outcome.records.get("Contact", contact)
+            if decisions.contact_updates:
+                contact = {**contact, **decisions.contact_updates}
+            applicant = outcome.records.get(APPLICANT, applicant)
+            for entry in decisions.files:
+                if entry["key"] in outcome.ids:
+                    entry["id"] = outcome.ids[entry["key"]]
+        data = kombo.application_data(applicant, contact, job, facts.stages, self.instance_url)
+        return kombo.success(data, warnings, actions=_actions(decisions))
+
+    def _plan_result(
+        self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
+        stage: dict[str, Any], warnings: list[str],
+    ) -> dict[str, Any]:
+        unit = self._unit(plan, decisions, job, stage)
+        records = []
+        for write in unit:
+            fields = {k: ("<base64, %d bytes>" % len(v) if k == "VersionData" else v)
+                      for k, v in write.fields.items()}
+            for field_name, target in write.refs.items():
+                fields[field_name] = f"<id of the new {target}>"
+            records.append({"sobject": write.sobject,
+                            "operation": "update" if write.record_id else "create",
+                            "id": write.record_id, "fields": fields})
+        return {
+            "status": "dry_run",
+            "plan": {
+                "job": {"id": job["Id"], "name": job["Name"]},
+                "stage": {"id": stage["Id"], "name": stage["Name"]},
+                "actions": _actions(decisions),
+                "records": records,
+            },
+            "warnings": [{"message": w} for w in warnings],
+        }
+
+
+def find_stage(stages: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
+    """A stage of the job by Salesforce id (15 or 18), ``remote:<name>`` or name (any case)."""
+    text = wanted.strip()
+    if looks_like_id(text):
+        full = to_18(text)
+        return next((s for s in stages if to_18(s["Id"]) == full), None)
+    if text.lower().startswith("remote:"):
+        text = text[len("remote:"):].strip()
+    return next((s for s in stages if str(s.get("Name", "")).lower() == text.lower()), None)
+
+
+def _actions(decisions: Decisions) -> dict[str, Any]:
+    return {
+        "candidate": {"action": decisions.contact_action, "id": decisions.contact_id,
+                      "updated_fields": sorted(decisions.contact_updates)},
+        "application": {"action": decisions.application_action, "id": decisions.application_id},
+        "attachments": [{k: v for k, v in f.items() if k != "key"} for f in decisions.files],
+    }
+
+
+def _without_record_type(planned: PlannedRecord) -> dict[str, Any]:
+    # A record type is chosen when a Contact is created; an existing one keeps its own.
+    return {k: v for k, v in planned.fields.items() if k != "RecordTypeId"}
+
+
+def _write_problems(plan: RenderedPlan, errors: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for key, error in errors.items():
+        planned = plan.record(key)
+        fields = list(error.fields) or [""]
+        for name in fields:
+            path = planned.source_path.get(name, "") if planned and name else ""
+            where = f"{key}.{name}" if name else key
+            problems.append(Problem(path or where, f"Salesforce refused {where}: "
+                                                   f"{error.error_code}: {error.message}"))
+    return problems
+
+
+def _md5(data: bytes | None) -> str:
+    return hashlib.md5(data or b"").hexdigest()  # noqa: S324 (Salesforce's Checksum is MD5)
+
+
+def _base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _refuse_unsupported_files(attachments: list[Attachment]) -> None:
+    problems = []
+    for index, attachment in enumerate(attachments):
+        if attachment.data is None:
+            problems.append(Problem(
+                f"attachments[{index}].data_url",
+                "downloading attachments from a URL is not supported by create-application yet; "
+                "send the file's bytes base64-encoded in data"))
+        elif len(attachment.data) > MAX_JSON_FILE_BYTES:
+            problems.append(Problem(
+                f"attachments[{index}].data",
+                f"file of {len(attachment.data)} bytes is above Salesforce's JSON upload limit "
+                "(37.5 MB base64); upload it separately"))
+    if problems:
+        raise PayloadError(problems)

@@ -1,0 +1,136 @@
+"""Everything one application needs to know about the org, asked in a single Composite call.
+
+The job, its stages, the Contacts with the candidate's email, an existing applicant of that
+Contact on that job, and files with the same checksums already on that Contact: five queries that
+depend on each other through ``@{ref.records[0].Id}`` references, plus the describes of the
+mapped objects not cached yet. A reference to a query that found nothing makes the dependent
+subrequest fail; that failure simply means "none".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from simple_salesforce.format import format_soql
+
+from asymbl_sf.errors import SalesforceError
+from asymbl_sf.models.canonical import JobReference
+from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
+from asymbl_sf.schema import OrgSchema
+
+JOB = "bpats__Job__c"
+STAGE = "bpats__ATS_Stage__c"
+APPLICANT = "bpats__ATS_Applicant__c"
+
+STAGE_FIELDS = ["Id", "Name", "bpats__Sequence__c", "bpats__Stage_Type__c", "bpats__Job__c"]
+APPLICANT_FIELDS = ["Id", "Name", "bpats__ATS_Applicant__c", "bpats__Job__c", "bpats__Stage__c",
+                    "bpats__Applicant_Status__c", "CreatedDate", "LastModifiedDate"]
+CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone", "Title", "MailingStreet",
+                  "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry",
+                  "CreatedDate", "LastModifiedDate"]
+_CONTACT_REF = "@{contacts.records[0].Id}"
+_JOB_REF = "@{job.records[0].Id}"
+
+
+@dataclass
+class LookupRequest:
+    job: JobReference
+    job_remote_key: str
+    #: field -> value the Contact must have to be reused (empty: never reuse).
+    contact_match: dict[str, Any]
+    newest_first: bool = False
+    #: Contact fields to read (the mapping's, for fill_blanks/update and the result).
+    contact_fields: Sequence[str] = ()
+    checksums: Sequence[str] = ()
+    describe: Sequence[str] = ()
+
+
+@dataclass
+class OrgFacts:
+    job: dict[str, Any] | None = None
+    jobs_found: int = 0
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    applicant: dict[str, Any] | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    schema: OrgSchema = field(default_factory=OrgSchema)
+    job_error: SalesforceError | None = None
+
+
+def _fields(base: Sequence[str], extra: Sequence[str]) -> str:
+    seen: dict[str, str] = {}
+    for name in [*base, *extra]:
+        seen.setdefault(name.lower(), name)
+    return ", ".join(seen.values())
+
+
+def job_query(job: JobReference, remote_key: str) -> str:
+    if job.kind == "id":
+        return format_soql("SELECT Id, Name FROM bpats__Job__c WHERE Id = {}", job.value)
+    # The key comes from the mapping file, not from input; still, only a field name may pass.
+    key = remote_key if remote_key.replace("_", "").isalnum() else "Name"
+    return format_soql(
+        f"SELECT {_fields(['Id', 'Name'], [key])} FROM bpats__Job__c WHERE {key} = {{}} "
+        "ORDER BY CreatedDate LIMIT 2", job.value)
+
+
+def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubRequest]:
+    subs = [SubRequest("GET", api.describe_url(name), f"describe_{i}")
+            for i, name in enumerate(request.describe)]
+    subs.append(SubRequest("GET", api.query_url(job_query(request.job, request.job_remote_key)),
+                           "job"))
+    subs.append(SubRequest("GET", api.query_url(
+        api, f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
+             "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
+    if request.contact_match:
+        where = " AND ".join(format_soql(f"{name} = {{}}", value)
+                             for name, value in request.contact_match.items())
+        order = "DESC" if request.newest_first else "ASC"
+        subs.append(SubRequest("GET", api.query_url(
+            f"SELECT {_fields(CONTACT_FIELDS, request.contact_fields)} FROM Contact WHERE {where} "
+            f"ORDER BY CreatedDate {order}, Id {order} LIMIT 10"), "contacts"))
+        subs.append(SubRequest("GET", api.query_url(
+            f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
+                 f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' AND bpats__Job__c = '{_JOB_REF}' "
+                 "ORDER BY CreatedDate ASC LIMIT 1"), "applicant"))
+        if request.checksums:
+            checksums = format_soql("{}", list(request.checksums))
+            subs.append(SubRequest("GET", api.query_url(
+                "SELECT Id, Checksum, ContentDocumentId, Title, PathOnClient FROM ContentVersion "
+                     f"WHERE IsLatest = true AND Checksum IN {checksums} AND ContentDocumentId IN "
+                     "(SELECT ContentDocumentId FROM ContentDocumentLink "
+                     f"WHERE LinkedEntityId = '{_CONTACT_REF}')"), "files"))
+    return subs
+
+
+def look_up(api: SalesforceApi, request: LookupRequest) -> OrgFacts:
+    answers = api.composite(build_subrequests(api, request), all_or_none=False)
+    facts = OrgFacts()
+    describes = []
+    for i, name in enumerate(request.describe):
+        answer = answers.get(f"describe_{i}")
+        if answer is None or not answer.ok:
+            raise answer.error() if answer else SalesforceError(f"describe of {name} failed")
+        describes.append(api.remember_describe(answer.body))
+    facts.schema = OrgSchema(describes)
+    job = answers.get("job")
+    if job is not None and job.ok:
+        rows = _rows(job)
+        facts.jobs_found = len(rows)
+        facts.job = rows[0] if rows else None
+    elif job is not None:
+        facts.job_error = job.error()
+    facts.stages = _rows(answers.get("stages"))
+    facts.contacts = _rows(answers.get("contacts"))
+    applicants = _rows(answers.get("applicant"))
+    facts.applicant = applicants[0] if applicants else None
+    facts.files = _rows(answers.get("files"))
+    return facts
+
+
+def _rows(answer: SubResponse | None) -> list[dict[str, Any]]:
+    if answer is None or not answer.ok or not isinstance(answer.body, dict):
+        return []
+    return list(answer.body.get("records") or [])
