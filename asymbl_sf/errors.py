@@ -3,8 +3,15 @@
 Every exception raised on purpose derives from one root, so callers can catch them all::
 
     AsymblError
-    ├── PayloadError      a payload (Kombo, Merge or Truto body) does not validate
-    └── MappingError      a YAML mapping file is invalid (unknown key, bad transform, cycle...)
+    ├── PayloadError          a payload (Kombo, Merge or Truto body) does not validate, or names
+    │                         a job or stage the org does not have
+    ├── MappingError          a YAML mapping file is invalid (unknown key, bad transform, cycle...)
+    ├── ConfigurationError    settings are missing or contradictory (credentials, org)
+    └── SalesforceError       Salesforce refused a call (``error_code`` is Salesforce's own)
+        ├── AuthenticationError   invalid session or refused login
+        ├── RequestLimitError     REQUEST_LIMIT_EXCEEDED: the daily API budget is spent
+        ├── TransientError        5xx, dropped connection, row lock: a retry may succeed
+        └── WriteError            records refused; ``.problems`` name record and field
 
 Errors that come from bad *input* carry a list of :class:`Problem` s, all of them at once, each
 naming where it is (file, line, dotted path) and what is wrong, so a user can fix everything in
@@ -75,7 +82,7 @@ class MappingError(_ProblemsError):
 
 
 class ConfigurationError(AsymblError):
-    """Settings are missing or contradictory (credentials, org, files); the message says what to set."""
+    """Settings are missing or contradictory (credentials, org, files); says what to set."""
 
 
 class SalesforceError(AsymblError):

@@ -241,6 +241,8 @@ class CreateApplication:
             if decisions.contact_updates:
                 contact = {**contact, **decisions.contact_updates}
             applicant = outcome.records.get(APPLICANT, applicant)
+            decisions.contact_id = decisions.contact_id or outcome.ids.get("Contact")
+            decisions.application_id = decisions.application_id or outcome.ids.get(APPLICANT)
             for entry in decisions.files:
                 if entry["key"] in outcome.ids:
                     entry["id"] = outcome.ids[entry["key"]]

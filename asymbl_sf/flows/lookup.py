@@ -82,7 +82,7 @@ def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubReq
     subs.append(SubRequest("GET", api.query_url(job_query(request.job, request.job_remote_key)),
                            "job"))
     subs.append(SubRequest("GET", api.query_url(
-        api, f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
+        f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
              "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
     if request.contact_match:
         where = " AND ".join(format_soql(f"{name} = {{}}", value)

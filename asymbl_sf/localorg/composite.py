@@ -30,7 +30,8 @@ _ROLLED_BACK = RecordError(
 _HALTED = {"errorCode": "PROCESSING_HALTED",
            "message": "The transaction was rolled back since another operation in the same "
                       "transaction failed."}
-_REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]+)\}")
+#: ``@{ref.id}``, ``@{ref.records[0].Id}`` and, for a collection's answer, ``@{ref[0].id}``.
+_REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)([.\[][^}]*)\}")
 
 
 def _http() -> Any:
@@ -201,7 +202,7 @@ def _resolve(value: Any, answers: dict[str, Any]) -> Any:
     """Substitute ``@{refId.path}`` references in strings, recursively."""
     if isinstance(value, str):
         def replace(found: re.Match[str]) -> str:
-            ref, path = found.group(1), found.group(2)
+            ref, path = found.group(1), found.group(2).lstrip(".")
             if ref not in answers:
                 raise KeyError(f"{ref}.{path}")
             current: Any = answers[ref]

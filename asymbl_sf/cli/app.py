@@ -1,0 +1,204 @@
+"""The ``asymbl-sf`` command: thin commands over the client's methods, no logic of their own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from asymbl_sf import connect
+from asymbl_sf.errors import AsymblError, PayloadError, Problem
+from asymbl_sf.salesforce.settings import ConnectionSettings
+
+from .output import emit_json, fail, register_secrets, say, warn
+
+app = typer.Typer(
+    name="asymbl-sf",
+    help="Write recruiting data (Kombo, Merge, Truto payloads) straight into Asymbl ATS on "
+         "Salesforce. With no credentials configured, commands run against the local org.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+org_app = typer.Typer(help="Manage the local (emulated) org kept under .asymbl-sf/.",
+                      no_args_is_help=True)
+app.add_typer(org_app, name="org")
+
+PayloadArg = Annotated[str, typer.Argument(
+    help="The payload: a JSON file, or - to read standard input.", show_default=False)]
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", "-m", help="YAML mapping file (default: the shipped mappings/asymbl.yaml).")]
+OrgOpt = Annotated[str | None, typer.Option(
+    "--org", help="'local' or 'local:PATH' for the local org; default: credentials from the "
+                  "environment / .env, else the local org.")]
+DialectOpt = Annotated[str | None, typer.Option(
+    "--dialect", help="kombo, merge or truto (default: detected from the payload's shape).")]
+
+
+def _payload(source: str) -> Any:
+    """The payload as a dict (stdin) or a path (file), so errors can name the file."""
+    if source == "-":
+        text = sys.stdin.read()
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise PayloadError(Problem("", f"standard input is not valid JSON: {exc}")) from None
+    path = Path(source)
+    if not path.is_file():
+        raise PayloadError(Problem("", f"no such file: {source}"))
+    return path
+
+
+def _secure_settings() -> None:
+    try:
+        register_secrets(ConnectionSettings.from_env().secrets())
+    except AsymblError:
+        pass
+
+
+@app.command("create-application")
+def create_application(
+    payload: PayloadArg,
+    job_id: Annotated[str | None, typer.Option(
+        "--job-id", help="The job: a Salesforce id (15 or 18 characters) or remote:<value> "
+                         "(looked up by the mapping's settings.job_remote_key).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Read the org, write nothing, print the plan.")] = False,
+    mapping: MappingOpt = None,
+    org: OrgOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Create an application: the candidate's Contact (reused by email) and the applicant."""
+    _secure_settings()
+    try:
+        client = connect(org, mapping=mapping)
+        result = client.create_application(_payload(payload), job_id=job_id, dry_run=dry_run,
+                                           dialect=dialect)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback
+        fail(exc)
+    emit_json(result)
+    for warning in result.get("warnings", []):
+        warn(warning["message"])
+    say(_summary(result, client.usage.calls, client.usage.remaining))
+
+
+def _summary(result: dict[str, Any], calls: int, remaining: int | None) -> str:
+    budget = f"; {remaining:,} left today" if remaining is not None else ""
+    spent = f"{calls} API call{'s' if calls != 1 else ''}{budget}"
+    if result.get("status") == "dry_run":
+        actions = result["plan"]["actions"]
+        return (f"dry run: candidate {actions['candidate']['action']}, application "
+                f"{actions['application']['action']}; nothing written ({spent})")
+    actions = result.get("actions", {})
+    data = result["data"]
+    candidate = actions.get("candidate", {}).get("action", "?")
+    application = actions.get("application", {}).get("action", "?")
+    return (f"{'created' if application == 'create' else 'found existing'} application "
+            f"{data.get('name') or data.get('id')} ({data.get('id')}) on job "
+            f"'{data['job']['name']}', stage '{data['current_stage']['name']}'; candidate "
+            f"{'created' if candidate == 'create' else candidate + 'd'} ({data.get('candidate_id')})"
+            f" ({spent})")
+
+
+@app.command()
+def render(
+    payload: PayloadArg,
+    job_id: Annotated[str | None, typer.Option("--job-id", help="The job, as for "
+                                               "create-application.")] = None,
+    mapping: MappingOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Show the records a payload becomes under a mapping, offline (no org needed)."""
+    from asymbl_sf.mapping import load_mapping
+    from asymbl_sf.mapping import render as render_plan
+    from asymbl_sf.models import parse_application
+
+    try:
+        application = parse_application(_payload(payload), job_id=job_id, dialect=dialect)
+        plan = render_plan(application, load_mapping(mapping))
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    emit_json({
+        "records": [{"sobject": r.sobject, "key": r.key, "fields": r.fields, "refs": r.refs,
+                     "record_type": r.record_type} for r in plan.records],
+        "warnings": plan.warnings,
+        "problems": [str(p) for p in plan.problems],
+    })
+    for message in plan.warnings:
+        warn(message)
+    if plan.problems:
+        fail(PayloadError(plan.problems))
+
+
+# -- the local org ------------------------------------------------------------------------------
+
+PathOpt = Annotated[Path, typer.Option("--path", help="Folder of the local org.")]
+
+
+def _default_path() -> Path:
+    from asymbl_sf.connect import DEFAULT_LOCAL_PATH
+
+    return DEFAULT_LOCAL_PATH
+
+
+@org_app.command("init")
+def org_init(path: PathOpt = Path(".asymbl-sf/org")) -> None:
+    """Create the local org with its demo data (a no-op when it exists)."""
+    from asymbl_sf.localorg import LocalOrg
+
+    existed = (path / "state.json").exists()
+    try:
+        LocalOrg(path)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    say(f"local org {'already exists' if existed else 'created'} in {path}/")
+    org_show(path)
+
+
+@org_app.command("show")
+def org_show(path: PathOpt = Path(".asymbl-sf/org")) -> None:
+    """Print what the local org holds: counts, jobs with their stages, the API usage."""
+    from asymbl_sf.localorg import LocalOrg
+
+    if not (path / "state.json").exists():
+        fail(AsymblError(f"no local org in {path}/; create it with: asymbl-sf org init"))
+    local = LocalOrg(path)
+    stages = local.records("bpats__ATS_Stage__c")
+    jobs = []
+    for job in sorted(local.records("bpats__Job__c"), key=lambda j: j["Name"]):
+        own = sorted((s for s in stages if s.get("bpats__Job__c") == job["Id"]),
+                     key=lambda s: s.get("bpats__Sequence__c") or 0)
+        jobs.append({"id": job["Id"], "name": job["Name"], "status": job.get("bpats__Status__c"),
+                     "stages": [{"id": s["Id"], "name": s["Name"],
+                                 "sequence": s.get("bpats__Sequence__c")} for s in own]})
+    counts = {name: local.count(name) for name in (
+        "User", "Contact", "bpats__Job__c", "bpats__ATS_Stage__c", "bpats__ATS_Applicant__c",
+        "ContentVersion", "Task")}
+    emit_json({"path": str(path), "records": counts, "jobs": jobs,
+               "api_usage": local.api_usage})
+
+
+@org_app.command("reset")
+def org_reset(
+    path: PathOpt = Path(".asymbl-sf/org"),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete everything in the local org and seed it again."""
+    if path.exists() and not yes and not typer.confirm(f"Delete the local org in {path}/?"):
+        raise typer.Exit(1)
+    if path.exists():
+        shutil.rmtree(path)
+    org_init(path)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        say("interrupted")
+        raise SystemExit(130) from None
