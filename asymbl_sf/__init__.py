@@ -2,7 +2,8 @@
 
     import asymbl_sf
     client = asymbl_sf.connect()                 # credentials from env / .env, else the local org
-    result = client.create_application("examples/kombo_application.json", job_id="remote:Registered Nurse")
+    result = client.create_application("examples/kombo_application.json",
+                                       job_id="remote:Registered Nurse")
 """
 
 from asymbl_sf.client import Asymbl

@@ -57,7 +57,10 @@ def connect(
 
 
 def connect_local(
-    path: Path | None, *, mapping: Mapping | str | Path | None = None, api_version: str | None = None
+    path: Path | None,
+    *,
+    mapping: Mapping | str | Path | None = None,
+    api_version: str | None = None,
 ) -> Asymbl:
     """A client for a local org kept in ``path`` (in memory when None)."""
     from asymbl_sf.api_version import DEFAULT_API_VERSION

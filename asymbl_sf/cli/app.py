@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -54,10 +55,8 @@ def _payload(source: str) -> Any:
 
 
 def _secure_settings() -> None:
-    try:
+    with contextlib.suppress(AsymblError):  # a settings problem is reported by connect()
         register_secrets(ConnectionSettings.from_env().secrets())
-    except AsymblError:
-        pass
 
 
 @app.command("create-application")
@@ -78,7 +77,7 @@ def create_application(
         client = connect(org, mapping=mapping)
         result = client.create_application(_payload(payload), job_id=job_id, dry_run=dry_run,
                                            dialect=dialect)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback
+    except Exception as exc:
         fail(exc)
     emit_json(result)
     for warning in result.get("warnings", []):
@@ -100,8 +99,8 @@ def _summary(result: dict[str, Any], calls: int, remaining: int | None) -> str:
     return (f"{'created' if application == 'create' else 'found existing'} application "
             f"{data.get('name') or data.get('id')} ({data.get('id')}) on job "
             f"'{data['job']['name']}', stage '{data['current_stage']['name']}'; candidate "
-            f"{'created' if candidate == 'create' else candidate + 'd'} ({data.get('candidate_id')})"
-            f" ({spent})")
+            f"{'created' if candidate == 'create' else candidate + 'd'} "
+            f"({data.get('candidate_id')}) ({spent})")
 
 
 @app.command()
@@ -120,7 +119,7 @@ def render(
     try:
         application = parse_application(_payload(payload), job_id=job_id, dialect=dialect)
         plan = render_plan(application, load_mapping(mapping))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         fail(exc)
     emit_json({
         "records": [{"sobject": r.sobject, "key": r.key, "fields": r.fields, "refs": r.refs,
@@ -153,7 +152,7 @@ def org_init(path: PathOpt = Path(".asymbl-sf/org")) -> None:
     existed = (path / "state.json").exists()
     try:
         LocalOrg(path)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         fail(exc)
     say(f"local org {'already exists' if existed else 'created'} in {path}/")
     org_show(path)

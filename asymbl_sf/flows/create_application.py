@@ -70,7 +70,7 @@ class CreateApplication:
     def _known_schema(self) -> OrgSchema:
         packaged = OrgSchema.packaged()
         cached = [self.api.cached_describe(d.name) for d in packaged]
-        return OrgSchema(c if c is not None else d for c, d in zip(cached, packaged))
+        return OrgSchema(c if c is not None else d for c, d in zip(cached, packaged, strict=True))
 
     def _lookup_request(
         self, application: Application, offline: RenderedPlan, contact: PlannedRecord | None
@@ -139,8 +139,8 @@ class CreateApplication:
         decisions = Decisions()
         contact_plan = plan.record("Contact")
         match = contact_plan.match if contact_plan else None
-        contacts = list(reversed(facts.contacts)) if match and match.when_many == "newest" \
-            else facts.contacts
+        newest = match is not None and match.when_many == "newest"
+        contacts = list(reversed(facts.contacts)) if newest else facts.contacts
         try:
             chosen, warning = choose_match(contacts, match.when_many if match else "oldest")
         except ValueError as exc:
@@ -166,8 +166,9 @@ class CreateApplication:
             decisions.application_action = "exists"
             decisions.application_id = str(facts.applicant["Id"])
             decisions.warnings.append(
-                f"An application for this candidate on this job already exists "
-                f"({facts.applicant['Id']}, {facts.applicant.get('Name')}); nothing new was created")
+                "An application for this candidate on this job already exists "
+                f"({facts.applicant['Id']}, {facts.applicant.get('Name')}); "
+                "nothing new was created")
         existing = {f.get("Checksum"): f for f in facts.files}
         for planned in plan.records_for("ContentVersion"):
             attachment: Attachment = planned.item
@@ -232,8 +233,7 @@ class CreateApplication:
         applicant = dict(facts.applicant or {})
         if unit:
             read_back = [ReadBack("Contact", "Contact", CONTACT_FIELDS),
-                         ReadBack(plan.record(APPLICANT).key if plan.record(APPLICANT) else APPLICANT,
-                                  APPLICANT, APPLICANT_FIELDS)]
+                         ReadBack(APPLICANT, APPLICANT, APPLICANT_FIELDS)]
             outcome = BatchWriter(self.api).write([unit], read_back)[0]
             if outcome.errors:
                 raise WriteError(_write_problems(plan, outcome.errors))
@@ -256,7 +256,7 @@ class CreateApplication:
         unit = self._unit(plan, decisions, job, stage)
         records = []
         for write in unit:
-            fields = {k: ("<base64, %d bytes>" % len(v) if k == "VersionData" else v)
+            fields = {k: (f"<base64, {len(v)} characters>" if k == "VersionData" else v)
                       for k, v in write.fields.items()}
             for field_name, target in write.refs.items():
                 fields[field_name] = f"<id of the new {target}>"
@@ -314,7 +314,7 @@ def _write_problems(plan: RenderedPlan, errors: dict[str, Any]) -> list[Problem]
 
 
 def _md5(data: bytes | None) -> str:
-    return hashlib.md5(data or b"").hexdigest()  # noqa: S324 (Salesforce's Checksum is MD5)
+    return hashlib.md5(data or b"").hexdigest()
 
 
 def _base64(data: bytes) -> str:

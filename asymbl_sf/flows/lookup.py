@@ -93,7 +93,8 @@ def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubReq
             f"ORDER BY CreatedDate {order}, Id {order} LIMIT 10"), "contacts"))
         subs.append(SubRequest("GET", api.query_url(
             f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
-                 f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' AND bpats__Job__c = '{_JOB_REF}' "
+                 f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' "
+                 f"AND bpats__Job__c = '{_JOB_REF}' "
                  "ORDER BY CreatedDate ASC LIMIT 1"), "applicant"))
         if request.checksums:
             checksums = format_soql("{}", list(request.checksums))

@@ -90,8 +90,8 @@ class BatchWriter:
             for field_name, target in write.refs.items():
                 body[field_name] = f"@{{{_ref_id(target)}.id}}"
             if write.record_id:
-                subrequests.append(SubRequest("PATCH", api.sobject_url(write.sobject, write.record_id),
-                                              _ref_id(write.key), body))
+                url = api.sobject_url(write.sobject, write.record_id)
+                subrequests.append(SubRequest("PATCH", url, _ref_id(write.key), body))
             else:
                 subrequests.append(SubRequest("POST", api.sobject_url(write.sobject),
                                               _ref_id(write.key), body))
@@ -171,7 +171,7 @@ class BatchWriter:
                 records.append(body)
             answers = (self.api.update_collection(records) if update
                        else self.api.create_collection(records))
-            for (index, write), answer in zip(items, answers):
+            for (index, write), answer in zip(items, answers, strict=True):
                 if answer.get("success"):
                     results[index].ids[write.key] = str(answer.get("id") or write.record_id)
                 else:

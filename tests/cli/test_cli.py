@@ -48,7 +48,9 @@ def test_every_command_has_help(runner: CliRunner) -> None:
         assert "Usage" in result.stdout
 
 
-def test_create_application_prints_kombo_json_and_a_summary(runner: CliRunner, org_arg: str) -> None:
+def test_create_application_prints_kombo_json_and_a_summary(
+    runner: CliRunner, org_arg: str
+) -> None:
     result = run(runner, "create-application", EXAMPLE, "--job-id", "remote:Registered Nurse",
                  "--org", org_arg)
     assert result.exit_code == 0, result.stderr
@@ -124,7 +126,9 @@ def test_library_and_cli_give_the_same_result(runner: CliRunner, tmp_path: Path)
     assert json.loads(cli.stdout) == json.loads(json.dumps(library))
 
 
-def test_no_credentials_means_the_local_org_said_on_stderr(runner: CliRunner, tmp_path: Path) -> None:
+def test_no_credentials_means_the_local_org_said_on_stderr(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     result = run(runner, "create-application", EXAMPLE, "--job-id", "remote:Registered Nurse")
     assert result.exit_code == 0
     assert "using the local org" in result.stderr
