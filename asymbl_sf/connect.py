@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TextIO
 
 from asymbl_sf.client import Asymbl
+from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.salesforce.connection import TimeoutSession, open_salesforce
-from asymbl_sf.salesforce.settings import ConnectionSettings
+from asymbl_sf.salesforce.settings import ConnectionSettings, is_local_org
 
 #: Where the CLI keeps the local org unless told otherwise.
 DEFAULT_LOCAL_PATH = Path(".asymbl-sf") / "org"
@@ -36,19 +37,18 @@ def connect(
     local org is used and one line on stderr says so.
     """
     settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
-    if api_version:
-        settings = settings.model_copy(update={"api_version": api_version})
+    if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
+        settings = ConnectionSettings.model_validate(
+            {**dict(settings), "api_version": api_version})
     chosen = org or settings.org
     if chosen is None and not settings.configured:
         chosen = "local"
         print(f"asymbl-sf: no Salesforce credentials configured; using the local org in "
               f"{DEFAULT_LOCAL_PATH}/ (see docs/connecting.md)", file=stderr or sys.stderr)
-    if chosen is not None and chosen.startswith("local"):
+    if chosen is not None and is_local_org(chosen):
         return connect_local(local_org_path(chosen), mapping=mapping,
                              api_version=settings.api_version)
     if chosen is not None:
-        from asymbl_sf.errors import ConfigurationError
-
         raise ConfigurationError(
             f"unknown org {chosen!r}: use 'local', 'local:PATH', or leave it unset to use the "
             "credentials in the environment")

@@ -93,6 +93,11 @@ class Route:
 
 _API = r"^/services/data/v(?P<version>\d+\.\d)"
 
+#: ``sobjects/{Object}/{name}`` resources that are not records (none of them is emulated).
+_OBJECT_SUBRESOURCES = ("listviews", "quickActions", "layouts", "compactLayouts", "updated",
+                        "deleted", "approvalLayouts", "namedLayouts", "relevantItems",
+                        "eventSchema", "defaultValues", "describe")
+
 
 def _handler(module: str, name: str) -> Handler:
     """Resolve a handler on first use: the handler modules import this one."""
@@ -121,7 +126,9 @@ def route_table() -> list[Route]:
         return Route(method, re.compile(pattern + r"/?$"), handler, endpoint)
 
     obj = r"(?P<sobject>[A-Za-z0-9_]+)"
-    rid = r"(?P<id>[A-Za-z0-9]+)"
+    # Named sub-resources of an object are real Salesforce routes, not record ids: they must
+    # reach the 501 answer, not a 404 about a record called "listviews".
+    rid = r"(?P<id>(?!(?:" + "|".join(_OBJECT_SUBRESOURCES) + r")$)[A-Za-z0-9]+)"
     return [
         r("GET", r"^/services/data", rest.versions, "GET versions"),
         r("POST", r"^/services/oauth2/token", rest.token, "POST oauth2/token"),

@@ -6,13 +6,17 @@ forever, so every session made here has one.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from xml.parsers.expat import ExpatError
 
+import jwt
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
-from asymbl_sf.errors import AuthenticationError
+from asymbl_sf.errors import AuthenticationError, ConfigurationError
 
 from .settings import ConnectionSettings
 
@@ -27,18 +31,36 @@ class TimeoutSession(requests.Session):
         super().__init__()
         self.default_timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(  # type: ignore[override]
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         return super().request(method, url, *args, **kwargs)
+
+
+_MODE_NAMES = {
+    "session": "existing session",
+    "password": "username/password",
+    "client_credentials": "OAuth client credentials",
+    "jwt": "JWT bearer",
+}
 
 
 def open_salesforce(
     settings: ConnectionSettings, session: requests.Session | None = None
 ) -> Salesforce:
-    """A logged-in client for the login mode ``settings`` describe."""
+    """A logged-in client for the login mode ``settings`` describe.
+
+    A refused login is an :class:`AuthenticationError`, as is a login server that cannot be
+    reached; neither message ever holds a password, secret, token or private key.
+    """
     mode = settings.login_mode()
-    session = session or TimeoutSession()
+    if mode == "local":
+        raise ConfigurationError(
+            "open_salesforce() does not open the local org; use asymbl_sf.connect(org='local').")
+    session = session if session is not None else TimeoutSession()
     common: dict[str, Any] = {"version": settings.api_version, "session": session}
+    domain = settings.domain or "login"
     try:
         if mode == "session":
             assert settings.access_token is not None
@@ -50,22 +72,61 @@ def open_salesforce(
                 username=settings.username, password=settings.password.get_secret_value(),
                 security_token=(settings.security_token.get_secret_value()
                                 if settings.security_token else ""),
-                domain=settings.domain or "login", **common)
+                domain=domain, **common)
         if mode == "client_credentials":
             assert settings.client_secret is not None
             return Salesforce(consumer_key=settings.client_id,
                               consumer_secret=settings.client_secret.get_secret_value(),
-                              domain=settings.domain, **common)
-        if mode == "jwt":
-            return Salesforce(username=settings.username, consumer_key=settings.client_id,
-                              privatekey_file=str(settings.private_key_file),
-                              domain=settings.domain or "login", **common)
+                              domain=domain, **common)
+        assert mode == "jwt" and settings.private_key_file is not None
+        _check_private_key(settings.private_key_file)
+        return Salesforce(username=settings.username, consumer_key=settings.client_id,
+                          privatekey_file=str(settings.private_key_file),
+                          domain=domain, **common)
     except SalesforceAuthenticationFailed as exc:
+        detail = _scrub(f"{exc.code}: {exc.message}" if exc.message else str(exc.code), settings)
         raise AuthenticationError(
-            f"Salesforce refused the {mode.replace('_', ' ')} login: {exc.code}",
-            error_code=str(exc.code), status=401) from None
+            f"Salesforce refused the {_MODE_NAMES[mode]} login at {domain}.salesforce.com "
+            f"({detail})", error_code=_scrub(str(exc.code), settings), status=401) from None
+    except ExpatError:
+        raise AuthenticationError(
+            f"the {_MODE_NAMES[mode]} login at {domain}.salesforce.com answered with something "
+            "that is not a SOAP login response", error_code="LOGIN_RESPONSE_UNREADABLE") from None
     except requests.RequestException as exc:
+        host = urlparse(exc.request.url).hostname if exc.request is not None else None
+        where = host or settings.instance_url or f"{domain}.salesforce.com"
         raise AuthenticationError(
-            f"could not reach Salesforce to log in ({type(exc).__name__})",
-            error_code="CONNECTION_ERROR") from None
-    raise AssertionError(f"unhandled login mode {mode}")
+            f"could not reach Salesforce at {where} to log in ({type(exc).__name__}); check the "
+            "network and SF_DOMAIN / SF_INSTANCE_URL", error_code="CONNECTION_ERROR") from None
+
+
+def _check_private_key(path: Path) -> None:
+    """Sign a throwaway JWT with the key, so a bad key is a clear error, not a traceback."""
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"SF_PRIVATE_KEY_FILE: cannot read {path} ({exc.strerror or type(exc).__name__})."
+        ) from None
+    try:
+        jwt.encode({"sub": "check"}, key, algorithm="RS256")
+    except NotImplementedError:
+        raise ConfigurationError(
+            "JWT bearer login needs the 'cryptography' package to sign with RS256; install it."
+        ) from None
+    except Exception:  # a malformed key raises any of several types; none may echo the key
+        raise ConfigurationError(
+            f"SF_PRIVATE_KEY_FILE: {path} is not a PEM RSA private key (expected a file starting "
+            "with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)."
+        ) from None
+
+
+def _scrub(text: str, settings: ConnectionSettings) -> str:
+    """``text`` with every secret of ``settings`` replaced by ``***``."""
+    values = [s.get_secret_value() for s in (settings.access_token, settings.password,
+                                             settings.security_token, settings.client_secret)
+              if s is not None]
+    for value in sorted(values, key=len, reverse=True):
+        if value:
+            text = text.replace(value, "***")
+    return text

@@ -1,12 +1,14 @@
 """Connection settings, read from the environment and a ``.env`` file.
 
-| variable | login mode |
-|---|---|
-| ``SF_INSTANCE_URL`` + ``SF_ACCESS_TOKEN`` | an existing session (no login call) |
-| ``SF_USERNAME`` + ``SF_PASSWORD`` + ``SF_SECURITY_TOKEN`` (+ ``SF_DOMAIN``) | username/password (SOAP; retired by Salesforce from API 65.0) |
-| ``SF_CLIENT_ID`` + ``SF_CLIENT_SECRET`` + ``SF_DOMAIN`` (My Domain, e.g. ``acme.my``) | OAuth client credentials |
-| ``SF_CLIENT_ID`` + ``SF_USERNAME`` + ``SF_PRIVATE_KEY_FILE`` (+ ``SF_DOMAIN``) | OAuth JWT bearer |
-| ``ASYMBL_SF_ORG=local`` or ``local:PATH`` | the local (emulated) org |
+Which variables are set decides the login mode:
+
+- ``SF_ACCESS_TOKEN`` + ``SF_INSTANCE_URL``: an existing session (no login call);
+- ``SF_CLIENT_ID`` + ``SF_USERNAME`` + ``SF_PRIVATE_KEY_FILE`` (+ ``SF_DOMAIN``): OAuth JWT bearer;
+- ``SF_CLIENT_ID`` + ``SF_CLIENT_SECRET`` + ``SF_DOMAIN`` (My Domain, e.g. ``acme.my``): OAuth
+  client credentials;
+- ``SF_USERNAME`` + ``SF_PASSWORD`` (+ ``SF_SECURITY_TOKEN``, ``SF_DOMAIN``): username/password
+  (SOAP; retired by Salesforce from API 65.0);
+- ``ASYMBL_SF_ORG=local`` or ``local:PATH``: the local (emulated) org.
 
 ``SF_DOMAIN`` is ``login`` (default), ``test`` for sandboxes, or a My Domain such as ``acme.my``.
 ``SF_API_VERSION`` overrides the pinned API version.
@@ -15,12 +17,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from asymbl_sf.api_version import DEFAULT_API_VERSION
 from asymbl_sf.errors import ConfigurationError
@@ -51,6 +54,39 @@ class ConnectionSettings(BaseModel):
     api_version: str = DEFAULT_API_VERSION
     org: str | None = None
 
+    @field_validator("domain")
+    @classmethod
+    def _normalise_domain(cls, value: str | None) -> str | None:
+        """``https://acme.my.salesforce.com/`` → ``acme.my`` (what simple-salesforce wants)."""
+        if value is None:
+            return None
+        value = re.sub(r"^https?://", "", value.strip()).rstrip("/")
+        value = re.sub(r"\.salesforce\.com$", "", value, flags=re.IGNORECASE)
+        return value or None
+
+    @field_validator("instance_url")
+    @classmethod
+    def _normalise_instance_url(cls, value: str | None) -> str | None:
+        """``acme.my.salesforce.com`` → ``https://acme.my.salesforce.com`` (a bare host would
+        otherwise give simple-salesforce no hostname at all)."""
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://", value, flags=re.IGNORECASE):
+            value = "https://" + value
+        return value or None
+
+    @field_validator("api_version")
+    @classmethod
+    def _check_api_version(cls, value: str) -> str:
+        """``62.0`` (a leading ``v`` is dropped); anything else is a configuration error."""
+        version = value.strip().removeprefix("v").removeprefix("V")
+        if not re.fullmatch(r"\d{2,3}\.\d", version):
+            raise ConfigurationError(
+                f"SF_API_VERSION: {value!r} is not a Salesforce API version; use a number such "
+                f"as {DEFAULT_API_VERSION}.")
+        return version
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = None
@@ -61,7 +97,10 @@ class ConnectionSettings(BaseModel):
         """
         env = dict(environ if environ is not None else os.environ)
         path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
-        file_values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+        file_values = (
+            {k: v for k, v in dotenv_values(path).items() if v is not None}
+            if path.is_file() else {}
+        )
         merged = {**file_values, **{k: v for k, v in env.items() if k in _ENV_NAMES}}
 
         def get(name: str) -> str | None:
@@ -85,35 +124,57 @@ class ConnectionSettings(BaseModel):
 
     @property
     def configured(self) -> bool:
-        """True when any credential is set (so the local org is not the silent default)."""
-        return any((self.instance_url, self.access_token, self.username, self.client_id))
+        """True when any credential is set (so the local org is not the silent default).
+
+        A half-filled set counts: it must end in an error naming what is missing, not silently in
+        the local org.
+        """
+        return any((self.instance_url, self.access_token, self.username, self.password,
+                    self.security_token, self.client_id, self.client_secret,
+                    self.private_key_file))
 
     def login_mode(self) -> LoginMode:
-        """Which login these settings describe; a half-filled set is an error saying what is missing."""
-        if self.org and self.org.startswith("local"):
-            return "local"
-        if self.access_token or self.instance_url:
-            self._require("an existing session", SF_INSTANCE_URL=self.instance_url,
-                          SF_ACCESS_TOKEN=self.access_token)
+        """Which login these settings describe.
+
+        A half-filled set is a :class:`ConfigurationError` naming exactly what is missing.
+        """
+        if self.org is not None:
+            if is_local_org(self.org):
+                return "local"
+            raise ConfigurationError(
+                f"ASYMBL_SF_ORG: unknown org {self.org!r}; use 'local' or 'local:PATH', or unset "
+                "it to use the SF_* credentials.")
+        if self.access_token:
+            self._require("an existing session", SF_INSTANCE_URL=self.instance_url)
             return "session"
-        if self.client_id and self.private_key_file:
-            self._require("JWT bearer login", SF_USERNAME=self.username)
+        if self.private_key_file:
+            self._require("JWT bearer login", SF_CLIENT_ID=self.client_id,
+                          SF_USERNAME=self.username)
             if not self.private_key_file.is_file():
                 raise ConfigurationError(
                     f"SF_PRIVATE_KEY_FILE: no such file: {self.private_key_file}. Point it at the "
                     "PEM private key whose certificate is on the connected app.")
             return "jwt"
-        if self.client_id and self.client_secret:
-            self._require("OAuth client credentials login", SF_DOMAIN=self.domain)
+        if self.client_secret:
+            self._require("OAuth client credentials login", SF_CLIENT_ID=self.client_id,
+                          SF_DOMAIN=self.domain)
+            if self.domain in ("login", "test"):
+                raise ConfigurationError(
+                    f"OAuth client credentials login needs SF_DOMAIN set to the org's My Domain "
+                    f"(such as acme.my, or acme--uat.sandbox.my for a sandbox), not "
+                    f"{self.domain!r}: {self.domain}.salesforce.com does not issue client "
+                    "credentials tokens.")
             return "client_credentials"
-        if self.username or self.password:
-            self._require("username/password login", SF_USERNAME=self.username,
-                          SF_PASSWORD=self.password)
-            return "password"
-        if self.client_id:
+        if self.client_id and not self.password:
             raise ConfigurationError(
                 "SF_CLIENT_ID is set but neither SF_CLIENT_SECRET (client credentials) nor "
                 "SF_PRIVATE_KEY_FILE with SF_USERNAME (JWT bearer) is.")
+        if self.username or self.password or self.security_token:
+            self._require("username/password login", SF_USERNAME=self.username,
+                          SF_PASSWORD=self.password)
+            return "password"
+        if self.instance_url:
+            self._require("an existing session", SF_ACCESS_TOKEN=self.access_token)
         raise ConfigurationError(
             "No Salesforce credentials configured. Set SF_INSTANCE_URL and SF_ACCESS_TOKEN, or "
             "see docs/connecting.md for the other login modes; ASYMBL_SF_ORG=local uses the "
@@ -126,10 +187,18 @@ class ConnectionSettings(BaseModel):
             raise ConfigurationError(f"{what} needs {' and '.join(missing)} (not set).")
 
     def secrets(self) -> list[str]:
-        """Every secret value, so output can be scrubbed of them."""
+        """Every secret value, so output can be scrubbed of them.
+
+        Values shorter than 4 characters are left out: scrubbing them would mangle all output.
+        """
         out = [s.get_secret_value() for s in (self.access_token, self.password,
                                                self.security_token, self.client_secret) if s]
         return [s for s in out if len(s) >= 4]
+
+
+def is_local_org(org: str) -> bool:
+    """``local`` or ``local:PATH``."""
+    return org == "local" or org.startswith("local:")
 
 
 def _secret(value: str | None) -> SecretStr | None:

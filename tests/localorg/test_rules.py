@@ -154,8 +154,6 @@ def test_rules_apply_to_updates_too(local_sf: Any, seeded: dict[str, str]) -> No
 
 
 def test_several_errors_of_one_record_are_reported_together(local_sf: Any) -> None:
-    _, _ = _single_error(lambda: local_sf.Contact.create(
-        {"FirstName": "f" * 41, "Email": "bad"}))
     with pytest.raises(SalesforceMalformedRequest) as caught:
         local_sf.Contact.create({"FirstName": "f" * 41, "Email": "bad"})
     codes = {e["errorCode"] for e in caught.value.content}
@@ -180,7 +178,7 @@ def test_stage_of_the_same_job_is_accepted_and_moving_it_to_another_job_is_not(
 ) -> None:
     contact = local_sf.Contact.create({"LastName": "Doe"})["id"]
     applicant = local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact))["id"]
-    status, error = _single_error(lambda: local_sf.bpats__ATS_Applicant__c.update(
+    _, error = _single_error(lambda: local_sf.bpats__ATS_Applicant__c.update(
         applicant, {"bpats__Stage__c": seeded["job_b_first_stage"]}))
     assert error["errorCode"] == "FIELD_FILTER_VALIDATION_EXCEPTION"
     # Job and stage moved together satisfy the filter.
@@ -229,7 +227,7 @@ def test_duplicate_inside_one_collection_fails_the_second_record(
 
 
 def test_unique_username_is_case_insensitive(local_sf: Any) -> None:
-    status, error = _single_error(lambda: local_sf.User.create({
+    _, error = _single_error(lambda: local_sf.User.create({
         "Username": "RILEY.RECRUITER@asymbl-sf.local", "LastName": "Clone",
         "Email": "clone@example.com"}))
     assert error["errorCode"] == "DUPLICATE_VALUE"
@@ -332,6 +330,6 @@ def test_deleted_record_cannot_be_read_updated_or_deleted_again(local_sf: Any) -
 def test_reference_to_a_deleted_record_is_refused(local_sf: Any) -> None:
     account = local_sf.Account.create({"Name": "Acme"})["id"]
     local_sf.Account.delete(account)
-    status, error = _single_error(
+    _, error = _single_error(
         lambda: local_sf.Contact.create({"LastName": "Doe", "AccountId": account}))
     assert error["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
