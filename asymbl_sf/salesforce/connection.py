@@ -31,7 +31,7 @@ class TimeoutSession(requests.Session):
         super().__init__()
         self.default_timeout = timeout
 
-    def request(  # type: ignore[override]
+    def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
@@ -84,7 +84,9 @@ def open_salesforce(
                           privatekey_file=str(settings.private_key_file),
                           domain=domain, **common)
     except SalesforceAuthenticationFailed as exc:
-        detail = _scrub(f"{exc.code}: {exc.message}" if exc.message else str(exc.code), settings)
+        said = " ".join(str(getattr(exc, "auth_message", "") or "").split())
+        said = said if len(said) <= 300 else said[:300] + "..."
+        detail = _scrub(said or str(exc.code), settings)  # str() prefixes the error code
         raise AuthenticationError(
             f"Salesforce refused the {_MODE_NAMES[mode]} login at {domain}.salesforce.com "
             f"({detail})", error_code=_scrub(str(exc.code), settings), status=401) from None
@@ -93,8 +95,9 @@ def open_salesforce(
             f"the {_MODE_NAMES[mode]} login at {domain}.salesforce.com answered with something "
             "that is not a SOAP login response", error_code="LOGIN_RESPONSE_UNREADABLE") from None
     except requests.RequestException as exc:
-        host = urlparse(exc.request.url).hostname if exc.request is not None else None
-        where = host or settings.instance_url or f"{domain}.salesforce.com"
+        url = getattr(exc.request, "url", None)
+        host = urlparse(url).hostname if isinstance(url, str) else None
+        where = host or f"{domain}.salesforce.com"
         raise AuthenticationError(
             f"could not reach Salesforce at {where} to log in ({type(exc).__name__}); check the "
             "network and SF_DOMAIN / SF_INSTANCE_URL", error_code="CONNECTION_ERROR") from None
@@ -122,11 +125,11 @@ def _check_private_key(path: Path) -> None:
 
 
 def _scrub(text: str, settings: ConnectionSettings) -> str:
-    """``text`` with every secret of ``settings`` replaced by ``***``."""
+    """``text`` with every secret of ``settings`` replaced by ``********``."""
     values = [s.get_secret_value() for s in (settings.access_token, settings.password,
                                              settings.security_token, settings.client_secret)
               if s is not None]
     for value in sorted(values, key=len, reverse=True):
         if value:
-            text = text.replace(value, "***")
+            text = text.replace(value, "********")
     return text

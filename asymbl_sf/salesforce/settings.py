@@ -166,9 +166,12 @@ class ConnectionSettings(BaseModel):
                     "credentials tokens.")
             return "client_credentials"
         if self.client_id and not self.password:
+            for_cc = ["SF_CLIENT_SECRET"] + ([] if self.domain else ["SF_DOMAIN"])
+            for_jwt = ["SF_PRIVATE_KEY_FILE"] + ([] if self.username else ["SF_USERNAME"])
             raise ConfigurationError(
-                "SF_CLIENT_ID is set but neither SF_CLIENT_SECRET (client credentials) nor "
-                "SF_PRIVATE_KEY_FILE with SF_USERNAME (JWT bearer) is.")
+                f"a connected app client id is set, but OAuth client credentials login needs "
+                f"{' and '.join(for_cc)} and JWT bearer login needs {' and '.join(for_jwt)} "
+                "(not set).")
         if self.username or self.password or self.security_token:
             self._require("username/password login", SF_USERNAME=self.username,
                           SF_PASSWORD=self.password)
