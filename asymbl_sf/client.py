@@ -8,7 +8,9 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_application import CreateApplication
+from asymbl_sf.flows.move_stage import MoveStage
 from asymbl_sf.mapping import Mapping, load_mapping
 from asymbl_sf.models import parse_application
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
@@ -57,3 +59,21 @@ class Asymbl:
         application = parse_application(payload, job_id=job_id, dialect=dialect)
         flow = CreateApplication(self.api, self.mapping, self.instance_url)
         return flow.run(application, dry_run=dry_run)
+
+    def move_application_stage(self, application_id: str, stage_id: str) -> dict[str, Any]:
+        """Move an application to another stage of its job, by stage id or stage name.
+
+        Sets ``bpats__Current_Stage_Date__c`` to today; moving to the current stage writes
+        nothing and warns.
+        """
+        return MoveStage(self.api, self.instance_url).run(application_id, stage_id)
+
+    def get_candidate_attachments(
+        self, candidate_id: str, download: str | Path | None = None
+    ) -> list[dict[str, Any]]:
+        """The candidate's files in Kombo's attachment shape; ``download`` saves them there."""
+        reader = CandidateAttachments(self.api, self.instance_url)
+        attachments = reader.list(candidate_id)
+        if download is not None:
+            reader.download(attachments, Path(download))
+        return attachments

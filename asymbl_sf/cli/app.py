@@ -133,6 +133,57 @@ def render(
         fail(PayloadError(plan.problems))
 
 
+@app.command("move-stage")
+def move_stage(
+    application_id: Annotated[str, typer.Argument(help="The application (bpats__ATS_Applicant__c) id.")],
+    stage: Annotated[str, typer.Argument(help="A stage of the application's job: its id or name.")],
+    org: OrgOpt = None,
+) -> None:
+    """Move an application to another stage of its job."""
+    _secure_settings()
+    try:
+        client = connect(org)
+        result = client.move_application_stage(application_id, stage)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+    _report(result, client)
+    data = result["data"]
+    say(f"application {data.get('name')} ({data['id']}) is on stage "
+        f"'{data['current_stage']['name']}' ({_spent(client)})")
+
+
+@app.command("get-attachments")
+def get_attachments(
+    candidate_id: Annotated[str, typer.Argument(help="The candidate's Contact id.")],
+    download: Annotated[Path | None, typer.Option(
+        "--download", help="Save the files into this folder (safe, unique names).")] = None,
+    org: OrgOpt = None,
+) -> None:
+    """List a candidate's files (Kombo's attachment shape); optionally download them."""
+    _secure_settings()
+    try:
+        client = connect(org)
+        attachments = client.get_candidate_attachments(candidate_id, download=download)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+    emit_json({"status": "success", "data": {"results": attachments}, "warnings": []})
+    where = f", saved in {download}/" if download else ""
+    say(f"{len(attachments)} attachment{'s' if len(attachments) != 1 else ''}{where} "
+        f"({_spent(client)})")
+
+
+def _report(result: dict[str, Any], client: Any) -> None:
+    emit_json(result)
+    for warning in result.get("warnings", []):
+        warn(warning["message"])
+
+
+def _spent(client: Any) -> str:
+    calls, remaining = client.usage.calls, client.usage.remaining
+    budget = f"; {remaining:,} left today" if remaining is not None else ""
+    return f"{calls} API call{'s' if calls != 1 else ''}{budget}"
+
+
 # -- the local org ------------------------------------------------------------------------------
 
 PathOpt = Annotated[Path, typer.Option("--path", help="Folder of the local org.")]
