@@ -135,7 +135,8 @@ def render(
 
 @app.command("move-stage")
 def move_stage(
-    application_id: Annotated[str, typer.Argument(help="The application (bpats__ATS_Applicant__c) id.")],
+    application_id: Annotated[str, typer.Argument(
+        help="The application (bpats__ATS_Applicant__c) id.")],
     stage: Annotated[str, typer.Argument(help="A stage of the application's job: its id or name.")],
     org: OrgOpt = None,
 ) -> None:

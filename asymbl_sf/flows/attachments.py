@@ -64,7 +64,8 @@ class CandidateAttachments:
                 "files"),
         ])
         if not rows(answers.get("contact")):
-            raise PayloadError(Problem("candidate_id", f"no Contact with Id {contact_id} in this org"))
+            raise PayloadError(Problem("candidate_id",
+                                       f"no Contact with Id {contact_id} in this org"))
         files = answers.get("files")
         if files is not None and not files.ok:
             raise files.error()

@@ -69,7 +69,8 @@ class MoveStage:
                                        f"no bpats__ATS_Applicant__c with Id {app_id} in this org"))
         applicant = applicants[0]
         stages = rows(answers.get("stages"))
-        job = (rows(answers.get("job")) or [{"Id": applicant.get("bpats__Job__c"), "Name": None}])[0]
+        unknown_job = {"Id": applicant.get("bpats__Job__c"), "Name": None}
+        job = (rows(answers.get("job")) or [unknown_job])[0]
         contact = (rows(answers.get("contact")) or [{}])[0]
         target = find_stage(stages, stage)
         if target is None:

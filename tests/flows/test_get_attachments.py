@@ -41,8 +41,8 @@ def test_files_on_the_contact_are_listed_in_kombo_shape(
 def test_download_saves_files_with_safe_unique_names(
     local_org: LocalOrg, client: Asymbl, tmp_path: Path
 ) -> None:
-    contact = local_org.salesforce().Contact.create({"LastName": "X", "Email": "x@example.com"})["id"]
     sf = local_org.salesforce()
+    contact = sf.Contact.create({"LastName": "X", "Email": "x@example.com"})["id"]
     for body in (b"one", b"two"):
         sf.ContentVersion.create({"PathOnClient": "../../etc/passwd", "Title": "p",
                                   "VersionData": base64.b64encode(body).decode(),
