@@ -8,11 +8,18 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from asymbl_sf.flows.add_attachment import AddAttachment
 from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_application import CreateApplication
 from asymbl_sf.flows.move_stage import MoveStage
 from asymbl_sf.mapping import Mapping, load_mapping
-from asymbl_sf.models import parse_application
+from asymbl_sf.models import (
+    parse_application,
+    parse_attachment,
+    parse_candidate,
+    parse_stage_move,
+)
+from asymbl_sf.models.canonical import Attachment
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 
 Payload = AnyMapping[str, Any] | str | Path
@@ -60,12 +67,62 @@ class Asymbl:
         flow = CreateApplication(self.api, self.mapping, self.instance_url)
         return flow.run(application, dry_run=dry_run)
 
-    def move_application_stage(self, application_id: str, stage_id: str) -> dict[str, Any]:
+    def create_candidate(
+        self, payload: Payload, dry_run: bool = False, *, job_id: str | None = None,
+        dialect: str | None = None, on_existing: str = "reuse",
+    ) -> dict[str, Any]:
+        """Create or reuse the candidate's Contact; also the application when a job is given.
+
+        Kombo's deprecated create candidate (``application.job_id`` in the body), Merge's and
+        Truto's candidate. ``on_existing="fail"`` refuses an email that already has a Contact
+        (what Merge documents); the default reuses it with a warning. Returns Kombo's candidate
+        response shape (the candidate with its ``applications``).
+        """
+        if on_existing not in ("reuse", "fail"):
+            raise ValueError("on_existing must be 'reuse' or 'fail'")
+        application = parse_candidate(payload, job_id=job_id, dialect=dialect)
+        flow = CreateApplication(self.api, self.mapping, self.instance_url)
+        return flow.run(application, dry_run=dry_run, require_job=False, on_existing=on_existing,
+                        shape="candidate")
+
+    def add_attachment(
+        self, application_id: str | None, attachment: Payload | Attachment, *,
+        candidate_id: str | None = None, dialect: str | None = None,
+    ) -> dict[str, Any]:
+        """Add a file to an application (it is stored on the candidate's Contact).
+
+        ``attachment`` is Kombo's ``{name, type, content_type, data | data_url}``, Merge's
+        ``{file_name, file_url, integration_params.path_with_extension, ...}`` or Truto's; a URL
+        is downloaded safely first. The same bytes already on the Contact are not uploaded twice.
+        """
+        if not isinstance(attachment, Attachment):
+            attachment = parse_attachment(attachment, application_id=application_id,
+                                          candidate_id=candidate_id, dialect=dialect)
+        elif application_id or candidate_id:
+            attachment = attachment.model_copy(update={
+                "application_id": application_id or attachment.application_id,
+                "candidate_id": candidate_id or attachment.candidate_id})
+        return AddAttachment(self.api, self.mapping, self.instance_url).run(attachment)
+
+    def move_application_stage(
+        self, application_id: str | None, stage_id: str | None = None, *,
+        payload: Payload | None = None, dialect: str | None = None,
+    ) -> dict[str, Any]:
         """Move an application to another stage of its job, by stage id or stage name.
 
-        Sets ``bpats__Current_Stage_Date__c`` to today; moving to the current stage writes
-        nothing and warns.
+        Give ``stage_id`` directly, or a ``payload`` in Kombo (``{stage_id}``), Merge
+        (``{job_interview_stage}``) or Truto (``{application_id, stage_id}``) shape. Sets
+        ``bpats__Current_Stage_Date__c`` to today; moving to the current stage writes nothing and
+        warns.
         """
+        if payload is not None:
+            move = parse_stage_move(payload, application_id=application_id, dialect=dialect)
+            application_id, stage_id = move.application_id, move.stage_id
+        if not application_id or not stage_id:
+            from asymbl_sf.errors import PayloadError, Problem
+
+            missing = "application_id" if not application_id else "stage_id"
+            raise PayloadError(Problem(missing, "required"))
         return MoveStage(self.api, self.instance_url).run(application_id, stage_id)
 
     def get_candidate_attachments(

@@ -13,19 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
-from asymbl_sf.errors import PayloadError, Problem, WriteError
+from asymbl_sf.errors import AsymblError, PayloadError, Problem, WriteError
+from asymbl_sf.fetch import Fetched, FetchError, fetch
 from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.salesforce.files import fits_json, upload_version
 from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
 from .lookup import APPLICANT, APPLICANT_FIELDS, CONTACT_FIELDS, LookupRequest, OrgFacts, look_up
-
-#: Salesforce's limit for base64 ``VersionData`` inside a JSON body (37.5 MB encoded).
-MAX_JSON_FILE_BYTES = 37_500_000 * 3 // 4
 
 
 @dataclass
@@ -49,21 +48,39 @@ class CreateApplication:
         self.mapping = mapping
         self.instance_url = instance_url
 
-    def run(self, application: Application, *, dry_run: bool = False) -> dict[str, Any]:
-        if application.job is None:
+    def run(
+        self, application: Application, *, dry_run: bool = False, require_job: bool = True,
+        on_existing: str = "reuse", shape: str = "application",
+    ) -> dict[str, Any]:
+        """Create or reuse the Contact, and the applicant when the payload names a job.
+
+        ``on_existing="fail"`` refuses a candidate whose email already has a Contact (Merge's
+        documented behaviour); ``shape`` picks Kombo's application or candidate response.
+        """
+        if application.job is None and require_job:
             raise PayloadError(Problem("job_id", "required (pass --job-id or application.job_id)"))
+        application = download_attachments(application)
         offline = render(application, self.mapping, self._known_schema())
         contact_plan = offline.record("Contact")
-        _refuse_unsupported_files(application.attachments)
         facts = look_up(self.api, self._lookup_request(application, offline, contact_plan))
-        job, stage = self._job_and_stage(application, facts)
+        job, stage = self._job_and_stage(application, facts) if application.job else ({}, {})
         plan = render(application, self.mapping, self._schema_for_render(facts))
+        if not job:
+            plan.records = [r for r in plan.records if r.sobject != APPLICANT]
+            plan.problems = [p for p in plan.problems if not p.path.startswith(APPLICANT)]
         plan.raise_for_problems()
         decisions = self._decide(plan, facts)
+        if not job:
+            decisions.application_action = "none"
+        if on_existing == "fail" and decisions.contact_id:
+            raise PayloadError(Problem(
+                "candidate.email_address",
+                f"a Contact with this email already exists ({decisions.contact_id}); "
+                "use on_existing='reuse' (--on-existing reuse) to apply to it instead"))
         warnings = [*plan.warnings, *decisions.warnings]
         if dry_run:
             return self._plan_result(plan, decisions, facts, job, stage, warnings)
-        return self._write(plan, decisions, facts, job, stage, warnings)
+        return self._write(plan, decisions, facts, job, stage, warnings, shape=shape)
 
     # -- what to ask the org --------------------------------------------------------------------
 
@@ -84,7 +101,6 @@ class CreateApplication:
                          for k, v in values.items()}
             newest_first = contact.match.when_many == "newest"
         needed = {r.sobject for r in offline.records} | {"Contact", APPLICANT}
-        assert application.job is not None
         return LookupRequest(
             job=application.job,
             job_remote_key=self.mapping.settings.job_remote_key,
@@ -174,9 +190,10 @@ class CreateApplication:
             attachment: Attachment = planned.item
             checksum = _md5(attachment.data or b"")
             same = existing.get(checksum)
+            action = "skip" if same else (
+                "upload" if fits_json(attachment.data or b"") else "upload_multipart")
             entry = {"key": planned.key, "file_name": attachment.name, "checksum": checksum,
-                     "action": "skip" if same else "upload",
-                     "existing_id": same.get("Id") if same else None}
+                     "action": action, "existing_id": same.get("Id") if same else None}
             decisions.files.append(entry)
             if same:
                 decisions.warnings.append(
@@ -189,7 +206,7 @@ class CreateApplication:
     def _unit(
         self, plan: RenderedPlan, decisions: Decisions, job: dict[str, Any], stage: dict[str, Any]
     ) -> list[PendingWrite]:
-        resolved = {"job": job["Id"], "stage": stage["Id"]}
+        resolved = {"job": job["Id"], "stage": stage["Id"]} if job else {}
         if decisions.contact_id:
             resolved["Contact"] = decisions.contact_id
         unit: list[PendingWrite] = []
@@ -199,11 +216,11 @@ class CreateApplication:
         elif decisions.contact_updates:
             unit.append(PendingWrite("Contact", "Contact", decisions.contact_updates,
                                      record_id=decisions.contact_id))
-        if decisions.application_action == "create":
+        if decisions.application_action == "create" and job:
             unit.append(self._pending(plan.record(APPLICANT), resolved))
-        skipped = {f["key"] for f in decisions.files if f["action"] == "skip"}
+        not_here = {f["key"] for f in decisions.files if f["action"] != "upload"}
         for planned in plan.records_for("ContentVersion"):
-            if planned.key in skipped:
+            if planned.key in not_here:
                 continue
             write = self._pending(planned, resolved)
             write.fields["VersionData"] = _base64(planned.item.data or b"")
@@ -224,7 +241,7 @@ class CreateApplication:
 
     def _write(
         self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
-        stage: dict[str, Any], warnings: list[str],
+        stage: dict[str, Any], warnings: list[str], *, shape: str = "application",
     ) -> dict[str, Any]:
         unit = self._unit(plan, decisions, job, stage)
         contact = dict(facts.contacts[0]) if decisions.contact_id and facts.contacts else {}
@@ -246,8 +263,39 @@ class CreateApplication:
             for entry in decisions.files:
                 if entry["key"] in outcome.ids:
                     entry["id"] = outcome.ids[entry["key"]]
+        warnings.extend(self._upload_large_files(plan, decisions))
+        actions = _actions(decisions)
+        if shape == "candidate":
+            data = kombo.candidate_data(contact, self.instance_url)
+            data["applications"] = [kombo.application_summary(applicant, job, facts.stages)] \
+                if applicant else []
+            return kombo.success(data, warnings, actions=actions)
         data = kombo.application_data(applicant, contact, job, facts.stages, self.instance_url)
-        return kombo.success(data, warnings, actions=_actions(decisions))
+        return kombo.success(data, warnings, actions=actions)
+
+    def _upload_large_files(self, plan: RenderedPlan, decisions: Decisions) -> list[str]:
+        """Files above the JSON limit go one by one as multipart, after the Contact exists.
+
+        They cannot ride in the Composite write, so a failure here leaves the application in
+        place; it is reported per file (action ``failed``) and the CLI exits non-zero.
+        """
+        warnings = []
+        for entry in decisions.files:
+            if entry["action"] != "upload_multipart":
+                continue
+            planned = plan.record(entry["key"])
+            assert planned is not None and decisions.contact_id is not None
+            fields = {k: v for k, v in planned.fields.items() if k != "VersionData"}
+            for field_name, ref in planned.refs.items():
+                if ref == "Contact":
+                    fields[field_name] = decisions.contact_id
+            try:
+                entry["id"] = upload_version(self.api, fields, planned.item.data or b"")
+            except AsymblError as exc:
+                entry["action"] = "failed"
+                entry["error"] = str(exc)
+                warnings.append(f"{planned.item_path}: upload of {entry['file_name']} failed: {exc}")
+        return warnings
 
     def _plan_result(
         self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
@@ -323,18 +371,38 @@ def _base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _refuse_unsupported_files(attachments: list[Attachment]) -> None:
-    problems = []
-    for index, attachment in enumerate(attachments):
-        if attachment.data is None:
-            problems.append(Problem(
-                f"attachments[{index}].data_url",
-                "downloading attachments from a URL is not supported by create-application yet; "
-                "send the file's bytes base64-encoded in data"))
-        elif len(attachment.data) > MAX_JSON_FILE_BYTES:
-            problems.append(Problem(
-                f"attachments[{index}].data",
-                f"file of {len(attachment.data)} bytes is above Salesforce's JSON upload limit "
-                "(37.5 MB base64); upload it separately"))
+def download_attachments(application: Application) -> Application:
+    """The application with every ``data_url`` attachment downloaded (safely: see fetch.py).
+
+    Downloads happen before anything is written, so a failed one stops the request with a
+    problem naming that attachment and nothing is half-written.
+    """
+    if all(a.data is not None or not a.data_url for a in application.attachments):
+        return application
+    problems: list[Problem] = []
+    attachments = []
+    for index, attachment in enumerate(application.attachments):
+        if attachment.data is not None or not attachment.data_url:
+            attachments.append(attachment)
+            continue
+        try:
+            attachments.append(with_download(attachment, fetch(attachment.data_url)))
+        except FetchError as exc:
+            problems.append(Problem(f"attachments[{index}].data_url",
+                                    f"download failed: {exc.reason}"))
     if problems:
         raise PayloadError(problems)
+    return application.model_copy(update={"attachments": attachments})
+
+
+def with_download(attachment: Attachment, fetched: Fetched) -> Attachment:
+    """``attachment`` with the fetched bytes; the response fills a missing type or extension."""
+    name = attachment.name
+    if "." not in name and fetched.file_name and "." in fetched.file_name:
+        name = f"{name}.{fetched.file_name.rsplit('.', 1)[1]}"
+    return attachment.model_copy(update={
+        "data": fetched.data,
+        "name": name,
+        "content_type": attachment.content_type or fetched.content_type,
+        "path_with_extension": attachment.path_with_extension or (name if "." in name else None),
+    })

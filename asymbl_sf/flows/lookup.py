@@ -36,7 +36,8 @@ _JOB_REF = "@{job.records[0].Id}"
 
 @dataclass
 class LookupRequest:
-    job: JobReference
+    #: None: a candidate without an application (no job, stage or applicant lookups).
+    job: JobReference | None
     job_remote_key: str
     #: field -> value the Contact must have to be reused (empty: never reuse).
     contact_match: dict[str, Any]
@@ -79,11 +80,12 @@ def job_query(job: JobReference, remote_key: str) -> str:
 def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubRequest]:
     subs = [SubRequest("GET", api.describe_url(name), f"describe_{i}")
             for i, name in enumerate(request.describe)]
-    subs.append(SubRequest("GET", api.query_url(job_query(request.job, request.job_remote_key)),
-                           "job"))
-    subs.append(SubRequest("GET", api.query_url(
-        f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
-             "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
+    if request.job is not None:
+        subs.append(SubRequest(
+            "GET", api.query_url(job_query(request.job, request.job_remote_key)), "job"))
+        subs.append(SubRequest("GET", api.query_url(
+            f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
+            "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
     if request.contact_match:
         where = " AND ".join(format_soql(f"{name} = {{}}", value)
                              for name, value in request.contact_match.items())
@@ -91,11 +93,12 @@ def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubReq
         subs.append(SubRequest("GET", api.query_url(
             f"SELECT {_fields(CONTACT_FIELDS, request.contact_fields)} FROM Contact WHERE {where} "
             f"ORDER BY CreatedDate {order}, Id {order} LIMIT 10"), "contacts"))
-        subs.append(SubRequest("GET", api.query_url(
-            f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
-                 f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' "
-                 f"AND bpats__Job__c = '{_JOB_REF}' "
-                 "ORDER BY CreatedDate ASC LIMIT 1"), "applicant"))
+        if request.job is not None:
+            subs.append(SubRequest("GET", api.query_url(
+                f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
+                f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' "
+                f"AND bpats__Job__c = '{_JOB_REF}' "
+                "ORDER BY CreatedDate ASC LIMIT 1"), "applicant"))
         if request.checksums:
             checksums = format_soql("{}", list(request.checksums))
             subs.append(SubRequest("GET", api.query_url(

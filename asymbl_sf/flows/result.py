@@ -99,6 +99,22 @@ def application_data(
     }
 
 
+def application_summary(
+    applicant: dict[str, Any], job: dict[str, Any], stages: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The short form of an application inside a candidate (Kombo's ``applications[]``)."""
+    index = stage_index(stages, applicant.get("bpats__Stage__c"))
+    stage = stages[index] if index is not None else {}
+    return {
+        "id": applicant.get("Id"), "remote_id": applicant.get("Id"),
+        "outcome": "HIRED" if stage.get("bpats__Stage_Type__c") == "Placement" else "PENDING",
+        "rejection_reason_name": None,
+        "current_stage": {"id": stage.get("Id"), "name": stage.get("Name"),
+                          "remote_id": stage.get("Id"), "index": index},
+        "job": {"id": job.get("Id"), "name": job.get("Name"), "remote_id": job.get("Id")},
+    }
+
+
 def success(data: dict[str, Any], warnings: list[str], **extra: Any) -> dict[str, Any]:
     return {"status": "success", "data": data,
             "warnings": [{"message": w} for w in warnings], **extra}

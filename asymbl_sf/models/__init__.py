@@ -14,8 +14,17 @@ from asymbl_sf.models.canonical import (
     ScreeningAnswer,
     SocialLink,
     Source,
+    StageMove,
 )
-from asymbl_sf.models.parse import DIALECTS, detect_dialect, parse_application, parse_candidate
+from asymbl_sf.models.parse import (
+    DIALECTS,
+    detect_dialect,
+    parse_activity,
+    parse_application,
+    parse_attachment,
+    parse_candidate,
+    parse_stage_move,
+)
 
 __all__ = [
     "DIALECTS",
@@ -32,7 +41,11 @@ __all__ = [
     "ScreeningAnswer",
     "SocialLink",
     "Source",
+    "StageMove",
     "detect_dialect",
+    "parse_activity",
     "parse_application",
+    "parse_attachment",
     "parse_candidate",
+    "parse_stage_move",
 ]

@@ -1,6 +1,6 @@
 """The canonical unified models: one set that every payload dialect normalises into.
 
-Dialect parsers (``kombo.py`` today, Merge and Truto later) validate their own input shape and
+Dialect parsers (``kombo.py``, ``merge.py``, ``truto.py``) validate their own input shape and
 return these models; everything downstream (mapping, render, flows) sees only these. They are
 internal: ``extra="forbid"`` catches a parser that invents a field, and ``frozen`` keeps a parsed
 payload from being changed half-way through a write.
@@ -35,6 +35,8 @@ class EmailAddress(CanonicalModel):
 class PhoneNumber(CanonicalModel):
     phone_number: str
     type: str | None = None
+    #: The extension, when sent apart from the number (Truto's ``phones[].extension``).
+    extension: str | None = None
 
 
 class Location(CanonicalModel):
@@ -70,6 +72,16 @@ class Attachment(CanonicalModel):
     #: ``PathOnClient`` needs it to know the file type).
     path_with_extension: str | None = None
     remote_id: str | None = None
+    #: Whose file it is, when the attachment is sent on its own (not inside an application).
+    candidate_id: str | None = None
+    application_id: str | None = None
+    #: Kombo's ``remote_fields`` / Merge's ``integration_params`` (without
+    #: ``path_with_extension``) of a stand-alone attachment.
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+    #: Truto's ``remote_data`` passthrough, untouched.
+    remote_data: dict[str, Any] = Field(default_factory=dict)
+    #: Which dialect a stand-alone attachment was written in; None inside an application.
+    dialect: str | None = None
 
 
 class Candidate(CanonicalModel):
@@ -86,7 +98,9 @@ class Candidate(CanonicalModel):
     gender: str | None = None
     availability_date: date | None = None
     salary_expectations: SalaryExpectation | None = None
+    #: Links of every kind (Kombo's ``social_links``, Merge's and Truto's ``urls``).
     social_links: list[SocialLink] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
     source: str | None = None
     can_email: bool | None = None
     remote_id: str | None = None
@@ -171,4 +185,20 @@ class Activity(CanonicalModel):
     application_id: str | None = None
     created_at: datetime | None = None
     remote_id: str | None = None
+    #: Kombo's ``remote_fields`` / Merge's ``integration_params``.
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+    #: Truto's ``remote_data`` passthrough, untouched.
+    remote_data: dict[str, Any] = Field(default_factory=dict)
+    dialect: str
+
+
+class StageMove(CanonicalModel):
+    """Move an existing application to another stage."""
+
+    application_id: str
+    stage_id: str
+    #: The acting user, when the dialect says (Merge's ``remote_user_id``).
+    user: str | None = None
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+    remote_data: dict[str, Any] = Field(default_factory=dict)
     dialect: str

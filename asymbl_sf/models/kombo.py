@@ -196,6 +196,28 @@ class KomboCreateCandidate(_KomboBody):
     application: KomboApplicationRef | None = None
 
 
+class KomboAddAttachment(KomboModel):
+    """Body of ``POST /ats/{candidates|applications}/{id}/attachments``."""
+
+    attachment: KomboAttachment
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class KomboNote(KomboModel):
+    """Body of ``POST /ats/applications/{id}/notes``."""
+
+    content: NonEmpty
+    content_type: Literal["PLAIN_TEXT"] = "PLAIN_TEXT"
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class KomboStageChange(KomboModel):
+    """Body of ``PUT /ats/applications/{id}/stage``."""
+
+    stage_id: NonEmpty
+    remote_fields: dict[str, Any] = Field(default_factory=dict)
+
+
 # --- cross-key rules, checked on the raw body ---------------------------------------------------
 
 
@@ -203,28 +225,32 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
+def one_attachment_problems(att: Any, path: str) -> list[Problem]:
+    """Exactly one of ``data``/``data_url``; ``content_type`` required with ``data``.
+
+    ``path`` is where the attachment is (empty for a flat body)."""
+    problems: list[Problem] = []
+    if not isinstance(att, Mapping):
+        return problems
+    has_data, has_url = _present(att.get("data")), _present(att.get("data_url"))
+    if has_data and has_url:
+        problems.append(Problem(path, "has both data and data_url; give exactly one"))
+    elif not has_data and not has_url:
+        problems.append(Problem(path, "needs data (base64) or data_url; give exactly one"))
+    if has_data and not _present(att.get("content_type")):
+        where = f"{path}.content_type" if path else "content_type"
+        problems.append(Problem(where, "required when data is given"))
+    return problems
+
+
 def attachment_problems(raw: Mapping[str, Any]) -> list[Problem]:
-    """Exactly one of ``data``/``data_url``; ``content_type`` required with ``data``."""
+    """:func:`one_attachment_problems` of each item of ``attachments``."""
     problems: list[Problem] = []
     attachments = raw.get("attachments")
     if not isinstance(attachments, list):
         return problems
     for i, att in enumerate(attachments):
-        if not isinstance(att, Mapping):
-            continue
-        has_data, has_url = _present(att.get("data")), _present(att.get("data_url"))
-        if has_data and has_url:
-            problems.append(
-                Problem(f"attachments[{i}]", "has both data and data_url; give exactly one")
-            )
-        elif not has_data and not has_url:
-            problems.append(
-                Problem(f"attachments[{i}]", "needs data (base64) or data_url; give exactly one")
-            )
-        if has_data and not _present(att.get("content_type")):
-            problems.append(
-                Problem(f"attachments[{i}].content_type", "required when data is given")
-            )
+        problems += one_attachment_problems(att, f"attachments[{i}]")
     return problems
 
 
@@ -347,12 +373,28 @@ class KomboParser:
     name = "kombo"
 
     @staticmethod
-    def mismatch(payload: Any) -> str | None:
-        """None when ``payload`` looks like a Kombo body, else why not."""
+    def mismatch(payload: Any, kind: str = "application") -> str | None:
+        """None when ``payload`` looks like a Kombo body of ``kind``, else why not."""
         if not isinstance(payload, Mapping):
             return "the body is not a JSON object"
         if "model" in payload:
             return "has a 'model' envelope (Kombo bodies are flat)"
+        if kind == "attachment":
+            if isinstance(payload.get("attachment"), Mapping):
+                return None
+            if {"name", "data", "data_url", "content_type"} & set(payload):
+                return None
+            return "no 'attachment' object, and no top-level name, data or data_url"
+        if kind == "activity":
+            if "content" in payload:
+                return None
+            return "no top-level 'content' (Kombo notes are {content, content_type})"
+        if kind == "stage_move":
+            if "application_id" in payload:
+                return "has 'application_id' (Kombo takes the application from the URL)"
+            if "stage_id" in payload:
+                return None
+            return "no top-level 'stage_id'"
         if not isinstance(payload.get("candidate"), Mapping):
             return "no 'candidate' object at the top level"
         return None
@@ -386,3 +428,123 @@ class KomboParser:
         if problems or body is None:
             return None, problems
         return to_canonical(body, job), []
+
+    def parse_attachment(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+    ) -> tuple[c.Attachment | None, list[Problem]]:
+        """``{"attachment": {...}, "remote_fields": {...}}`` as Kombo's endpoints take it, or
+        the attachment object alone; whose file it is comes from the arguments (Kombo's URL)."""
+        problems: list[Problem] = []
+        wrapped = "attachment" in payload
+        model: type[KomboModel] = KomboAddAttachment if wrapped else KomboAttachment
+        body: KomboModel | None = None
+        try:
+            body = model.model_validate(payload)
+        except ValidationError as exc:
+            problems += problems_from(exc, model)
+        raw = payload.get("attachment") if wrapped else payload
+        problems += [
+            p
+            for p in one_attachment_problems(raw, "attachment" if wrapped else "")
+            if p not in problems
+        ]
+        _owner_problems(candidate_id, application_id, problems)
+        if problems or body is None:
+            return None, problems
+        if isinstance(body, KomboAddAttachment):
+            att, remote_fields = body.attachment, dict(body.remote_fields)
+        else:
+            assert isinstance(body, KomboAttachment)
+            att, remote_fields = body, {}
+        return (
+            _attachment(att).model_copy(
+                update={
+                    "candidate_id": candidate_id,
+                    "application_id": application_id,
+                    "remote_fields": remote_fields,
+                    "dialect": self.name,
+                }
+            ),
+            [],
+        )
+
+    def parse_activity(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+    ) -> tuple[c.Activity | None, list[Problem]]:
+        """An application note ``{content, content_type}`` → a NOTE whose body is the content."""
+        problems: list[Problem] = []
+        note: KomboNote | None = None
+        try:
+            note = KomboNote.model_validate(payload)
+        except ValidationError as exc:
+            problems += problems_from(exc, KomboNote)
+        _owner_problems(candidate_id, application_id, problems)
+        if problems or note is None:
+            return None, problems
+        return (
+            c.Activity(
+                type="NOTE",
+                body=note.content,
+                candidate_id=candidate_id,
+                application_id=application_id,
+                remote_fields=dict(note.remote_fields),
+                dialect=self.name,
+            ),
+            [],
+        )
+
+    def parse_stage_move(
+        self, payload: Mapping[str, Any], *, application_id: str | None = None
+    ) -> tuple[c.StageMove | None, list[Problem]]:
+        """``PUT /ats/applications/{application_id}/stage`` with ``{stage_id}``."""
+        problems: list[Problem] = []
+        change: KomboStageChange | None = None
+        try:
+            change = KomboStageChange.model_validate(payload)
+        except ValidationError as exc:
+            problems += problems_from(exc, KomboStageChange)
+        app_id = application_id.strip() if isinstance(application_id, str) else None
+        if not app_id:
+            problems.append(
+                Problem(
+                    "application_id",
+                    "required (pass application_id: Kombo takes it from the URL "
+                    "/ats/applications/{id}/stage)",
+                )
+            )
+        if problems or change is None or not app_id:
+            return None, problems
+        return (
+            c.StageMove(
+                application_id=app_id,
+                stage_id=change.stage_id,
+                remote_fields=dict(change.remote_fields),
+                dialect=self.name,
+            ),
+            [],
+        )
+
+
+def _owner_problems(
+    candidate_id: str | None, application_id: str | None, problems: list[Problem]
+) -> None:
+    """Kombo's note and attachment endpoints take the candidate or application from the URL."""
+    given = [v for v in (candidate_id, application_id) if v is not None]
+    if not given:
+        problems.append(
+            Problem(
+                "candidate_id",
+                "required (pass candidate_id or application_id: Kombo takes it from the URL)",
+            )
+        )
+    for name, value in (("candidate_id", candidate_id), ("application_id", application_id)):
+        if value is not None and not value.strip():
+            problems.append(Problem(name, "must not be empty"))

@@ -1,26 +1,30 @@
 """Entry points: any supported payload (dict, JSON text or JSON file) → canonical models.
 
-Dialects live in a registry; adding Merge or Truto is one parser class with the
-:class:`DialectParser` methods plus one line in :data:`DIALECTS`.
+Dialects live in a registry (:data:`DIALECTS`): one parser class per dialect with the
+:class:`DialectParser` methods. Each entry point parses one kind of payload (application,
+candidate, attachment, activity, stage move); without ``dialect=`` the dialect is detected from
+the body's shape for that kind.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.models.canonical import Application
+from asymbl_sf.models.canonical import Activity, Application, Attachment, StageMove
 from asymbl_sf.models.kombo import KomboParser
+from asymbl_sf.models.merge import MergeParser
+from asymbl_sf.models.truto import TrutoParser
 
 
 class DialectParser(Protocol):
     name: str
 
-    def mismatch(self, payload: Any) -> str | None:
-        """None when ``payload`` has this dialect's shape, else a short reason why not."""
+    def mismatch(self, payload: Any, kind: str = "application") -> str | None:
+        """None when ``payload`` has this dialect's shape for ``kind``, else a short reason."""
 
     def parse_application(
         self, payload: Mapping[str, Any], *, job_id: str | None = None
@@ -30,9 +34,43 @@ class DialectParser(Protocol):
         self, payload: Mapping[str, Any], *, job_id: str | None = None
     ) -> tuple[Application | None, list[Problem]]: ...
 
+    def parse_attachment(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+    ) -> tuple[Attachment | None, list[Problem]]: ...
 
-#: Tried in this order by :func:`detect_dialect`.
-DIALECTS: dict[str, DialectParser] = {"kombo": KomboParser()}
+    def parse_activity(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+    ) -> tuple[Activity | None, list[Problem]]: ...
+
+    def parse_stage_move(
+        self, payload: Mapping[str, Any], *, application_id: str | None = None
+    ) -> tuple[StageMove | None, list[Problem]]: ...
+
+
+#: Every dialect, by name; :func:`detect_dialect` tries them all.
+DIALECTS: dict[str, DialectParser] = {
+    "kombo": KomboParser(),
+    "merge": MergeParser(),
+    "truto": TrutoParser(),
+}
+
+Kind = Literal["application", "candidate", "attachment", "activity", "stage_move"]
+
+_KIND_WORDS = {
+    "application": "create-application",
+    "candidate": "create-candidate",
+    "attachment": "attachment",
+    "activity": "activity",
+    "stage_move": "stage-move",
+}
 
 
 def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | None]:
@@ -64,49 +102,67 @@ def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | No
         ) from None
 
 
-def detect_dialect(payload: Any) -> str:
-    """The name of the first dialect whose shape ``payload`` has; :class:`PayloadError` listing
-    every dialect tried and why it did not fit otherwise."""
-    reasons = []
+def detect_dialect(payload: Any, kind: Kind = "application") -> str:
+    """The name of the one dialect whose ``kind`` body shape ``payload`` has.
+
+    :class:`PayloadError` when no dialect fits, or more than one does; the message names every
+    dialect tried and why it did or did not fit.
+    """
+    fits: list[str] = []
+    reasons: list[str] = []
     for name, parser in DIALECTS.items():
-        reason = parser.mismatch(payload)
+        reason = parser.mismatch(payload, kind)
         if reason is None:
-            return name
-        reasons.append(f"{name}: {reason}")
-    raise PayloadError(
-        Problem("", "cannot tell which dialect this payload is in (" + "; ".join(reasons) + ")")
-    )
+            fits.append(name)
+        else:
+            reasons.append(f"{name}: {reason}")
+    if len(fits) == 1:
+        return fits[0]
+    what = f"{_KIND_WORDS.get(kind, kind)} payload"
+    if fits:
+        message = (
+            f"cannot tell which dialect this {what} is in: it has the shape of "
+            + " and of ".join(fits)
+            + "; pass the dialect (--dialect) to choose"
+            + (" (" + "; ".join(reasons) + ")" if reasons else "")
+        )
+    else:
+        message = f"cannot tell which dialect this {what} is in (" + "; ".join(reasons) + ")"
+    raise PayloadError(Problem("", message))
 
 
-def _parser(dialect: str | None, body: Any, source: str | None) -> DialectParser:
+def _parser(dialect: str | None, body: Any, source: str | None, kind: Kind) -> DialectParser:
+    if not isinstance(body, Mapping):
+        raise PayloadError(Problem("", "the body must be a JSON object", source))
     if dialect is None:
         try:
-            dialect = detect_dialect(body)
+            dialect = detect_dialect(body, kind)
         except PayloadError as exc:
             raise PayloadError(p.with_source(source) for p in exc.problems) from None
-    parser = DIALECTS.get(dialect.lower())
+    parser = DIALECTS.get(dialect.strip().lower())
     if parser is None:
         raise PayloadError(
             Problem("", f"unknown dialect '{dialect}'; known: {', '.join(DIALECTS)}", source)
         )
-    reason = parser.mismatch(body)
-    if reason is not None:
-        raise PayloadError(Problem("", f"not a {parser.name} payload: {reason}", source))
+    # A dialect named explicitly is not shape-checked: its own validation says, with paths,
+    # what is missing or unknown, which is more useful than "not a <dialect> payload".
     return parser
 
 
-def _parse(
-    kind: str,
+T = TypeVar("T")
+
+
+def _run(
+    kind: Kind,
     payload: Mapping[str, Any] | str | Path,
-    job_id: str | None,
     dialect: str | None,
     source: str | None,
-) -> Application:
+    call: Callable[[DialectParser, Mapping[str, Any]], tuple[T | None, list[Problem]]],
+) -> T:
     body, file_name = load_payload(payload)
     source = source or file_name
-    parser = _parser(dialect, body, source)
-    method = parser.parse_application if kind == "application" else parser.parse_candidate
-    result, problems = method(body, job_id=job_id)
+    parser = _parser(dialect, body, source, kind)
+    result, problems = call(parser, body)
     if problems or result is None:
         raise PayloadError(p.with_source(source) for p in problems)
     return result
@@ -122,11 +178,18 @@ def parse_application(
     """A create-application payload as a canonical :class:`Application`.
 
     ``job_id`` is the job of the URL path (Kombo's ``/ats/jobs/{job_id}/applications``): a
-    Salesforce id or ``remote:<value>``. ``dialect`` skips detection. ``source`` names the
+    Salesforce id or ``remote:<value>``; Merge has it in ``model.job``, Truto (a candidate body)
+    only here. ``dialect`` ("kombo", "merge", "truto") skips detection. ``source`` names the
     payload in problems (defaults to the file name when ``payload`` is a path). Raises
     :class:`PayloadError` with every problem found.
     """
-    return _parse("application", payload, job_id, dialect, source)
+    return _run(
+        "application",
+        payload,
+        dialect,
+        source,
+        lambda parser, body: parser.parse_application(body, job_id=job_id),
+    )
 
 
 def parse_candidate(
@@ -136,6 +199,81 @@ def parse_candidate(
     dialect: str | None = None,
     source: str | None = None,
 ) -> Application:
-    """A create-candidate payload. Kombo's (deprecated) create candidate always creates one
-    application too, so the result is an :class:`Application` whose ``candidate`` is set."""
-    return _parse("candidate", payload, job_id, dialect, source)
+    """A create-candidate payload, as an :class:`Application` whose ``candidate`` is set.
+
+    Kombo's (deprecated) create candidate always creates an application too, so its job is
+    required (``application.job_id`` or ``job_id``); Merge and Truto create a candidate alone, so
+    ``job`` is None unless ``job_id`` is given.
+    """
+    return _run(
+        "candidate",
+        payload,
+        dialect,
+        source,
+        lambda parser, body: parser.parse_candidate(body, job_id=job_id),
+    )
+
+
+def parse_attachment(
+    payload: Mapping[str, Any] | str | Path,
+    *,
+    candidate_id: str | None = None,
+    application_id: str | None = None,
+    dialect: str | None = None,
+    source: str | None = None,
+) -> Attachment:
+    """A stand-alone attachment: Kombo ``{name, type, content_type, data | data_url}`` (or
+    ``{"attachment": {...}}``), Merge ``{"model": {file_name, file_url, candidate,
+    attachment_type, integration_params.path_with_extension}}``, Truto ``{file_name, file_url,
+    type}``. ``candidate_id``/``application_id`` say whose file it is when the body does not
+    (Kombo takes them from the URL); given in both, they must agree."""
+    return _run(
+        "attachment",
+        payload,
+        dialect,
+        source,
+        lambda parser, body: parser.parse_attachment(
+            body, candidate_id=candidate_id, application_id=application_id
+        ),
+    )
+
+
+def parse_activity(
+    payload: Mapping[str, Any] | str | Path,
+    *,
+    candidate_id: str | None = None,
+    application_id: str | None = None,
+    dialect: str | None = None,
+    source: str | None = None,
+) -> Activity:
+    """An activity: Kombo's application note ``{content, content_type}`` (a NOTE whose body is
+    the content), Merge ``{"model": {activity_type, subject, body, visibility, user,
+    candidate}}``, Truto ``{candidate_id, body, visibility, created_at}``."""
+    return _run(
+        "activity",
+        payload,
+        dialect,
+        source,
+        lambda parser, body: parser.parse_activity(
+            body, candidate_id=candidate_id, application_id=application_id
+        ),
+    )
+
+
+def parse_stage_move(
+    payload: Mapping[str, Any] | str | Path,
+    *,
+    application_id: str | None = None,
+    dialect: str | None = None,
+    source: str | None = None,
+) -> StageMove:
+    """Move an application to a stage: Kombo ``{stage_id}`` and Merge ``{job_interview_stage}``
+    (flat or in ``model``) take the application from ``application_id`` (their URL); Truto's
+    ``{application_id, stage_id}`` carries it in the body."""
+    return _run(
+        "stage_move",
+        payload,
+        dialect,
+        source,
+        lambda parser, body: parser.parse_stage_move(body, application_id=application_id),
+    )
