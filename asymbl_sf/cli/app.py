@@ -79,9 +79,7 @@ def create_application(
                                            dialect=dialect)
     except Exception as exc:
         fail(exc)
-    emit_json(result)
-    for warning in result.get("warnings", []):
-        warn(warning["message"])
+    _report(result, client)
     say(_summary(result, client.usage.calls, client.usage.remaining))
 
 
@@ -133,18 +131,87 @@ def render(
         fail(PayloadError(plan.problems))
 
 
+@app.command("create-candidate")
+def create_candidate(
+    payload: PayloadArg,
+    job_id: Annotated[str | None, typer.Option(
+        "--job-id", help="Also apply to this job (id or remote:<value>); Kombo bodies may carry "
+                         "application.job_id instead.")] = None,
+    on_existing: Annotated[str, typer.Option(
+        "--on-existing", help="reuse (default): apply an existing Contact with the same email, "
+                              "with a warning; fail: refuse it, as Merge does.")] = "reuse",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
+    mapping: MappingOpt = None,
+    org: OrgOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Create a candidate (a Contact, reused by email), and the application when a job is given."""
+    _secure_settings()
+    try:
+        if on_existing not in ("reuse", "fail"):
+            raise PayloadError(Problem("--on-existing", "must be reuse or fail"))
+        client = connect(org, mapping=mapping)
+        result = client.create_candidate(_payload(payload), dry_run=dry_run, job_id=job_id,
+                                         dialect=dialect, on_existing=on_existing)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+    _report(result, client)
+    if result.get("status") == "dry_run":
+        say(_summary(result, client.usage.calls, client.usage.remaining))
+        return
+    action = result["actions"]["candidate"]["action"]
+    apps = len(result["data"].get("applications") or [])
+    say(f"candidate {'created' if action == 'create' else action + 'd'} "
+        f"({result['data']['id']}), {apps} application{'s' if apps != 1 else ''} "
+        f"({_spent(client)})")
+
+
+@app.command("add-attachment")
+def add_attachment(
+    payload: PayloadArg,
+    application_id: Annotated[str | None, typer.Option(
+        "--application-id", help="The application; the file is stored on its candidate.")] = None,
+    candidate_id: Annotated[str | None, typer.Option(
+        "--candidate-id", help="Or the candidate (Contact) directly.")] = None,
+    mapping: MappingOpt = None,
+    org: OrgOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Add a file (base64 data or a URL) to an application's candidate."""
+    _secure_settings()
+    try:
+        client = connect(org, mapping=mapping)
+        result = client.add_attachment(application_id, _payload(payload),
+                                       candidate_id=candidate_id, dialect=dialect)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+    _report(result, client)
+    data = result["data"]
+    verb = "uploaded" if result["actions"]["attachment"] != "skip" else "already there:"
+    say(f"{verb} {data['file_name']} ({data['id']}) on candidate {data['candidate_id']} "
+        f"({_spent(client)})")
+
+
 @app.command("move-stage")
 def move_stage(
-    application_id: Annotated[str, typer.Argument(
-        help="The application (bpats__ATS_Applicant__c) id.")],
-    stage: Annotated[str, typer.Argument(help="A stage of the application's job: its id or name.")],
+    application_id: Annotated[str | None, typer.Argument(
+        help="The application (bpats__ATS_Applicant__c) id; Truto payloads carry it.")] = None,
+    stage: Annotated[str | None, typer.Argument(
+        help="A stage of the application's job: its id or name.")] = None,
+    payload: Annotated[str | None, typer.Option(
+        "--payload", help="A stage-move body instead (Kombo {stage_id}, Merge "
+                          "{job_interview_stage}, Truto {application_id, stage_id}); - for stdin.")
+    ] = None,
     org: OrgOpt = None,
+    dialect: DialectOpt = None,
 ) -> None:
     """Move an application to another stage of its job."""
     _secure_settings()
     try:
         client = connect(org)
-        result = client.move_application_stage(application_id, stage)
+        body = _payload(payload) if payload is not None else None
+        result = client.move_application_stage(application_id, stage, payload=body,
+                                               dialect=dialect)
     except Exception as exc:  # every failure becomes a message, never a traceback
         fail(exc)
     _report(result, client)
@@ -174,9 +241,16 @@ def get_attachments(
 
 
 def _report(result: dict[str, Any], client: Any) -> None:
+    """Print the result; exit non-zero afterwards if any file of it failed to upload."""
     emit_json(result)
     for warning in result.get("warnings", []):
         warn(warning["message"])
+    failed = [a for a in result.get("actions", {}).get("attachments", [])
+              if a.get("action") == "failed"]
+    if failed:
+        say(f"error: {len(failed)} attachment(s) failed to upload; see the warnings",
+            style="red")
+        raise typer.Exit(1)
 
 
 def _spent(client: Any) -> str:

@@ -314,8 +314,8 @@ class CreateApplication:
         return {
             "status": "dry_run",
             "plan": {
-                "job": {"id": job["Id"], "name": job["Name"]},
-                "stage": {"id": stage["Id"], "name": stage["Name"]},
+                "job": {"id": job["Id"], "name": job["Name"]} if job else None,
+                "stage": {"id": stage["Id"], "name": stage["Name"]} if stage else None,
                 "actions": _actions(decisions),
                 "records": records,
             },
