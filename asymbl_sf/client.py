@@ -8,6 +8,7 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
+from asymbl_sf.fetch import FetchPolicy
 from asymbl_sf.flows.add_attachment import AddAttachment
 from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_application import CreateApplication
@@ -34,7 +35,9 @@ class Asymbl:
     """
 
     def __init__(self, sf: Salesforce, *, mapping: Mapping | str | Path | None = None,
-                 description: str | None = None) -> None:
+                 description: str | None = None, fetch_policy: FetchPolicy | None = None) -> None:
+        #: Limits for downloading attachments given by URL (size, time, private addresses).
+        self.fetch_policy = fetch_policy
         self.api = SalesforceApi(sf)
         self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
         self.description = description or f"Salesforce org at {sf.sf_instance}"
@@ -64,7 +67,7 @@ class Asymbl:
         returned instead.
         """
         application = parse_application(payload, job_id=job_id, dialect=dialect)
-        flow = CreateApplication(self.api, self.mapping, self.instance_url)
+        flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
         return flow.run(application, dry_run=dry_run)
 
     def create_candidate(
@@ -81,7 +84,7 @@ class Asymbl:
         if on_existing not in ("reuse", "fail"):
             raise ValueError("on_existing must be 'reuse' or 'fail'")
         application = parse_candidate(payload, job_id=job_id, dialect=dialect)
-        flow = CreateApplication(self.api, self.mapping, self.instance_url)
+        flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
         return flow.run(application, dry_run=dry_run, require_job=False, on_existing=on_existing,
                         shape="candidate")
 
@@ -102,7 +105,8 @@ class Asymbl:
             attachment = attachment.model_copy(update={
                 "application_id": application_id or attachment.application_id,
                 "candidate_id": candidate_id or attachment.candidate_id})
-        return AddAttachment(self.api, self.mapping, self.instance_url).run(attachment)
+        flow = AddAttachment(self.api, self.mapping, self.instance_url, self.fetch_policy)
+        return flow.run(attachment)
 
     def move_application_stage(
         self, application_id: str | None, stage_id: str | None = None, *,

@@ -140,7 +140,8 @@ def create_candidate(
     on_existing: Annotated[str, typer.Option(
         "--on-existing", help="reuse (default): apply an existing Contact with the same email, "
                               "with a warning; fail: refuse it, as Merge does.")] = "reuse",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; print the plan.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Write nothing; print the plan.")] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
     dialect: DialectOpt = None,

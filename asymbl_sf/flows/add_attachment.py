@@ -15,7 +15,7 @@ from typing import Any
 from simple_salesforce.format import format_soql
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.fetch import FetchError, fetch
+from asymbl_sf.fetch import FetchError, FetchPolicy, fetch
 from asymbl_sf.ids import key_prefix, to_18
 from asymbl_sf.mapping import Mapping, render
 from asymbl_sf.models.canonical import Application, Attachment
@@ -33,10 +33,12 @@ _CONTACT = "@{contact.records[0].Id}"
 
 
 class AddAttachment:
-    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str) -> None:
+    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str,
+                 fetch_policy: FetchPolicy | None = None) -> None:
         self.api = api
         self.mapping = mapping
         self.instance_url = instance_url
+        self.fetch_policy = fetch_policy
 
     def run(self, attachment: Attachment) -> dict[str, Any]:
         attachment = self._with_bytes(attachment)
@@ -63,14 +65,13 @@ class AddAttachment:
         return kombo.success(out, warnings, actions={
             "attachment": "upload" if fits_json(data) else "upload_multipart"})
 
-    @staticmethod
-    def _with_bytes(attachment: Attachment) -> Attachment:
+    def _with_bytes(self, attachment: Attachment) -> Attachment:
         if attachment.data is not None:
             return attachment
         if not attachment.data_url:
             raise PayloadError(Problem("data", "the attachment has neither data nor a URL"))
         try:
-            return with_download(attachment, fetch(attachment.data_url))
+            return with_download(attachment, fetch(attachment.data_url, policy=self.fetch_policy))
         except FetchError as exc:
             raise PayloadError(Problem("data_url", f"download failed: {exc.reason}")) from None
 
@@ -125,7 +126,8 @@ class AddAttachment:
         wrapper = Application(attachments=[attachment], dialect=attachment.dialect or "kombo")
         plan = render(wrapper, self.mapping, schema)
         versions = plan.records_for("ContentVersion")
-        problems = [p for p in plan.problems if p.path.startswith(("attachments", "ContentVersion"))]
+        problems = [p for p in plan.problems
+                    if p.path.startswith(("attachments", "ContentVersion"))]
         if problems:
             raise PayloadError(problems)
         if not versions:

@@ -14,7 +14,7 @@ from typing import Any
 
 from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
 from asymbl_sf.errors import AsymblError, PayloadError, Problem, WriteError
-from asymbl_sf.fetch import Fetched, FetchError, fetch
+from asymbl_sf.fetch import Fetched, FetchError, FetchPolicy, fetch
 from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
 from asymbl_sf.models.canonical import Application, Attachment
@@ -43,10 +43,12 @@ class Decisions:
 class CreateApplication:
     """One run of the create-application flow against one org."""
 
-    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str) -> None:
+    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str,
+                 fetch_policy: FetchPolicy | None = None) -> None:
         self.api = api
         self.mapping = mapping
         self.instance_url = instance_url
+        self.fetch_policy = fetch_policy
 
     def run(
         self, application: Application, *, dry_run: bool = False, require_job: bool = True,
@@ -59,7 +61,7 @@ class CreateApplication:
         """
         if application.job is None and require_job:
             raise PayloadError(Problem("job_id", "required (pass --job-id or application.job_id)"))
-        application = download_attachments(application)
+        application = download_attachments(application, self.fetch_policy)
         offline = render(application, self.mapping, self._known_schema())
         contact_plan = offline.record("Contact")
         facts = look_up(self.api, self._lookup_request(application, offline, contact_plan))
@@ -294,7 +296,8 @@ class CreateApplication:
             except AsymblError as exc:
                 entry["action"] = "failed"
                 entry["error"] = str(exc)
-                warnings.append(f"{planned.item_path}: upload of {entry['file_name']} failed: {exc}")
+                warnings.append(
+                    f"{planned.item_path}: upload of {entry['file_name']} failed: {exc}")
         return warnings
 
     def _plan_result(
@@ -371,7 +374,9 @@ def _base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def download_attachments(application: Application) -> Application:
+def download_attachments(
+    application: Application, policy: FetchPolicy | None = None
+) -> Application:
     """The application with every ``data_url`` attachment downloaded (safely: see fetch.py).
 
     Downloads happen before anything is written, so a failed one stops the request with a
@@ -386,7 +391,8 @@ def download_attachments(application: Application) -> Application:
             attachments.append(attachment)
             continue
         try:
-            attachments.append(with_download(attachment, fetch(attachment.data_url)))
+            attachments.append(with_download(attachment, fetch(attachment.data_url,
+                                                               policy=policy)))
         except FetchError as exc:
             problems.append(Problem(f"attachments[{index}].data_url",
                                     f"download failed: {exc.reason}"))
@@ -397,12 +403,20 @@ def download_attachments(application: Application) -> Application:
 
 def with_download(attachment: Attachment, fetched: Fetched) -> Attachment:
     """``attachment`` with the fetched bytes; the response fills a missing type or extension."""
-    name = attachment.name
-    if "." not in name and fetched.file_name and "." in fetched.file_name:
-        name = f"{name}.{fetched.file_name.rsplit('.', 1)[1]}"
+    extension = ""
+    if fetched.file_name and "." in fetched.file_name:
+        extension = fetched.file_name.rsplit(".", 1)[1]
+
+    def completed(name: str | None) -> str | None:
+        if name and "." not in name and extension:
+            return f"{name}.{extension}"
+        return name
+
+    name = completed(attachment.name) or attachment.name
     return attachment.model_copy(update={
         "data": fetched.data,
         "name": name,
         "content_type": attachment.content_type or fetched.content_type,
-        "path_with_extension": attachment.path_with_extension or (name if "." in name else None),
+        "path_with_extension": completed(attachment.path_with_extension)
+        or (name if "." in name else None),
     })

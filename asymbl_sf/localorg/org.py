@@ -168,6 +168,14 @@ class LocalOrg:
 
     # -- front door 2: a responses mock ---------------------------------------------------------
 
+    @property
+    def responses(self) -> Any:
+        """The active ``responses.RequestsMock`` (inside ``with``), to mock other hosts too:
+        ``org.responses.add(responses.GET, "https://files.example.com/cv.pdf", body=b"...")``."""
+        if self._mock is None:
+            raise RuntimeError("LocalOrg.responses is only available inside 'with LocalOrg()'")
+        return self._mock
+
     def __enter__(self) -> LocalOrg:
         import responses
 
