@@ -11,16 +11,18 @@ from simple_salesforce import Salesforce
 from asymbl_sf.fetch import FetchPolicy
 from asymbl_sf.flows.add_attachment import AddAttachment
 from asymbl_sf.flows.attachments import CandidateAttachments
+from asymbl_sf.flows.create_activity import CreateActivity
 from asymbl_sf.flows.create_application import CreateApplication
 from asymbl_sf.flows.move_stage import MoveStage
 from asymbl_sf.mapping import Mapping, load_mapping
 from asymbl_sf.models import (
+    parse_activity,
     parse_application,
     parse_attachment,
     parse_candidate,
     parse_stage_move,
 )
-from asymbl_sf.models.canonical import Attachment
+from asymbl_sf.models.canonical import Activity, Attachment
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 
 Payload = AnyMapping[str, Any] | str | Path
@@ -134,7 +136,21 @@ class Asymbl:
     ) -> list[dict[str, Any]]:
         """The candidate's files in Kombo's attachment shape; ``download`` saves them there."""
         reader = CandidateAttachments(self.api, self.instance_url)
-        attachments = reader.list(candidate_id)
+        attachments = reader.list_for(candidate_id)
         if download is not None:
             reader.download(attachments, Path(download))
         return attachments
+
+    def create_activity(
+        self, payload: Payload | Activity, *, candidate_id: str | None = None,
+        application_id: str | None = None, dialect: str | None = None,
+    ) -> dict[str, Any]:
+        """Log an email, note or other activity as a completed Task on the candidate's Contact.
+
+        EMAIL becomes TaskSubtype ``Email``, NOTE and OTHER ``Task`` (see the mapping's Task
+        object). Linked to the application (``WhatId``) when one is given; owned by the activity's
+        user when that is a Salesforce User. The same activity twice creates one Task.
+        """
+        activity = payload if isinstance(payload, Activity) else parse_activity(
+            payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect)
+        return CreateActivity(self.api, self.mapping, self.instance_url).run(activity)

@@ -193,6 +193,34 @@ def add_attachment(
         f"({_spent(client)})")
 
 
+@app.command("create-activity")
+def create_activity(
+    payload: PayloadArg,
+    candidate_id: Annotated[str | None, typer.Option(
+        "--candidate-id", help="The candidate's Contact (when the payload does not name it).")
+    ] = None,
+    application_id: Annotated[str | None, typer.Option(
+        "--application-id", help="The application it is about (Kombo notes take it here).")
+    ] = None,
+    mapping: MappingOpt = None,
+    org: OrgOpt = None,
+    dialect: DialectOpt = None,
+) -> None:
+    """Log an email, note or other activity as a Task on the candidate."""
+    _secure_settings()
+    try:
+        client = connect(org, mapping=mapping)
+        result = client.create_activity(_payload(payload), candidate_id=candidate_id,
+                                        application_id=application_id, dialect=dialect)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+    _report(result, client)
+    data = result["data"]
+    verb = "logged" if result["actions"]["activity"] == "create" else "already logged:"
+    say(f"{verb} Task {data['id']} '{data['subject']}' on candidate {data['candidate_id']} "
+        f"({_spent(client)})")
+
+
 @app.command("move-stage")
 def move_stage(
     application_id: Annotated[str | None, typer.Argument(

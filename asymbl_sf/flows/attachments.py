@@ -51,7 +51,7 @@ class CandidateAttachments:
         self.api = api
         self.instance_url = instance_url
 
-    def list(self, candidate_id: str) -> list[dict[str, Any]]:
+    def list_for(self, candidate_id: str) -> list[dict[str, Any]]:
         contact_id = require_id(candidate_id, "candidate_id", "a Contact")
         api = self.api
         answers = api.composite([

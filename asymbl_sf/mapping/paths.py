@@ -1,5 +1,6 @@
 """Dotted paths into the canonical models: ``location.city``, ``email_addresses[1].type``,
-``remote_fields.tshirt``, and ``$.candidate.last_name`` (``$`` = the application, from any object).
+``remote_fields.tshirt``, and ``$.candidate.last_name`` (``$`` = the whole payload, e.g. the
+application, from any object).
 
 Paths are checked against the model classes when a mapping loads (so a typo is a mapping error
 with a line number) and read from payload objects when rendering.
@@ -14,13 +15,14 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from asymbl_sf.models.canonical import Application
+from asymbl_sf.mapping.kinds import DEFAULT_KIND, KINDS
 from asymbl_sf.models.problems import item_annotation, models_in
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
-#: The ``from`` of an object that means the application itself.
-ROOT = "application"
+#: The ``from`` of an application object that means the application itself. An object of any
+#: kind (``for:``) names the payload itself by the kind's name: ``from: activity``.
+ROOT = DEFAULT_KIND
 
 
 def parse(path: str) -> list[str | int]:
@@ -86,11 +88,12 @@ def resolve_type(root: Any, path: str) -> Any:
     return current
 
 
-def object_root_type(from_path: str) -> Any:
-    """The type one record of an object is made from (list items for a list path)."""
-    if from_path == ROOT:
-        return Application
-    annotation = resolve_type(Application, from_path)
+def object_root_type(from_path: str, kind: str = DEFAULT_KIND) -> Any:
+    """The type one record of an object of ``kind`` is made from (list items for a list path)."""
+    model = KINDS[kind].model
+    if from_path == kind:
+        return model
+    annotation = resolve_type(model, from_path)
     inner = item_annotation(annotation)
     return inner if inner is not None else annotation
 

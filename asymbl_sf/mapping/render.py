@@ -1,4 +1,8 @@
-"""Offline rendering: a canonical application + a mapping → the records that would be written.
+"""Offline rendering: a canonical payload + a mapping → the records that would be written.
+
+Only the mapping's objects made for the payload's kind are rendered (``for:``; an
+:class:`~asymbl_sf.models.canonical.Application` renders the application objects, an
+:class:`~asymbl_sf.models.canonical.Activity` the activity objects).
 
 No org is touched. The org's describe (default: the packaged Asymbl metadata) decides what a
 value must look like: which fields exist and are createable, their types, lengths and
@@ -13,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from pydantic import BaseModel
+
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.mapping import paths
 from asymbl_sf.mapping import transforms as tr
 from asymbl_sf.mapping.coerce import coerce
+from asymbl_sf.mapping.kinds import KINDS, article, kind_of
 from asymbl_sf.mapping.spec import FieldSpec, MatchSpec, ObjectSpec
 from asymbl_sf.mapping.spec import Mapping as MappingSpec
-from asymbl_sf.models.canonical import Application
 from asymbl_sf.models.problems import echo
 from asymbl_sf.schema import FieldDescribe, OrgSchema, SObjectDescribe
 
@@ -33,7 +39,9 @@ class PlannedRecord:
     key: str
     #: Field values, in the JSON form Salesforce takes.
     fields: dict[str, Any] = field(default_factory=dict)
-    #: ``field → ref`` placeholders the flow resolves: ``Contact``, ``job``, ``stage``, ``user``.
+    #: ``field → ref`` placeholders the flow resolves: for an application ``Contact`` (another
+    #: object's key), ``job``, ``stage``, ``user``; for an activity ``Contact`` (the candidate's),
+    #: ``application``, ``user``.
     refs: dict[str, str] = field(default_factory=dict)
     #: Developer name of the record type wanted for ``RecordTypeId`` (the flow resolves it when
     #: ``fields`` has no id for it yet, and leaves it out when the org has no such record type).
@@ -42,7 +50,8 @@ class PlannedRecord:
     source_path: dict[str, str] = field(default_factory=dict)
     #: The object's match rule (None: always create).
     match: MatchSpec | None = None
-    #: Path of the canonical object the record was made from (``candidate``, ``attachments[0]``).
+    #: Path of the canonical object the record was made from (``candidate``, ``attachments[0]``;
+    #: the kind's name, ``application`` or ``activity``, for the payload itself).
     item_path: str = ""
     #: That object itself; for a ContentVersion, the :class:`Attachment` whose bytes the writer
     #: uploads as ``VersionData`` (bytes are never copied into ``fields``).
@@ -58,6 +67,8 @@ class RenderedPlan:
     records: list[PlannedRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The payload's kind (``application``, ``activity``): which objects were rendered.
+    kind: str = "application"
 
     @property
     def ok(self) -> bool:
@@ -76,14 +87,16 @@ class RenderedPlan:
 
 
 def render(
-    payload: Application,
+    payload: BaseModel,
     mapping: MappingSpec,
     schema: OrgSchema | None = None,
     *,
     now: datetime | None = None,
 ) -> RenderedPlan:
-    """The records ``mapping`` makes of ``payload``, checked against ``schema`` (default: the
-    packaged Asymbl describes). ``now`` fixes the clock for ``today``/``now`` (tests)."""
+    """The records ``mapping`` makes of ``payload`` (an ``Application`` or an ``Activity``: only
+    the objects ``for`` its kind), checked against ``schema`` (default: the packaged Asymbl
+    describes). ``now`` fixes the clock for ``today``/``now`` (tests). ``TypeError`` for a
+    payload of no known kind."""
     renderer = _Renderer(payload, mapping, schema or OrgSchema.packaged(), now)
     return renderer.run()
 
@@ -93,13 +106,14 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 class _Renderer:
     def __init__(
-        self, app: Application, mapping: MappingSpec, schema: OrgSchema, now: datetime | None
+        self, payload: BaseModel, mapping: MappingSpec, schema: OrgSchema, now: datetime | None
     ) -> None:
-        self.app = app
+        self.kind = kind_of(payload)
+        self.payload = payload
         self.mapping = mapping
         self.schema = schema
         self.now = now or datetime.now(timezone.utc)
-        self.plan = RenderedPlan()
+        self.plan = RenderedPlan(kind=self.kind)
 
     def problem(self, path: str, message: str) -> None:
         self.plan.problems.append(Problem(path, message))
@@ -108,7 +122,14 @@ class _Renderer:
         self.plan.warnings.append(message)
 
     def run(self) -> RenderedPlan:
-        for key, obj in self.mapping.objects.items():
+        objects = self.mapping.objects_for(self.kind)
+        if not objects:
+            self.problem(
+                "objects",
+                f"the mapping has no object for {article(self.kind)} (an object with "
+                f"'for: {self.kind}')",
+            )
+        for key, obj in objects.items():
             describe = self.schema.get(key)
             if describe is None:
                 self.problem(f"objects.{key}", f"the org has no object {key}")
@@ -121,9 +142,9 @@ class _Renderer:
         return self.plan
 
     def _items(self, obj: ObjectSpec) -> list[tuple[str, Any]]:
-        if obj.from_ == paths.ROOT:
-            return [(obj.from_, self.app)]
-        value = paths.get(self.app, obj.from_)
+        if obj.is_root:
+            return [(obj.from_, self.payload)]
+        value = paths.get(self.payload, obj.from_)
         if value is None:
             return []  # e.g. no candidate object (an application for an existing candidate)
         if isinstance(value, (list, tuple)):
@@ -146,6 +167,13 @@ class _Renderer:
                 continue
             self._render_field(describe, record, fd, spec, item_path, item)
         self.plan.records.append(record)
+
+    def _read(self, path: str, item_path: str, item: Any) -> tuple[Any, str]:
+        """The value at ``path`` (relative to ``item``, or ``$.`` to the payload) and its
+        canonical path for messages."""
+        absolute, rel = paths.split_absolute(path)
+        value = paths.get(self.payload if absolute else item, rel)
+        return value, rel if absolute else _join(item_path, rel)
 
     def _special(self, value: Any) -> Any:
         if value == "today":
@@ -174,9 +202,16 @@ class _Renderer:
                 record.fields[name] = rt_id
             return
         if spec.from_ is not None:
-            absolute, rel = paths.split_absolute(spec.from_)
-            value = paths.get(self.app if absolute else item, rel)
-            origin = rel if absolute else _join(item_path, rel)
+            value, origin = self._read(spec.from_, item_path, item)
+        elif spec.template is not None:
+            template = spec.parsed_template
+            assert template is not None
+            origin = self._read(template.placeholders[0], item_path, item)[1]
+            try:
+                value = template.render(lambda path: self._read(path, item_path, item)[0])
+            except tr.TransformError as exc:
+                self.problem(origin, f"cannot fill {record.key}.{name}: {exc}")
+                return
         else:
             value = self._special(spec.value)
             origin = f"{record.key}.{name}"
@@ -190,7 +225,7 @@ class _Renderer:
         if value in _EMPTY:
             return  # nothing to write: leave the field to Salesforce's default
         self._place(describe, record, fd, spec, value, origin)
-        if spec.from_ is None:
+        if spec.from_ is None and spec.template is None:
             # Constants have no canonical path; ``origin`` only labelled problems.
             record.source_path.pop(fd.name, None)
             if spec.fallback_field:
@@ -280,7 +315,7 @@ class _Renderer:
 
 
 def _join(base: str, rel: str) -> str:
-    return f"{base}.{rel}" if base and base != paths.ROOT else rel
+    return f"{base}.{rel}" if base and base not in KINDS else rel
 
 
 def _fit_picklist(value: Any, fd: FieldDescribe) -> str | None:

@@ -1,8 +1,9 @@
 """The mapping file as pydantic models (``version: 1``); see ``docs/mapping.md``.
 
-Shape checks (unknown keys, wrong types, unknown transforms) are pydantic validators; rules that
-need the whole file (paths into the canonical models, ``ref`` targets, ``match.on`` fields) are in
-:func:`semantic_problems`. The loader runs both and maps every location to a file and line.
+Shape checks (unknown keys, wrong types, unknown transforms, template syntax) are pydantic
+validators; rules that need the whole file (paths into the canonical model of each object's kind,
+``ref`` targets, ``match.on`` fields) are in :func:`semantic_problems`. The loader runs both and
+maps every location to a file and line.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from asymbl_sf.mapping import paths
+from asymbl_sf.mapping import template as tpl
 from asymbl_sf.mapping import transforms as tr
-from asymbl_sf.models.canonical import Application
-from asymbl_sf.models.problems import custom_error
+from asymbl_sf.mapping.kinds import DEFAULT_KIND, KINDS, article
+from asymbl_sf.models.problems import custom_error, item_annotation, models_in
 
 OverLength = Literal["truncate", "reject"]
-#: Placeholders resolved by the write flow, besides the keys of ``objects``.
-BUILTIN_REFS = ("job", "stage", "user")
+#: Placeholders resolved by the application flow, besides the keys of ``objects``; every kind's
+#: are in :data:`asymbl_sf.mapping.kinds.KINDS`.
+BUILTIN_REFS = KINDS[DEFAULT_KIND].refs
+#: The keys of a field spec of which exactly one gives the value.
+SOURCES = ("from", "value", "ref", "record_type", "template")
 #: Constants computed at render time.
 SPECIAL_VALUES = ("today", "now")
 
@@ -80,12 +85,14 @@ class TransformStep(SpecModel):
 
 class FieldSpec(SpecModel):
     """Where one Salesforce field's value comes from: exactly one of ``from``, ``value``,
-    ``ref``, ``record_type``."""
+    ``ref``, ``record_type``, ``template``."""
 
     from_: str | None = Field(default=None, alias="from")
     value: Any = None
     ref: str | None = None
     record_type: str | None = None
+    #: Text with ``{path}`` placeholders (see :mod:`asymbl_sf.mapping.template`).
+    template: str | None = None
     transform: list[TransformStep] = Field(default_factory=list)
     default: Any = None
     fallback_field: str | None = None
@@ -108,15 +115,17 @@ class FieldSpec(SpecModel):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> FieldSpec:
-        given = [k for k in ("from", "value", "ref", "record_type") if self.has(k)]
+        given = [k for k in SOURCES if self.has(k)]
         if len(given) != 1:
             got = ", ".join(given) if given else "none"
-            raise custom_error(f"give exactly one of from, value, ref, record_type (got {got})")
-        if self.from_ is not None:
-            try:
+            raise custom_error(f"give exactly one of {', '.join(SOURCES)} (got {got})")
+        try:
+            if self.from_ is not None:
                 paths.parse(paths.split_absolute(self.from_)[1])
-            except ValueError as exc:
-                raise custom_error(str(exc)) from None
+            if self.template is not None:
+                tpl.parse(self.template)
+        except ValueError as exc:
+            raise custom_error(str(exc)) from None
         return self
 
     def has(self, key: str) -> bool:
@@ -127,23 +136,60 @@ class FieldSpec(SpecModel):
     def steps(self) -> list[tuple[str, Any]]:
         return [s.as_tuple() for s in self.transform]
 
+    @property
+    def parsed_template(self) -> tpl.Template | None:
+        return tpl.parse(self.template) if self.template is not None else None
+
+    @property
+    def payload_paths(self) -> list[str]:
+        """The payload paths the value is read from (``from``, or the template's placeholders)."""
+        if self.from_ is not None:
+            return [self.from_]
+        parsed = self.parsed_template
+        return parsed.placeholders if parsed else []
+
 
 class ObjectSpec(SpecModel):
-    #: Which part of the application each record is made from: ``candidate``, ``application``,
-    #: ``attachments`` (a list: one record per item).
+    #: The kind of payload the object is made for: ``application`` (default) or ``activity``
+    #: (the keys of :data:`~asymbl_sf.mapping.kinds.KINDS`).
+    for_: str = Field(default=DEFAULT_KIND, alias="for")
+    #: Which part of the payload each record is made from: the kind's name for the payload itself
+    #: (``application``, ``activity``), or a path in it such as ``candidate`` or ``attachments``
+    #: (a list: one record per item). Optional when ``for`` is given: the payload itself.
     from_: str = Field(alias="from")
     match: MatchSpec | None = None
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_defaults_to_the_kind(cls, data: Any) -> Any:
+        # Only with an explicit ``for``: an object that names neither (often a misspelt key of an
+        # inherited object in an ``extends`` file) stays an error.
+        if isinstance(data, dict) and "from" not in data and isinstance(data.get("for"), str):
+            return {**data, "from": data["for"]}
+        return data
+
+    @field_validator("for_")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise custom_error(f"unknown kind '{value}'; known: {', '.join(KINDS)}")
+        return value
+
     @field_validator("from_")
     @classmethod
     def _path_syntax(cls, value: str) -> str:
-        if value != paths.ROOT:
+        if value not in KINDS:
             try:
                 paths.parse(value)
             except ValueError as exc:
                 raise custom_error(str(exc)) from None
         return value
+
+    @property
+    def is_root(self) -> bool:
+        """Whether one record is made from the whole payload."""
+        return self.from_ == self.for_
 
 
 class Mapping(SpecModel):
@@ -176,30 +222,65 @@ class Mapping(SpecModel):
             for name, spec in obj.fields.items():
                 yield key, obj, name, spec
 
+    def objects_for(self, kind: str) -> dict[str, ObjectSpec]:
+        """The objects made for payloads of ``kind`` (``application``, ``activity``), in order."""
+        return {key: obj for key, obj in self.objects.items() if obj.for_ == kind}
+
+
+def _other_kind_hint(path: str, kind: str) -> str:
+    first = paths.split_absolute(path)[1].split(".")[0].split("[")[0]
+    if first in KINDS and first != kind:
+        return f" ({article(first)} object needs 'for: {first}')"
+    return ""
+
+
+def _path_problem(
+    model: Any, root: Any, path: str, kind: str, *, text_only: bool = False
+) -> str | None:
+    absolute, rel = paths.split_absolute(path)
+    try:
+        found = paths.resolve_type(model if absolute else root, rel)
+    except ValueError as exc:
+        return f"{exc}{_other_kind_hint(path, kind)}"
+    if text_only and models_in(item_annotation(found) or found):
+        return f"'{rel}' is an object; name one of its parts"
+    return None
+
 
 def semantic_problems(mapping: Mapping) -> list[tuple[tuple[Any, ...], str]]:
     """``(loc, message)`` for what the models alone cannot see: paths that are not in the
-    canonical models, unknown ``ref`` targets, ``match.on`` fields that are not mapped."""
+    canonical model of the object's kind, unknown ``ref`` targets, ``match.on`` fields that are
+    not mapped."""
     out: list[tuple[tuple[Any, ...], str]] = []
-    refs = set(BUILTIN_REFS) | set(mapping.objects)
     for key, obj in mapping.objects.items():
         base = ("objects", key)
+        kind = KINDS[obj.for_]
+        refs = set(kind.refs) | set(mapping.objects_for(obj.for_))
         try:
-            root = paths.object_root_type(obj.from_)
+            root = paths.object_root_type(obj.from_, obj.for_)
         except ValueError as exc:
-            out.append(((*base, "from"), f"not a part of an application: {exc}"))
+            hint = _other_kind_hint(obj.from_, obj.for_)
+            out.append(((*base, "from"), f"not a part of {article(obj.for_)}: {exc}{hint}"))
             continue
         for name, spec in obj.fields.items():
             loc = (*base, "fields", name)
             if spec.from_ is not None:
-                absolute, rel = paths.split_absolute(spec.from_)
-                try:
-                    paths.resolve_type(Application if absolute else root, rel)
-                except ValueError as exc:
-                    out.append(((*loc, "from"), str(exc)))
+                problem = _path_problem(kind.model, root, spec.from_, obj.for_)
+                if problem:
+                    out.append(((*loc, "from"), problem))
+            template = spec.parsed_template
+            for placeholder in template.placeholders if template else []:
+                problem = _path_problem(kind.model, root, placeholder, obj.for_, text_only=True)
+                if problem:
+                    out.append(((*loc, "template"), f"{{{placeholder}}}: {problem}"))
             if spec.ref is not None and spec.ref not in refs:
-                known = ", ".join(sorted(refs))
-                out.append(((*loc, "ref"), f"unknown ref '{spec.ref}'; known: {known}"))
+                known = ", ".join(sorted(refs - {key}))
+                out.append(
+                    (
+                        (*loc, "ref"),
+                        f"unknown ref '{spec.ref}' for {article(obj.for_)} object; known: {known}",
+                    )
+                )
             if spec.ref is not None and spec.ref == key:
                 out.append(((*loc, "ref"), "an object cannot refer to itself"))
             if spec.fallback_field is not None and spec.fallback_field.lower() == name.lower():

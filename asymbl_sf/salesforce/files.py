@@ -42,8 +42,8 @@ def _upload_multipart(api: SalesforceApi, fields: dict[str, Any], data: bytes) -
     sf = api.sf
     headers = {k: v for k, v in sf.headers.items() if k.lower() != "content-type"}
     file_name = str(fields.get("PathOnClient") or "file")
-    parts = {
-        "entity_content": (None, json.dumps(fields), "application/json"),
+    parts: dict[str, tuple[str | None, bytes, str]] = {
+        "entity_content": (None, json.dumps(fields).encode("utf-8"), "application/json"),
         "VersionData": (file_name, data, "application/octet-stream"),
     }
     url = f"{sf.base_url}sobjects/ContentVersion/"

@@ -41,8 +41,9 @@ def run(runner: CliRunner, *args: str, stdin: str | None = None) -> Any:
 
 
 def test_every_command_has_help(runner: CliRunner) -> None:
-    for command in (["create-application"], ["render"], ["org", "init"], ["org", "show"],
-                    ["org", "reset"]):
+    for command in (["create-application"], ["create-candidate"], ["add-attachment"],
+                    ["move-stage"], ["get-attachments"], ["create-activity"], ["render"],
+                    ["org", "init"], ["org", "show"], ["org", "reset"]):
         result = run(runner, *command, "--help")
         assert result.exit_code == 0, command
         assert "Usage" in result.stdout
@@ -151,3 +152,30 @@ def test_the_installed_console_script_runs(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["status"] == "success"
+
+
+def test_every_write_action_works_from_the_cli(runner: CliRunner, org_arg: str) -> None:
+    payloads = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
+    created = run(runner, "create-application", EXAMPLE, "--job-id", "remote:Registered Nurse",
+                  "--org", org_arg)
+    data = json.loads(created.stdout)["data"]
+    candidate = run(runner, "create-candidate", str(payloads / "merge_candidate.json"),
+                    "--org", org_arg)
+    assert candidate.exit_code == 0, candidate.stderr
+    refused = run(runner, "create-candidate", str(payloads / "merge_candidate.json"),
+                  "--on-existing", "fail", "--org", org_arg)
+    assert refused.exit_code == 1 and "already exists" in refused.stderr
+    attached = run(runner, "add-attachment", "-", "--application-id", data["id"], "--org", org_arg,
+                   stdin=json.dumps({"name": "n.txt", "type": "OTHER",
+                                     "content_type": "text/plain", "data": "aGk="}))
+    assert attached.exit_code == 0, attached.stderr
+    moved = run(runner, "move-stage", "--payload", "-", "--org", org_arg,
+                stdin=json.dumps({"application_id": data["id"], "stage_id": "Interview"}))
+    assert moved.exit_code == 0, moved.stderr
+    assert json.loads(moved.stdout)["data"]["current_stage"]["name"] == "Interview"
+    logged = run(runner, "create-activity", "-", "--org", org_arg, stdin=json.dumps(
+        {"candidate_id": data["candidate_id"], "body": "Spoke on the phone"}))
+    assert logged.exit_code == 0, logged.stderr
+    files = run(runner, "get-attachments", data["candidate_id"], "--org", org_arg)
+    names = [a["file_name"] for a in json.loads(files.stdout)["data"]["results"]]
+    assert names == ["Frank Doe CV.txt", "n.txt"]

@@ -21,7 +21,13 @@ def problems_of(text: str) -> list[tuple[int | None, str, str]]:
 def test_the_shipped_default_loads() -> None:
     mapping = load_mapping()
     assert default_mapping_path().name == "asymbl.yaml"
-    assert set(mapping.objects) == {"Contact", "bpats__ATS_Applicant__c", "ContentVersion"}
+    assert set(mapping.objects) == {"Contact", "bpats__ATS_Applicant__c", "ContentVersion", "Task"}
+    assert set(mapping.objects_for("application")) == {
+        "Contact",
+        "bpats__ATS_Applicant__c",
+        "ContentVersion",
+    }
+    assert set(mapping.objects_for("activity")) == {"Task"}
     contact = mapping.objects["Contact"]
     assert contact.match is not None and contact.match.on == ["Email"]
     assert contact.fields["Email"].steps == [("strip", None), ("lower", None)]
