@@ -25,9 +25,9 @@ from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
 from .attachments import VERSION_FIELDS, attachment_data
+from .common import require_id, rows
 from .create_application import with_download
 from .lookup import APPLICANT
-from .move_stage import require_id, rows
 
 _CONTACT = "@{contact.records[0].Id}"
 

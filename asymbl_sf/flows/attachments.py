@@ -18,7 +18,7 @@ from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.files import download_version
 
 from . import result as kombo
-from .move_stage import require_id, rows
+from .common import require_id, rows
 
 VERSION_FIELDS = ["Id", "Title", "PathOnClient", "FileExtension", "ContentDocumentId", "Checksum",
                   "ContentSize", "bpats__Is_Primary__c", "CreatedDate", "LastModifiedDate"]

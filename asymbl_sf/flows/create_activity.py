@@ -13,15 +13,15 @@ from typing import Any
 from simple_salesforce.format import format_soql
 
 from asymbl_sf.errors import PayloadError, Problem, WriteError
-from asymbl_sf.ids import looks_like_id, to_18
+from asymbl_sf.ids import to_18
 from asymbl_sf.mapping import Mapping, RenderedPlan, render
 from asymbl_sf.models.canonical import Activity
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
-from .lookup import APPLICANT
-from .move_stage import require_id, rows
+from .common import require_id, rows
+from .lookup import APPLICANT, user_query
 
 #: How many of the Contact's latest Tasks are compared with a new activity.
 RECENT_TASKS = 200
@@ -110,14 +110,9 @@ class CreateActivity:
         subs.append(SubRequest("GET", api.query_url(
             f"SELECT {', '.join(TASK_FIELDS)} FROM Task WHERE WhoId = {who} "
             f"ORDER BY CreatedDate DESC LIMIT {RECENT_TASKS}"), "tasks"))
-        user = (activity.user or "").strip()
-        if user and looks_like_id(user) and to_18(user).startswith("005"):
-            subs.append(SubRequest("GET", api.query_url(format_soql(
-                "SELECT Id FROM User WHERE Id = {} AND IsActive = true", to_18(user))), "user"))
-        elif "@" in user:
-            subs.append(SubRequest("GET", api.query_url(format_soql(
-                "SELECT Id FROM User WHERE (Username = {} OR Email = {}) AND IsActive = true "
-                "ORDER BY CreatedDate LIMIT 1", user, user)), "user"))
+        user = user_query(activity.user)
+        if user is not None:
+            subs.append(SubRequest("GET", api.query_url(user), "user"))
         if api.cached_describe("Task") is None:
             subs.append(SubRequest("GET", api.describe_url("Task"), "describe"))
         return subs

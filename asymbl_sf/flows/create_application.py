@@ -15,7 +15,6 @@ from typing import Any
 from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
 from asymbl_sf.errors import AsymblError, PayloadError, Problem, WriteError
 from asymbl_sf.fetch import Fetched, FetchError, FetchPolicy, fetch
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi
@@ -24,7 +23,9 @@ from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
+from .common import find_stage, require_id
 from .lookup import APPLICANT, APPLICANT_FIELDS, CONTACT_FIELDS, LookupRequest, OrgFacts, look_up
+from .passthrough import unmapped_passthrough
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Decisions:
     application_id: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Refs resolved from the org beyond Contact, job and stage (``user``).
+    resolved: dict[str, str] = field(default_factory=dict)
 
 
 class CreateApplication:
@@ -71,7 +74,7 @@ class CreateApplication:
             plan.records = [r for r in plan.records if r.sobject != APPLICANT]
             plan.problems = [p for p in plan.problems if not p.path.startswith(APPLICANT)]
         plan.raise_for_problems()
-        decisions = self._decide(plan, facts)
+        decisions = self._decide(plan, facts, application.candidate_id)
         if not job:
             decisions.application_action = "none"
         if on_existing == "fail" and decisions.contact_id:
@@ -79,7 +82,13 @@ class CreateApplication:
                 "candidate.email_address",
                 f"a Contact with this email already exists ({decisions.contact_id}); "
                 "use on_existing='reuse' (--on-existing reuse) to apply to it instead"))
-        warnings = [*plan.warnings, *decisions.warnings]
+        warnings = [*plan.warnings, *decisions.warnings,
+                    *unmapped_passthrough(application, self.mapping)]
+        if application.sourced_by_user_id and not facts.user_id:
+            warnings.append(f"sourced_by / credited_to {application.sourced_by_user_id[:60]!r} is "
+                            "not an active Salesforce user; the recruiter was left empty")
+        if facts.user_id:
+            decisions.resolved["user"] = facts.user_id
         if dry_run:
             return self._plan_result(plan, decisions, facts, job, stage, warnings)
         return self._write(plan, decisions, facts, job, stage, warnings, shape=shape)
@@ -102,6 +111,9 @@ class CreateApplication:
                 match = {k: normalize_email(v) if k.lower() == "email" else v
                          for k, v in values.items()}
             newest_first = contact.match.when_many == "newest"
+        if application.candidate is None and application.candidate_id:
+            # An application for an existing candidate (Merge's candidate id): that Contact.
+            match = {"Id": require_id(application.candidate_id, "candidate_id", "a Contact")}
         needed = {r.sobject for r in offline.records} | {"Contact", APPLICANT}
         return LookupRequest(
             job=application.job,
@@ -111,6 +123,7 @@ class CreateApplication:
             contact_fields=list(contact.fields) if contact else [],
             checksums=[_md5(a.data) for a in application.attachments if a.data is not None],
             describe=sorted(n for n in needed if self.api.cached_describe(n) is None),
+            user=application.sourced_by_user_id,
         )
 
     def _schema_for_render(self, facts: OrgFacts) -> OrgSchema:
@@ -153,9 +166,13 @@ class CreateApplication:
 
     # -- decisions ------------------------------------------------------------------------------
 
-    def _decide(self, plan: RenderedPlan, facts: OrgFacts) -> Decisions:
+    def _decide(self, plan: RenderedPlan, facts: OrgFacts, candidate_id: str | None = None
+                ) -> Decisions:
         decisions = Decisions()
         contact_plan = plan.record("Contact")
+        if contact_plan is None and candidate_id and not facts.contacts:
+            raise PayloadError(Problem("candidate_id",
+                                       f"no Contact with Id {candidate_id} in this org"))
         match = contact_plan.match if contact_plan else None
         newest = match is not None and match.when_many == "newest"
         contacts = list(reversed(facts.contacts)) if newest else facts.contacts
@@ -165,7 +182,10 @@ class CreateApplication:
             raise PayloadError(Problem("candidate.email_address", str(exc))) from None
         if warning:
             decisions.warnings.append(warning)
-        if chosen is not None:
+        if chosen is not None and (contact_plan is None or match is None):
+            decisions.contact_id = str(chosen["Id"])
+            decisions.contact_action = "existing"
+        elif chosen is not None:
             assert contact_plan is not None and match is not None
             decisions.contact_id = str(chosen["Id"])
             updates = updates_for(match.when_found, chosen, _without_record_type(contact_plan))
@@ -209,6 +229,7 @@ class CreateApplication:
         self, plan: RenderedPlan, decisions: Decisions, job: dict[str, Any], stage: dict[str, Any]
     ) -> list[PendingWrite]:
         resolved = {"job": job["Id"], "stage": stage["Id"]} if job else {}
+        resolved.update(decisions.resolved)
         if decisions.contact_id:
             resolved["Contact"] = decisions.contact_id
         unit: list[PendingWrite] = []
@@ -324,17 +345,6 @@ class CreateApplication:
             },
             "warnings": [{"message": w} for w in warnings],
         }
-
-
-def find_stage(stages: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
-    """A stage of the job by Salesforce id (15 or 18), ``remote:<name>`` or name (any case)."""
-    text = wanted.strip()
-    if looks_like_id(text):
-        full = to_18(text)
-        return next((s for s in stages if to_18(s["Id"]) == full), None)
-    if text.lower().startswith("remote:"):
-        text = text[len("remote:"):].strip()
-    return next((s for s in stages if str(s.get("Name", "")).lower() == text.lower()), None)
 
 
 def _actions(decisions: Decisions) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from simple_salesforce.format import format_soql
 
 from asymbl_sf.errors import SalesforceError
+from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.models.canonical import JobReference
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
 from asymbl_sf.schema import OrgSchema
@@ -46,6 +47,8 @@ class LookupRequest:
     contact_fields: Sequence[str] = ()
     checksums: Sequence[str] = ()
     describe: Sequence[str] = ()
+    #: A user to resolve to a Salesforce User (Kombo sourced_by, Merge credited_to).
+    user: str | None = None
 
 
 @dataclass
@@ -58,6 +61,7 @@ class OrgFacts:
     files: list[dict[str, Any]] = field(default_factory=list)
     schema: OrgSchema = field(default_factory=OrgSchema)
     job_error: SalesforceError | None = None
+    user_id: str | None = None
 
 
 def _fields(base: Sequence[str], extra: Sequence[str]) -> str:
@@ -65,6 +69,20 @@ def _fields(base: Sequence[str], extra: Sequence[str]) -> str:
     for name in [*base, *extra]:
         seen.setdefault(name.lower(), name)
     return ", ".join(seen.values())
+
+
+def user_query(user: str | None) -> str | None:
+    """SOQL finding the active User a payload's user names: a User id, or a username/email.
+
+    Vendor user ids (Merge UUIDs) name nobody in Salesforce: None, and the caller warns.
+    """
+    text = (user or "").strip()
+    if text and looks_like_id(text) and to_18(text).startswith("005"):
+        return format_soql("SELECT Id FROM User WHERE Id = {} AND IsActive = true", to_18(text))
+    if "@" in text:
+        return format_soql("SELECT Id FROM User WHERE (Username = {} OR Email = {}) "
+                           "AND IsActive = true ORDER BY CreatedDate LIMIT 1", text, text)
+    return None
 
 
 def job_query(job: JobReference, remote_key: str) -> str:
@@ -86,6 +104,9 @@ def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubReq
         subs.append(SubRequest("GET", api.query_url(
             f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
             "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
+    user = user_query(request.user)
+    if user is not None:
+        subs.append(SubRequest("GET", api.query_url(user), "user"))
     if request.contact_match:
         where = " AND ".join(format_soql(f"{name} = {{}}", value)
                              for name, value in request.contact_match.items())
@@ -131,6 +152,8 @@ def look_up(api: SalesforceApi, request: LookupRequest) -> OrgFacts:
     applicants = _rows(answers.get("applicant"))
     facts.applicant = applicants[0] if applicants else None
     facts.files = _rows(answers.get("files"))
+    users = _rows(answers.get("user"))
+    facts.user_id = str(users[0]["Id"]) if users else None
     return facts
 
 

@@ -15,28 +15,14 @@ from typing import Any
 from simple_salesforce.format import format_soql
 
 from asymbl_sf.errors import PayloadError, Problem, WriteError
-from asymbl_sf.ids import looks_like_id, to_18
-from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
+from asymbl_sf.ids import to_18
+from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 
 from . import result as kombo
-from .create_application import find_stage
+from .common import find_stage, require_id, rows
 from .lookup import APPLICANT, APPLICANT_FIELDS, CONTACT_FIELDS, STAGE, STAGE_FIELDS
 
 _APP = "@{app.records[0]"
-
-
-def rows(answer: SubResponse | None) -> list[dict[str, Any]]:
-    if answer is None or not answer.ok or not isinstance(answer.body, dict):
-        return []
-    return list(answer.body.get("records") or [])
-
-
-def require_id(value: str, path: str, what: str) -> str:
-    text = (value or "").strip()
-    if not looks_like_id(text):
-        raise PayloadError(Problem(path, f"must be the Salesforce id of {what} (15 or 18 "
-                                         f"characters), got {text[:40]!r}"))
-    return to_18(text)
 
 
 class MoveStage:

@@ -320,6 +320,37 @@ def _annual_salary(value: Any, arg: int) -> Any:
     return to_number(number)
 
 
+@transform("screening_answers", produces=TEXT_TYPES)
+def _screening_answers(value: Any, arg: Any) -> Any:
+    """Screening answers as readable text, one "question: answer" block per answer.
+
+    Answers may be text, booleans, numbers, dates or lists (of option ids); each becomes text.
+    An empty list gives nothing (the field is left out).
+    """
+    if not value:
+        return None
+    blocks = []
+    for item in value:
+        question = getattr(item, "question", None) or getattr(item, "question_id", None)
+        answer = getattr(item, "answer", None)
+        if isinstance(item, Mapping):
+            question = item.get("question") or item.get("question_id")
+            answer = item.get("answer")
+        blocks.append(f"{question or 'Question'}: {_answer_text(answer)}")
+    return "\n".join(blocks)
+
+
+def _answer_text(answer: Any) -> str:
+    if isinstance(answer, bool):
+        return "Yes" if answer else "No"
+    if isinstance(answer, (list, tuple)):
+        return ", ".join(_answer_text(a) for a in answer)
+    if isinstance(answer, Mapping):
+        name = answer.get("name") or answer.get("file_name")
+        return f"(file {name})" if name else "(file)"
+    return "" if answer is None else str(answer)
+
+
 # --- values --------------------------------------------------------------------------------------
 
 

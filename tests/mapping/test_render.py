@@ -65,11 +65,17 @@ def test_seed_payload_renders_contact_applicant_and_file() -> None:
         "bpats__ATS_Applicant__c": "Contact",
         "bpats__Job__c": "job",
         "bpats__Stage__c": "stage",
+        "bpats__Recruited_By__c": "user",
     }
     assert applicant.fields == {
         "bpats__Initial_Application_Date__c": "2024-05-06",
         "bpats__Current_Stage_Date__c": "2024-05-06",
         "bpats__Applicant_Status__c": "Active",
+        "bpats__Application_Notes__c": (
+            "3phFBNXRweGnDmsU9o2vdPuQ: Yes\n"
+            "EYJjhMQT3LtVKXnTbnRT8s6U: GUzE666zfyjeoCJX6A8n7wh6, 5WPHzzKAv8cx97KtHRUV96U8, "
+            "7yZfKGzWigXxxRTygqAfHvyE"
+        ),
     }
 
     file = plan.record("ContentVersion[0]")

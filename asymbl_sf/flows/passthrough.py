@@ -1,0 +1,49 @@
+"""Passthrough values (Kombo ``remote_fields``, Merge ``integration_params``, Truto
+``remote_data``) reach Salesforce only where the mapping names them; the rest is reported.
+
+Writing unnamed keys straight into sObject fields would let a payload set any field of the org,
+so they are ignored, with a warning that says how to map them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asymbl_sf.mapping import Mapping
+
+PASSTHROUGH = ("remote_fields", "remote_data")
+
+
+def _used_paths(mapping: Mapping, kind: str) -> set[str]:
+    used: set[str] = set()
+    for obj in mapping.objects_for(kind).values():
+        base = "" if obj.is_root else obj.from_
+        for spec in obj.fields.values():
+            if spec is None:
+                continue
+            for path in spec.payload_paths:
+                if path.startswith("$."):
+                    used.add(path[2:])
+                else:
+                    used.add(f"{base}.{path}" if base else path)
+    return {p.replace("[", ".[") for p in used}
+
+
+def unmapped_passthrough(payload: Any, mapping: Mapping, kind: str = "application") -> list[str]:
+    """A warning per passthrough key of ``payload`` that no mapped field reads."""
+    used = _used_paths(mapping, kind)
+    warnings = []
+    owners: list[tuple[str, Any]] = [("", payload)]
+    candidate = getattr(payload, "candidate", None)
+    if candidate is not None:
+        owners.append(("candidate", candidate))
+    for prefix, owner in owners:
+        for name in PASSTHROUGH:
+            values = getattr(owner, name, None) or {}
+            for key in values:
+                path = f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
+                if not any(u == path or u.startswith(path + ".") for u in used):
+                    warnings.append(
+                        f"{path} is not mapped to any Salesforce field and was ignored; name it "
+                        "in your mapping (e.g. MyField__c: {from: " + path + "}) to write it")
+    return warnings
