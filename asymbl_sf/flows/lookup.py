@@ -9,6 +9,7 @@ subrequest fail; that failure simply means "none".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,8 +131,33 @@ def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubReq
     return subs
 
 
+#: Composite takes at most five query (or collection) subrequests per call.
+MAX_QUERIES_PER_COMPOSITE = 5
+
+
+def run_lookups(api: SalesforceApi, subrequests: list[SubRequest]) -> dict[str, SubResponse]:
+    """One Composite call, or two when there are more queries than one call may hold: the
+    queries no other subrequest refers to move to the second call."""
+    queries = [s for s in subrequests if "/query/" in s.url]
+    overflow: list[SubRequest] = []
+    if len(queries) > MAX_QUERIES_PER_COMPOSITE:
+        referenced = {ref for s in subrequests for ref in _references(s.url)}
+        movable = [s for s in reversed(queries) if s.reference_id not in referenced
+                   and not _references(s.url)]
+        overflow = movable[:len(queries) - MAX_QUERIES_PER_COMPOSITE]
+    first = [s for s in subrequests if s not in overflow]
+    answers = api.composite(first, all_or_none=False)
+    if overflow:
+        answers.update(api.composite(overflow, all_or_none=False))
+    return answers
+
+
+def _references(url: str) -> set[str]:
+    return set(re.findall(r"@\{([A-Za-z0-9_]+)\.", url))
+
+
 def look_up(api: SalesforceApi, request: LookupRequest) -> OrgFacts:
-    answers = api.composite(build_subrequests(api, request), all_or_none=False)
+    answers = run_lookups(api, build_subrequests(api, request))
     facts = OrgFacts()
     describes = []
     for i, name in enumerate(request.describe):
