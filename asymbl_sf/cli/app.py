@@ -6,16 +6,19 @@ import contextlib
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from asymbl_sf import connect
+from asymbl_sf import Asymbl, connect
 from asymbl_sf.errors import AsymblError, PayloadError, Problem
 from asymbl_sf.salesforce.settings import ConnectionSettings
 
 from .output import emit_json, fail, register_secrets, say, warn
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="asymbl-sf",
@@ -54,6 +57,18 @@ def _payload(source: str) -> Any:
     return path
 
 
+def _call(
+    org: str | None, mapping: Path | None, action: Callable[[Asymbl], T]
+) -> tuple[Asymbl, T]:
+    """Connect and run one client method; every failure becomes a message and exit code 1."""
+    _secure_settings()
+    try:
+        client = connect(org, mapping=mapping)
+        return client, action(client)
+    except Exception as exc:  # every failure becomes a message, never a traceback
+        fail(exc)
+
+
 def _secure_settings() -> None:
     with contextlib.suppress(AsymblError):  # a settings problem is reported by connect()
         register_secrets(ConnectionSettings.from_env().secrets())
@@ -72,13 +87,8 @@ def create_application(
     dialect: DialectOpt = None,
 ) -> None:
     """Create an application: the candidate's Contact (reused by email) and the applicant."""
-    _secure_settings()
-    try:
-        client = connect(org, mapping=mapping)
-        result = client.create_application(_payload(payload), job_id=job_id, dry_run=dry_run,
-                                           dialect=dialect)
-    except Exception as exc:
-        fail(exc)
+    client, result = _call(org, mapping, lambda c: c.create_application(
+        _payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect))
     _report(result, client)
     say(_summary(result, client.usage.calls, client.usage.remaining))
 
@@ -147,15 +157,11 @@ def create_candidate(
     dialect: DialectOpt = None,
 ) -> None:
     """Create a candidate (a Contact, reused by email), and the application when a job is given."""
-    _secure_settings()
-    try:
-        if on_existing not in ("reuse", "fail"):
-            raise PayloadError(Problem("--on-existing", "must be reuse or fail"))
-        client = connect(org, mapping=mapping)
-        result = client.create_candidate(_payload(payload), dry_run=dry_run, job_id=job_id,
-                                         dialect=dialect, on_existing=on_existing)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
+    if on_existing not in ("reuse", "fail"):
+        fail(PayloadError(Problem("--on-existing", "must be reuse or fail")))
+    client, result = _call(org, mapping, lambda c: c.create_candidate(
+        _payload(payload), dry_run=dry_run, job_id=job_id, dialect=dialect,
+        on_existing=on_existing))
     _report(result, client)
     if result.get("status") == "dry_run":
         say(_summary(result, client.usage.calls, client.usage.remaining))
@@ -179,13 +185,8 @@ def add_attachment(
     dialect: DialectOpt = None,
 ) -> None:
     """Add a file (base64 data or a URL) to an application's candidate."""
-    _secure_settings()
-    try:
-        client = connect(org, mapping=mapping)
-        result = client.add_attachment(application_id, _payload(payload),
-                                       candidate_id=candidate_id, dialect=dialect)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
+    client, result = _call(org, mapping, lambda c: c.add_attachment(
+        application_id, _payload(payload), candidate_id=candidate_id, dialect=dialect))
     _report(result, client)
     data = result["data"]
     verb = "uploaded" if result["actions"]["attachment"] != "skip" else "already there:"
@@ -207,13 +208,9 @@ def create_activity(
     dialect: DialectOpt = None,
 ) -> None:
     """Log an email, note or other activity as a Task on the candidate."""
-    _secure_settings()
-    try:
-        client = connect(org, mapping=mapping)
-        result = client.create_activity(_payload(payload), candidate_id=candidate_id,
-                                        application_id=application_id, dialect=dialect)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
+    client, result = _call(org, mapping, lambda c: c.create_activity(
+        _payload(payload), candidate_id=candidate_id, application_id=application_id,
+        dialect=dialect))
     _report(result, client)
     data = result["data"]
     verb = "logged" if result["actions"]["activity"] == "create" else "already logged:"
@@ -235,14 +232,9 @@ def move_stage(
     dialect: DialectOpt = None,
 ) -> None:
     """Move an application to another stage of its job."""
-    _secure_settings()
-    try:
-        client = connect(org)
-        body = _payload(payload) if payload is not None else None
-        result = client.move_application_stage(application_id, stage, payload=body,
-                                               dialect=dialect)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
+    client, result = _call(org, None, lambda c: c.move_application_stage(
+        application_id, stage, payload=_payload(payload) if payload is not None else None,
+        dialect=dialect))
     _report(result, client)
     data = result["data"]
     say(f"application {data.get('name')} ({data['id']}) is on stage "
@@ -257,12 +249,8 @@ def get_attachments(
     org: OrgOpt = None,
 ) -> None:
     """List a candidate's files (Kombo's attachment shape); optionally download them."""
-    _secure_settings()
-    try:
-        client = connect(org)
-        attachments = client.get_candidate_attachments(candidate_id, download=download)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
+    client, attachments = _call(org, None, lambda c: c.get_candidate_attachments(
+        candidate_id, download=download))
     emit_json({"status": "success", "data": {"results": attachments}, "warnings": []})
     where = f", saved in {download}/" if download else ""
     say(f"{len(attachments)} attachment{'s' if len(attachments) != 1 else ''}{where} "
