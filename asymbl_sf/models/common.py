@@ -1,4 +1,5 @@
-"""Helpers shared by the dialect parsers: enum case, job and id arguments, file names, URLs.
+"""Helpers shared by the dialect parsers: input models and checked string types, enum case,
+job and id arguments, file names, URLs, candidates.
 
 Functions that find problems append :class:`~asymbl_sf.errors.Problem` s to a list instead of
 raising, so a parser can report every problem of a payload at once.
@@ -8,15 +9,23 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+)
 
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.ids import to_18
 from asymbl_sf.models import canonical as c
-from asymbl_sf.models.problems import custom_error, echo
+from asymbl_sf.models.checks import email_problem
+from asymbl_sf.models.problems import custom_error, echo, problems_from
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -54,6 +63,59 @@ def http_url(value: str) -> str:
 
 def non_empty_or_none(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
+
+
+def rejecting(problem: Callable[[str], str | None]) -> AfterValidator:
+    """A validator that reports ``problem(value)`` (a message, or None when fine)."""
+
+    def check(value: str) -> str:
+        if message := problem(value):
+            raise custom_error(message)
+        return value
+
+    return AfterValidator(check)
+
+
+def raising(parse: Callable[[str], object]) -> AfterValidator:
+    """A validator that reports the ``ValueError`` message of ``parse(value)``."""
+
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise custom_error(str(exc)) from None
+        return value
+
+    return AfterValidator(check)
+
+
+#: A non-empty email address Salesforce's Email field accepts.
+Email = Annotated[NonEmpty, rejecting(email_problem)]
+#: An http(s) URL (may be empty: then it is reported as not a URL).
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+
+
+# --- input models ------------------------------------------------------------------------------
+
+
+class InputModel(BaseModel):
+    """Base of every dialect's input models: unknown keys are reported, never dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(
+    model: type[M], data: Any, problems: list[Problem], prefix: tuple[int | str, ...] = ()
+) -> M | None:
+    """``data`` as ``model``; None, with its problems appended to ``problems``, when invalid."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_from(exc, model, prefix=prefix)
+        return None
 
 
 # --- job and ids given as arguments and/or in the body --------------------------------------
@@ -199,3 +261,35 @@ def first_location(locations: list[str]) -> c.Location | None:
 
 def is_object(value: Any) -> bool:
     return isinstance(value, Mapping)
+
+
+def candidate_with(
+    emails: list[c.EmailAddress], phones: list[c.PhoneNumber], **fields: Any
+) -> c.Candidate:
+    """A candidate whose primary email and phone number are the first of ``emails``/``phones``."""
+    return c.Candidate(
+        email_address=emails[0].email_address if emails else None,
+        email_addresses=emails,
+        phone_number=phones[0].phone_number if phones else None,
+        phone_numbers=phones,
+        **fields,
+    )
+
+
+def unique_emails(pairs: list[tuple[str, str | None]]) -> list[c.EmailAddress]:
+    """``(address, type)`` pairs as email addresses, dropping repeats (in any case)."""
+    emails: list[c.EmailAddress] = []
+    for address, kind in pairs:
+        if all(address.lower() != seen.email_address.lower() for seen in emails):
+            emails.append(c.EmailAddress(email_address=address, type=kind))
+    return emails
+
+
+def mismatch_of_object(payload: Any, envelope: str | None) -> str | None:
+    """Why ``payload`` cannot be a body at all: not an object, or (for a dialect whose bodies
+    are flat, ``envelope`` naming it) a Merge-style ``model`` envelope; None otherwise."""
+    if not isinstance(payload, Mapping):
+        return "the body is not a JSON object"
+    if envelope and "model" in payload:
+        return f"has a 'model' envelope ({envelope} bodies are flat)"
+    return None

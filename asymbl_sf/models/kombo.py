@@ -15,46 +15,36 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-)
+from pydantic import AfterValidator, Field
 
-from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.ids import to_18
+from asymbl_sf.errors import Problem
 from asymbl_sf.models import canonical as c
 from asymbl_sf.models.checks import (
     content_type_problem,
     country_problem,
     decode_base64,
-    email_problem,
     parse_date_or_datetime,
 )
-from asymbl_sf.models.problems import custom_error, echo, problems_from
+from asymbl_sf.models.common import (
+    Email,
+    HttpUrl,
+    InputModel,
+    NonEmpty,
+    candidate_with,
+    mismatch_of_object,
+    raising,
+    rejecting,
+    resolve_job,
+    validate,
+)
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ContactType = Literal["PERSONAL", "WORK", "OTHER"]
 
-
-class KomboModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+KomboModel = InputModel
 
 
-class _EmailChecked(KomboModel):
-    @field_validator("email_address", check_fields=False)
-    @classmethod
-    def _valid_email(cls, value: str | None) -> str | None:
-        if value is not None and (problem := email_problem(value)):
-            raise custom_error(problem)
-        return value
-
-
-class KomboEmailAddress(_EmailChecked):
-    email_address: NonEmpty
+class KomboEmailAddress(KomboModel):
+    email_address: Email
     type: ContactType | None = None
 
 
@@ -65,19 +55,12 @@ class KomboPhoneNumber(KomboModel):
 
 class KomboLocation(KomboModel):
     # Kombo makes country the one required key of a location.
-    country: str
+    country: Annotated[str, AfterValidator(str.strip), rejecting(country_problem)]
     city: str | None = None
     state: str | None = None
     street_1: str | None = None
     street_2: str | None = None
     zip_code: str | None = None
-
-    @field_validator("country")
-    @classmethod
-    def _iso_country(cls, value: str) -> str:
-        if problem := country_problem(value.strip()):
-            raise custom_error(problem)
-        return value.strip()
 
 
 class KomboSalaryExpectations(KomboModel):
@@ -89,10 +72,10 @@ class KomboSocialLink(KomboModel):
     url: NonEmpty
 
 
-class KomboCandidate(_EmailChecked):
+class KomboCandidate(KomboModel):
     first_name: NonEmpty
     last_name: NonEmpty
-    email_address: NonEmpty
+    email_address: Email
     company: str | None = None
     title: str | None = None
     phone_number: str | None = None
@@ -100,51 +83,17 @@ class KomboCandidate(_EmailChecked):
     additional_email_addresses: list[KomboEmailAddress] = Field(default_factory=list)
     location: KomboLocation | None = None
     gender: Literal["MALE", "FEMALE", "OTHER"] | None = None
-    availability_date: str | None = None
+    availability_date: Annotated[str, raising(parse_date_or_datetime)] | None = None
     salary_expectations: KomboSalaryExpectations | None = None
     social_links: list[KomboSocialLink] = Field(default_factory=list)
-
-    @field_validator("availability_date")
-    @classmethod
-    def _date_or_datetime(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_date_or_datetime(value)
-            except ValueError as exc:
-                raise custom_error(str(exc)) from None
-        return value
 
 
 class KomboAttachment(KomboModel):
     name: NonEmpty
     type: Literal["CV", "COVER_LETTER", "OTHER"]
-    content_type: str | None = None
-    data: str | None = Field(default=None, repr=False)
-    data_url: str | None = None
-
-    @field_validator("content_type")
-    @classmethod
-    def _content_type_shape(cls, value: str | None) -> str | None:
-        if value is not None and (problem := content_type_problem(value)):
-            raise custom_error(problem)
-        return value
-
-    @field_validator("data")
-    @classmethod
-    def _base64(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                decode_base64(value)
-            except ValueError as exc:
-                raise custom_error(str(exc)) from None
-        return value
-
-    @field_validator("data_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.lower().startswith(("https://", "http://")):
-            raise custom_error(f"must be an http(s) URL (got {echo(value)})")
-        return value
+    content_type: Annotated[str, rejecting(content_type_problem)] | None = None
+    data: Annotated[str, raising(decode_base64)] | None = Field(default=None, repr=False)
+    data_url: HttpUrl | None = None
 
 
 class KomboSource(KomboModel):
@@ -254,26 +203,6 @@ def attachment_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _job_reference(value: Any, path: str, problems: list[Problem]) -> c.JobReference | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return c.JobReference.parse(value, path=path)
-        except PayloadError:
-            pass  # reported below, with the offending value
-    problems.append(Problem(path, f"{c.JOB_ID_MESSAGE} (got {echo(value)})"))
-    return None
-
-
-def _same_job(a: c.JobReference, b: c.JobReference) -> bool:
-    if a.kind != b.kind:
-        return False
-    if a.kind == "id":
-        return to_18(a.value) == to_18(b.value)
-    return a.value == b.value
-
-
 def job_problems(
     raw: Mapping[str, Any], job_id: str | None, *, required: bool
 ) -> tuple[c.JobReference | None, list[Problem]]:
@@ -281,18 +210,9 @@ def job_problems(
     problems: list[Problem] = []
     app = raw.get("application")
     body_value = app.get("job_id") if isinstance(app, Mapping) else None
-    from_arg = _job_reference(job_id, "job_id", problems)
-    from_body = _job_reference(body_value, "application.job_id", problems)
-    if from_arg and from_body and not _same_job(from_arg, from_body):
-        problems.append(
-            Problem(
-                "application.job_id",
-                f"differs from the job id given separately ({echo(str(from_arg))}); "
-                "give one, or make them equal",
-            )
-        )
-    job = from_arg or from_body
-    if required and job is None and job_id is None and body_value is None:
+    job = resolve_job(job_id, body_value, "application.job_id", problems, required=False)
+    # Kombo's own message for a missing job: it names the URL's job_id, not the body's key.
+    if required and job_id is None and body_value is None:
         problems.append(Problem("job_id", "required (pass --job-id or application.job_id)"))
     return job, problems
 
@@ -309,13 +229,11 @@ def _candidate(k: KomboCandidate) -> c.Candidate:
     phones += [
         c.PhoneNumber(phone_number=p.phone_number, type=p.type) for p in k.additional_phone_numbers
     ]
-    return c.Candidate(
+    return candidate_with(
+        emails,
+        phones,
         first_name=k.first_name,
         last_name=k.last_name,
-        email_address=k.email_address,
-        email_addresses=emails,
-        phone_number=phones[0].phone_number if phones else None,
-        phone_numbers=phones,
         company=k.company,
         title=k.title,
         location=c.Location(**k.location.model_dump()) if k.location else None,
@@ -375,10 +293,8 @@ class KomboParser:
     @staticmethod
     def mismatch(payload: Any, kind: str = "application") -> str | None:
         """None when ``payload`` looks like a Kombo body of ``kind``, else why not."""
-        if not isinstance(payload, Mapping):
-            return "the body is not a JSON object"
-        if "model" in payload:
-            return "has a 'model' envelope (Kombo bodies are flat)"
+        if (reason := mismatch_of_object(payload, "Kombo")) is not None:
+            return reason
         if kind == "attachment":
             if isinstance(payload.get("attachment"), Mapping):
                 return None
@@ -417,11 +333,7 @@ class KomboParser:
         self, model: type[_KomboBody], payload: Mapping[str, Any], job_id: str | None
     ) -> tuple[c.Application | None, list[Problem]]:
         problems: list[Problem] = []
-        body: _KomboBody | None = None
-        try:
-            body = model.model_validate(payload)
-        except ValidationError as exc:
-            problems += problems_from(exc, model)
+        body = validate(model, payload, problems)
         problems += [p for p in attachment_problems(payload) if p not in problems]
         job, job_issues = job_problems(payload, job_id, required=True)
         problems += [p for p in job_issues if p not in problems]
@@ -441,11 +353,7 @@ class KomboParser:
         problems: list[Problem] = []
         wrapped = "attachment" in payload
         model: type[KomboModel] = KomboAddAttachment if wrapped else KomboAttachment
-        body: KomboModel | None = None
-        try:
-            body = model.model_validate(payload)
-        except ValidationError as exc:
-            problems += problems_from(exc, model)
+        body = validate(model, payload, problems)
         raw = payload.get("attachment") if wrapped else payload
         problems += [
             p
@@ -481,11 +389,7 @@ class KomboParser:
     ) -> tuple[c.Activity | None, list[Problem]]:
         """An application note ``{content, content_type}`` → a NOTE whose body is the content."""
         problems: list[Problem] = []
-        note: KomboNote | None = None
-        try:
-            note = KomboNote.model_validate(payload)
-        except ValidationError as exc:
-            problems += problems_from(exc, KomboNote)
+        note = validate(KomboNote, payload, problems)
         _owner_problems(candidate_id, application_id, problems)
         if problems or note is None:
             return None, problems
@@ -506,11 +410,7 @@ class KomboParser:
     ) -> tuple[c.StageMove | None, list[Problem]]:
         """``PUT /ats/applications/{application_id}/stage`` with ``{stage_id}``."""
         problems: list[Problem] = []
-        change: KomboStageChange | None = None
-        try:
-            change = KomboStageChange.model_validate(payload)
-        except ValidationError as exc:
-            problems += problems_from(exc, KomboStageChange)
+        change = validate(KomboStageChange, payload, problems)
         app_id = application_id.strip() if isinstance(application_id, str) else None
         if not app_id:
             problems.append(

@@ -16,26 +16,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from asymbl_sf.errors import Problem
 from asymbl_sf.models import canonical as c
-from asymbl_sf.models.checks import email_problem
 from asymbl_sf.models.common import (
+    Email,
+    HttpUrl,
+    InputModel,
     NonEmpty,
     Upper,
+    candidate_with,
     complete_name,
     content_type_for,
     extension_of,
     first_location,
-    http_url,
     is_object,
+    mismatch_of_object,
+    non_empty_or_none,
     resolve_id,
     resolve_job,
+    unique_emails,
+    validate,
 )
-from asymbl_sf.models.problems import custom_error, dedupe, echo, problems_from
+from asymbl_sf.models.problems import custom_error, dedupe, echo
 
 PhoneType = Annotated[Literal["HOME", "WORK", "MOBILE", "SKYPE", "OTHER"], Upper]
 EmailType = Annotated[Literal["PERSONAL", "WORK", "OTHER"], Upper]
@@ -55,8 +61,7 @@ ATTACHMENT_TYPES: dict[str, c.AttachmentType] = {
 }
 
 
-class MergeModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+MergeModel = InputModel
 
 
 class _Passthrough(MergeModel):
@@ -73,15 +78,8 @@ class MergePhoneNumber(MergeModel):
 
 
 class MergeEmailAddress(MergeModel):
-    value: NonEmpty
+    value: Email
     email_address_type: EmailType | None = None
-
-    @field_validator("value")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        if problem := email_problem(value):
-            raise custom_error(problem)
-        return value
 
 
 class MergeUrl(MergeModel):
@@ -91,13 +89,8 @@ class MergeUrl(MergeModel):
 
 class _MergeAttachmentFields(_Passthrough):
     file_name: str | None = None
-    file_url: NonEmpty
+    file_url: Annotated[NonEmpty, HttpUrl]
     attachment_type: MergeAttachmentType | None = None
-
-    @field_validator("file_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        return http_url(value)
 
 
 class MergeNestedAttachment(_MergeAttachmentFields):
@@ -202,18 +195,6 @@ class MergeStageChangeRequest(_Envelope):
 
 # --- validation helpers ---------------------------------------------------------------------
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _validate(
-    model: type[M], data: Any, problems: list[Problem], prefix: tuple[int | str, ...] = ()
-) -> M | None:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems += problems_from(exc, model, prefix=prefix)
-        return None
-
 
 def path_with_extension_problems(raw: Any, path: str) -> list[Problem]:
     """``integration_params.path_with_extension`` of the raw attachment at ``path``: required,
@@ -253,25 +234,42 @@ def _model(payload: Mapping[str, Any]) -> Any:
     return payload.get("model")
 
 
+def _in_model(payload: Mapping[str, Any], key: str) -> Any:
+    """``model.<key>`` of the raw body; None when ``model`` is not an object."""
+    raw = _model(payload)
+    return raw.get(key) if isinstance(raw, Mapping) else None
+
+
+def _candidate_id(
+    payload: Mapping[str, Any],
+    candidate_id: str | None,
+    application_id: str | None,
+    problems: list[Problem],
+    why: str,
+) -> str | None:
+    """The candidate from the argument and/or ``model.candidate`` (required without an
+    application)."""
+    return resolve_id(
+        candidate_id,
+        "candidate_id",
+        _in_model(payload, "candidate"),
+        "model.candidate",
+        problems,
+        required=application_id is None,
+        why=why,
+    )
+
+
 # --- normalisation --------------------------------------------------------------------------
 
 
 def to_candidate(m: MergeCandidate) -> c.Candidate:
-    emails: list[c.EmailAddress] = []
-    for e in m.email_addresses:
-        if all(e.value.lower() != seen.email_address.lower() for seen in emails):
-            emails.append(c.EmailAddress(email_address=e.value, type=e.email_address_type))
-    phones = [
-        c.PhoneNumber(phone_number=p.value, type=p.phone_number_type) for p in m.phone_numbers
-    ]
-    return c.Candidate(
-        first_name=m.first_name.strip() if m.first_name and m.first_name.strip() else None,
+    # Merge's guide: send one email; when more come, the first is the primary one.
+    return candidate_with(
+        unique_emails([(e.value, e.email_address_type) for e in m.email_addresses]),
+        [c.PhoneNumber(phone_number=p.value, type=p.phone_number_type) for p in m.phone_numbers],
+        first_name=non_empty_or_none(m.first_name),
         last_name=m.last_name,
-        # Merge's guide: send one email; when more come, the first is the primary one.
-        email_address=emails[0].email_address if emails else None,
-        email_addresses=emails,
-        phone_number=phones[0].phone_number if phones else None,
-        phone_numbers=phones,
         company=m.company,
         title=m.title,
         location=first_location(m.locations),
@@ -312,8 +310,8 @@ class MergeParser:
     @staticmethod
     def mismatch(payload: Any, kind: str = "application") -> str | None:
         """None when ``payload`` looks like a Merge body, else why not."""
-        if not isinstance(payload, Mapping):
-            return "the body is not a JSON object"
+        if (reason := mismatch_of_object(payload, None)) is not None:
+            return reason
         if is_object(payload.get("model")):
             return None
         if kind == "stage_move" and "job_interview_stage" in payload:
@@ -324,14 +322,12 @@ class MergeParser:
         self, payload: Mapping[str, Any], *, job_id: str | None = None
     ) -> tuple[c.Application | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(MergeApplicationRequest, payload, problems)
-        raw = _model(payload)
-        raw_job = raw.get("job") if isinstance(raw, Mapping) else None
-        job = resolve_job(job_id, raw_job, "model.job", problems, required=True)
-        raw_candidate = raw.get("candidate") if isinstance(raw, Mapping) else None
+        body = validate(MergeApplicationRequest, payload, problems)
+        job = resolve_job(job_id, _in_model(payload, "job"), "model.job", problems, required=True)
+        raw_candidate = _in_model(payload, "candidate")
         candidate: MergeCandidate | None = None
         if isinstance(raw_candidate, Mapping):
-            candidate = _validate(MergeCandidate, raw_candidate, problems, ("model", "candidate"))
+            candidate = validate(MergeCandidate, raw_candidate, problems, ("model", "candidate"))
             problems += _nested_attachment_problems(raw_candidate, "model.candidate")
         problems = dedupe(problems)
         if problems or body is None:
@@ -343,7 +339,7 @@ class MergeParser:
                 candidate_id=m.candidate if isinstance(m.candidate, str) else None,
                 job=job,
                 stage_id=m.current_stage,
-                source=c.Source(name=m.source.strip()) if m.source and m.source.strip() else None,
+                source=c.Source(name=name) if (name := non_empty_or_none(m.source)) else None,
                 sourced_by_user_id=m.credited_to,
                 applied_at=m.applied_at,
                 attachments=[to_attachment(a) for a in candidate.attachments] if candidate else [],
@@ -363,7 +359,7 @@ class MergeParser:
         """A candidate; the result is an Application whose ``job`` is the ``job_id`` argument
         (None without it: Merge creates a candidate without an application)."""
         problems: list[Problem] = []
-        body = _validate(MergeCandidateRequest, payload, problems)
+        body = validate(MergeCandidateRequest, payload, problems)
         job = resolve_job(job_id, None, "job_id", problems, required=False)
         problems += _nested_attachment_problems(_model(payload), "model")
         problems = dedupe(problems)
@@ -387,18 +383,14 @@ class MergeParser:
         application_id: str | None = None,
     ) -> tuple[c.Attachment | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(MergeAttachmentRequest, payload, problems)
-        raw = _model(payload)
-        problems += path_with_extension_problems(raw, "model")
-        raw_candidate = raw.get("candidate") if isinstance(raw, Mapping) else None
-        candidate = resolve_id(
+        body = validate(MergeAttachmentRequest, payload, problems)
+        problems += path_with_extension_problems(_model(payload), "model")
+        candidate = _candidate_id(
+            payload,
             candidate_id,
-            "candidate_id",
-            raw_candidate,
-            "model.candidate",
+            application_id,
             problems,
-            required=application_id is None,
-            why=": Asymbl files an attachment on the candidate's Contact",
+            ": Asymbl files an attachment on the candidate's Contact",
         )
         problems = dedupe(problems)
         if problems or body is None:
@@ -421,17 +413,13 @@ class MergeParser:
         application_id: str | None = None,
     ) -> tuple[c.Activity | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(MergeActivityRequest, payload, problems)
-        raw = _model(payload)
-        raw_candidate = raw.get("candidate") if isinstance(raw, Mapping) else None
-        candidate = resolve_id(
+        body = validate(MergeActivityRequest, payload, problems)
+        candidate = _candidate_id(
+            payload,
             candidate_id,
-            "candidate_id",
-            raw_candidate,
-            "model.candidate",
+            application_id,
             problems,
-            required=application_id is None,
-            why=": the activity is linked to the candidate's Contact",
+            ": the activity is linked to the candidate's Contact",
         )
         problems = dedupe(problems)
         if problems or body is None:
@@ -463,11 +451,11 @@ class MergeParser:
         stage: MergeStageChange | None
         user: str | None = None
         if enveloped:
-            body = _validate(MergeStageChangeRequest, payload, problems)
+            body = validate(MergeStageChangeRequest, payload, problems)
             stage = body.model if body else None
             user = (body.model.remote_user_id or body.remote_user_id) if body else None
         else:
-            stage = _validate(MergeStageChange, payload, problems)
+            stage = validate(MergeStageChange, payload, problems)
             user = stage.remote_user_id if stage else None
         app_id = resolve_id(
             application_id,

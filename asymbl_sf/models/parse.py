@@ -9,9 +9,9 @@ the body's shape for that kind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol
 
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.models.canonical import Activity, Application, Attachment, StageMove
@@ -149,20 +149,20 @@ def _parser(dialect: str | None, body: Any, source: str | None, kind: Kind) -> D
     return parser
 
 
-T = TypeVar("T")
-
-
 def _run(
     kind: Kind,
     payload: Mapping[str, Any] | str | Path,
     dialect: str | None,
     source: str | None,
-    call: Callable[[DialectParser, Mapping[str, Any]], tuple[T | None, list[Problem]]],
-) -> T:
+    **ids: str | None,
+) -> Any:
+    """What the dialect's ``parse_<kind>`` makes of ``payload`` given ``ids`` (the job,
+    candidate or application given apart from the body); :class:`PayloadError` with every
+    problem found. Each entry point below names the result's type."""
     body, file_name = load_payload(payload)
     source = source or file_name
     parser = _parser(dialect, body, source, kind)
-    result, problems = call(parser, body)
+    result, problems = getattr(parser, f"parse_{kind}")(body, **ids)
     if problems or result is None:
         raise PayloadError(p.with_source(source) for p in problems)
     return result
@@ -183,13 +183,7 @@ def parse_application(
     payload in problems (defaults to the file name when ``payload`` is a path). Raises
     :class:`PayloadError` with every problem found.
     """
-    return _run(
-        "application",
-        payload,
-        dialect,
-        source,
-        lambda parser, body: parser.parse_application(body, job_id=job_id),
-    )
+    return _run("application", payload, dialect, source, job_id=job_id)
 
 
 def parse_candidate(
@@ -205,13 +199,7 @@ def parse_candidate(
     required (``application.job_id`` or ``job_id``); Merge and Truto create a candidate alone, so
     ``job`` is None unless ``job_id`` is given.
     """
-    return _run(
-        "candidate",
-        payload,
-        dialect,
-        source,
-        lambda parser, body: parser.parse_candidate(body, job_id=job_id),
-    )
+    return _run("candidate", payload, dialect, source, job_id=job_id)
 
 
 def parse_attachment(
@@ -232,9 +220,8 @@ def parse_attachment(
         payload,
         dialect,
         source,
-        lambda parser, body: parser.parse_attachment(
-            body, candidate_id=candidate_id, application_id=application_id
-        ),
+        candidate_id=candidate_id,
+        application_id=application_id,
     )
 
 
@@ -254,9 +241,8 @@ def parse_activity(
         payload,
         dialect,
         source,
-        lambda parser, body: parser.parse_activity(
-            body, candidate_id=candidate_id, application_id=application_id
-        ),
+        candidate_id=candidate_id,
+        application_id=application_id,
     )
 
 
@@ -270,10 +256,4 @@ def parse_stage_move(
     """Move an application to a stage: Kombo ``{stage_id}`` and Merge ``{job_interview_stage}``
     (flat or in ``model``) take the application from ``application_id`` (their URL); Truto's
     ``{application_id, stage_id}`` carries it in the body."""
-    return _run(
-        "stage_move",
-        payload,
-        dialect,
-        source,
-        lambda parser, body: parser.parse_stage_move(body, application_id=application_id),
-    )
+    return _run("stage_move", payload, dialect, source, application_id=application_id)

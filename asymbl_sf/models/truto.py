@@ -11,34 +11,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BeforeValidator, Field
 
 from asymbl_sf.errors import Problem
 from asymbl_sf.models import canonical as c
-from asymbl_sf.models.checks import email_problem
 from asymbl_sf.models.common import (
+    Email,
+    HttpUrl,
+    InputModel,
     Lower,
     NonEmpty,
+    candidate_with,
     complete_name,
     content_type_for,
     extension_of,
     first_location,
-    http_url,
+    mismatch_of_object,
+    non_empty_or_none,
     resolve_id,
     resolve_job,
+    unique_emails,
     upper_or_none,
     url_file_name,
+    validate,
 )
-from asymbl_sf.models.problems import custom_error, dedupe, echo, problems_from
+from asymbl_sf.models.problems import custom_error, dedupe, echo
 
 TrutoVisibility = Annotated[Literal["private", "public", "admin_only"], Lower]
 TrutoActivityType = Annotated[Literal["note", "email"], Lower]
@@ -57,8 +56,7 @@ CANDIDATE_KEYS = frozenset(
 )
 
 
-class TrutoModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+TrutoModel = InputModel
 
 
 def _tag_name(value: Any) -> Any:
@@ -72,15 +70,8 @@ def _tag_name(value: Any) -> Any:
 
 
 class TrutoEmail(TrutoModel):
-    email: NonEmpty
+    email: Email
     type: str | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        if problem := email_problem(value):
-            raise custom_error(problem)
-        return value
 
 
 class TrutoPhone(TrutoModel):
@@ -94,6 +85,7 @@ class TrutoUrl(TrutoModel):
     type: str | None = None
 
 
+# Like MergeCandidate in part, but Truto's own schema (its order shows in "allowed keys").
 class TrutoCandidate(TrutoModel):
     first_name: str | None = None
     # Optional for Truto; Asymbl needs it (a Contact's LastName is required).
@@ -122,17 +114,12 @@ class TrutoActivity(TrutoModel):
 
 class TrutoAttachment(TrutoModel):
     file_name: NonEmpty
-    file_url: NonEmpty
+    file_url: Annotated[NonEmpty, HttpUrl]
     type: TrutoAttachmentType | None = None
     attachment_type: TrutoAttachmentType | None = None
     candidate_id: NonEmpty | None = None
     application_id: NonEmpty | None = None
     remote_data: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("file_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        return http_url(value)
 
 
 class TrutoStageMove(TrutoModel):
@@ -140,8 +127,6 @@ class TrutoStageMove(TrutoModel):
     stage_id: NonEmpty
     remote_data: dict[str, Any] = Field(default_factory=dict)
 
-
-M = TypeVar("M", bound=BaseModel)
 
 VISIBILITY: dict[str, c.Visibility] = {
     "private": "PRIVATE",
@@ -159,37 +144,36 @@ def type_conflict(raw: Mapping[str, Any], alias: str) -> list[Problem]:
     return []
 
 
-def _validate(model: type[M], data: Any, problems: list[Problem]) -> M | None:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems += problems_from(exc, model)
-        return None
+def _flat_id(
+    payload: Mapping[str, Any],
+    name: str,
+    arg: str | None,
+    problems: list[Problem],
+    *,
+    required: bool = False,
+    why: str = "",
+) -> str | None:
+    """The id ``name`` from the argument and/or the flat body's key of the same name."""
+    return resolve_id(arg, name, payload.get(name), name, problems, required=required, why=why)
 
 
 # --- normalisation --------------------------------------------------------------------------
 
 
 def to_candidate(t: TrutoCandidate) -> c.Candidate:
-    emails: list[c.EmailAddress] = []
-    for e in t.emails:
-        if all(e.email.lower() != seen.email_address.lower() for seen in emails):
-            emails.append(c.EmailAddress(email_address=e.email, type=upper_or_none(e.type)))
     phones = [
         c.PhoneNumber(
             phone_number=p.number,
             type=upper_or_none(p.type),
-            extension=p.extension.strip() if p.extension and p.extension.strip() else None,
+            extension=non_empty_or_none(p.extension),
         )
         for p in t.phones
     ]
-    return c.Candidate(
-        first_name=t.first_name.strip() if t.first_name and t.first_name.strip() else None,
+    return candidate_with(
+        unique_emails([(e.email, upper_or_none(e.type)) for e in t.emails]),
+        phones,
+        first_name=non_empty_or_none(t.first_name),
         last_name=t.last_name,
-        email_address=emails[0].email_address if emails else None,
-        email_addresses=emails,
-        phone_number=phones[0].phone_number if phones else None,
-        phone_numbers=phones,
         company=t.company,
         title=t.title,
         location=first_location(t.locations),
@@ -231,10 +215,8 @@ class TrutoParser:
     @staticmethod
     def mismatch(payload: Any, kind: str = "application") -> str | None:
         """None when ``payload`` looks like a Truto body of ``kind``, else why not."""
-        if not isinstance(payload, Mapping):
-            return "the body is not a JSON object"
-        if "model" in payload:
-            return "has a 'model' envelope (Truto bodies are flat)"
+        if (reason := mismatch_of_object(payload, "Truto")) is not None:
+            return reason
         keys = set(payload)
         if kind in ("application", "candidate"):
             if keys & CANDIDATE_KEYS:
@@ -272,7 +254,7 @@ class TrutoParser:
         self, payload: Mapping[str, Any], job_id: str | None, *, required: bool
     ) -> tuple[c.Application | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(TrutoCandidate, payload, problems)
+        body = validate(TrutoCandidate, payload, problems)
         job = resolve_job(job_id, None, "job_id", problems, required=False)
         if required and job_id is None:
             problems.append(
@@ -299,20 +281,13 @@ class TrutoParser:
         application_id: str | None = None,
     ) -> tuple[c.Attachment | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(TrutoAttachment, payload, problems)
+        body = validate(TrutoAttachment, payload, problems)
         problems += type_conflict(payload, "attachment_type")
-        app = resolve_id(
-            application_id,
-            "application_id",
-            payload.get("application_id"),
-            "application_id",
-            problems,
-        )
-        cand = resolve_id(
+        app = _flat_id(payload, "application_id", application_id, problems)
+        cand = _flat_id(
+            payload,
+            "candidate_id",
             candidate_id,
-            "candidate_id",
-            payload.get("candidate_id"),
-            "candidate_id",
             problems,
             required=app is None and payload.get("application_id") is None,
             why=": whose file it is (or give application_id)",
@@ -330,17 +305,10 @@ class TrutoParser:
         application_id: str | None = None,
     ) -> tuple[c.Activity | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(TrutoActivity, payload, problems)
+        body = validate(TrutoActivity, payload, problems)
         problems += type_conflict(payload, "activity_type")
-        cand = resolve_id(
-            candidate_id,
-            "candidate_id",
-            payload.get("candidate_id"),
-            "candidate_id",
-            problems,
-            required=True,
-            why=": Truto requires it",
-        )
+        why = ": Truto requires it"
+        cand = _flat_id(payload, "candidate_id", candidate_id, problems, required=True, why=why)
         problems = dedupe(problems)
         if problems or body is None:
             return None, problems
@@ -349,7 +317,7 @@ class TrutoParser:
             c.Activity(
                 type="EMAIL" if kind == "email" else "NOTE",
                 # None when not sent: the flow derives one from the body.
-                subject=body.subject.strip() if body.subject and body.subject.strip() else None,
+                subject=non_empty_or_none(body.subject),
                 body=body.body,
                 visibility=VISIBILITY[body.visibility] if body.visibility else None,
                 candidate_id=cand,
@@ -365,15 +333,8 @@ class TrutoParser:
         self, payload: Mapping[str, Any], *, application_id: str | None = None
     ) -> tuple[c.StageMove | None, list[Problem]]:
         problems: list[Problem] = []
-        body = _validate(TrutoStageMove, payload, problems)
-        app = resolve_id(
-            application_id,
-            "application_id",
-            payload.get("application_id"),
-            "application_id",
-            problems,
-            required=True,
-        )
+        body = validate(TrutoStageMove, payload, problems)
+        app = _flat_id(payload, "application_id", application_id, problems, required=True)
         problems = dedupe(problems)
         if problems or body is None or app is None:
             return None, problems

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.ids import make_id
 from asymbl_sf.models import Application, parse_application, parse_candidate
-
-PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
-JOB = make_id("a0J", 1)
-OTHER_JOB = make_id("a0J", 2)
+from tests.models.helpers import JOB, OTHER_JOB, PAYLOADS, load, problems
 
 
 def seed() -> dict[str, Any]:
-    return json.loads((PAYLOADS / "kombo_application.json").read_text())
+    return load("kombo_application")
 
 
 def problems_of(payload: Any, **kwargs: Any) -> dict[str, str]:
     kwargs.setdefault("job_id", JOB)
-    with pytest.raises(PayloadError) as info:
-        parse_application(payload, **kwargs)
-    return {p.path: p.message for p in info.value.problems}
+    return problems(parse_application, payload, **kwargs)
 
 
 def test_seed_application_body_parses_into_canonical_models() -> None:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
-from asymbl_sf.errors import PayloadError
 from asymbl_sf.models import parse_activity, parse_attachment, parse_stage_move
+from tests.models.helpers import problems
 
 CV = {
     "name": "Frank Doe CV.txt",
@@ -15,12 +11,6 @@ CV = {
     "content_type": "text/plain",
     "data": "SGkgdGhlcmUsIEtvbWJv",
 }
-
-
-def problems(parse: Any, payload: Any, **kwargs: Any) -> dict[str, str]:
-    with pytest.raises(PayloadError) as info:
-        parse(payload, **kwargs)
-    return {p.path: p.message for p in info.value.problems}
 
 
 def test_flat_attachment_parses_with_decoded_data() -> None:

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.ids import make_id
 from asymbl_sf.models import DIALECTS, JobReference, detect_dialect, parse_application
 from asymbl_sf.models.parse import Kind
-
-PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
-JOB = make_id("a0J", 1)
+from tests.models.helpers import JOB, PAYLOADS, load
 
 
 def test_a_dict_a_json_string_and_a_path_give_the_same_application() -> None:
@@ -27,7 +24,7 @@ def test_a_dict_a_json_string_and_a_path_give_the_same_application() -> None:
 
 def test_problems_of_a_file_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "app.json"
-    body = json.loads((PAYLOADS / "kombo_application.json").read_text())
+    body = load("kombo_application")
     body["candidate"]["email_address"] = "nope"
     bad.write_text(json.dumps(body))
     with pytest.raises(PayloadError) as info:
@@ -119,9 +116,9 @@ def test_detection_picks_the_dialect_of_each_kind_of_body(
 
 
 def test_seed_fixtures_are_detected_without_a_dialect() -> None:
-    assert detect_dialect(json.loads((PAYLOADS / "kombo_application.json").read_text())) == "kombo"
-    assert detect_dialect(json.loads((PAYLOADS / "merge_candidate.json").read_text())) == "merge"
-    truto = json.loads((PAYLOADS / "truto_candidate.json").read_text())
+    assert detect_dialect(load("kombo_application")) == "kombo"
+    assert detect_dialect(load("merge_candidate")) == "merge"
+    truto = load("truto_candidate")
     assert detect_dialect(truto, "candidate") == "truto"
 
 

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from asymbl_sf.errors import PayloadError
-from asymbl_sf.ids import make_id
 from asymbl_sf.models import (
     parse_activity,
     parse_application,
@@ -17,20 +9,7 @@ from asymbl_sf.models import (
     parse_candidate,
     parse_stage_move,
 )
-
-PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
-JOB = make_id("a0J", 1)
-
-
-def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / f"{name}.json").read_text())
-
-
-def problems(parse: Any, payload: Any, **kwargs: Any) -> dict[str, str]:
-    with pytest.raises(PayloadError) as info:
-        parse(payload, **kwargs)
-    return {p.path: p.message for p in info.value.problems}
-
+from tests.models.helpers import JOB, PAYLOADS, load, problems
 
 # --- candidate ------------------------------------------------------------------------------
 
