@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -185,10 +185,19 @@ class OrgSchema:
 
     @classmethod
     def packaged(cls) -> OrgSchema:
-        """The Asymbl objects' metadata shipped with the package (the local org's default)."""
-        root = resources.files("asymbl_sf.localorg") / "metadata"
-        describes = []
-        for entry in sorted(root.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".json"):
-                describes.append(SObjectDescribe.model_validate(json.loads(entry.read_text("utf-8"))))
-        return cls(describes)
+        """The Asymbl objects' metadata shipped with the package (the local org's default).
+
+        A new schema each time (callers add to it), over describes parsed once per process:
+        every action renders against it, so re-reading the files would be work on a hot path.
+        """
+        return cls(_packaged_describes())
+
+
+@lru_cache(maxsize=1)
+def _packaged_describes() -> tuple[SObjectDescribe, ...]:
+    root = resources.files("asymbl_sf.localorg") / "metadata"
+    return tuple(
+        SObjectDescribe.model_validate(json.loads(entry.read_text("utf-8")))
+        for entry in sorted(root.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    )

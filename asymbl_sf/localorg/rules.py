@@ -155,16 +155,27 @@ class RecordRules:
             record[name] = system[name]
         if table.has_owner and not record.get("OwnerId"):
             record["OwnerId"] = user
+        self._check(describe, table, values, record, creating=True)
+        self._compute(describe, table, record)
+        return record
+
+    def _check(
+        self, describe: SObjectDescribe, table: _ObjectTable, values: dict[str, Any],
+        record: Record, *, creating: bool,
+    ) -> None:
+        """Every rule on the values, in Salesforce's order; raises with all errors found.
+
+        Lookup filters and unique fields are checked only when the values themselves pass, as
+        Salesforce does (a bad reference is reported, not also a filter failure on it).
+        """
         errors = self._check_values(describe, values, record)
-        errors += self._check_required(table, record, values, creating=True)
+        errors += self._check_required(table, record, values, creating=creating)
         self._derive_keys(describe, record)
         if not errors:
             errors += self._check_lookup_filters(describe, table, record)
             errors += self._check_unique(describe, table, record)
         if errors:
             raise RecordRejected(errors)
-        self._compute(describe, table, record)
-        return record
 
     def prepare_update(
         self, describe: SObjectDescribe, existing: Record, body: dict[str, Any]
@@ -173,14 +184,7 @@ class RecordRules:
         values = self._deserialize(describe, body, creating=False)
         record = dict(existing)
         record.update(values)
-        errors = self._check_values(describe, values, record)
-        errors += self._check_required(table, record, values, creating=False)
-        self._derive_keys(describe, record)
-        if not errors:
-            errors += self._check_lookup_filters(describe, table, record)
-            errors += self._check_unique(describe, table, record)
-        if errors:
-            raise RecordRejected(errors)
+        self._check(describe, table, values, record, creating=False)
         now = format_datetime(self.clock())
         system = {"LastModifiedDate": now, "LastModifiedById": self.running_user_id(),
                   "SystemModstamp": now}
