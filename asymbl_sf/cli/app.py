@@ -1,24 +1,32 @@
-"""The ``asymbl-sf`` command: thin commands over the client's methods, no logic of their own."""
+"""The ``asymbl-sf`` command: thin commands over the client's methods, no logic of their own.
+
+The write actions and ``org`` live here; every other concept has its own module in
+:mod:`asymbl_sf.cli.commands`, each with a ``register(app, org_app)`` function.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
+import importlib
+import pkgutil
 import shutil
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from asymbl_sf import Asymbl, connect
 from asymbl_sf.errors import AsymblError, PayloadError, Problem
-from asymbl_sf.salesforce.settings import ConnectionSettings
 
-from .output import emit_json, fail, register_secrets, say, warn
-
-T = TypeVar("T")
+from .common import (
+    DialectOpt,
+    MappingOpt,
+    OrgOpt,
+    PayloadArg,
+    call,
+    read_payload,
+    report,
+    spent,
+)
+from .output import emit_json, fail, say, warn
 
 app = typer.Typer(
     name="asymbl-sf",
@@ -32,46 +40,6 @@ org_app = typer.Typer(help="Manage the local (emulated) org kept under .asymbl-s
                       no_args_is_help=True)
 app.add_typer(org_app, name="org")
 
-PayloadArg = Annotated[str, typer.Argument(
-    help="The payload: a JSON file, or - to read standard input.", show_default=False)]
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", "-m", help="YAML mapping file (default: the shipped mappings/asymbl.yaml).")]
-OrgOpt = Annotated[str | None, typer.Option(
-    "--org", help="'local' or 'local:PATH' for the local org; default: credentials from the "
-                  "environment / .env, else the local org.")]
-DialectOpt = Annotated[str | None, typer.Option(
-    "--dialect", help="kombo, merge or truto (default: detected from the payload's shape).")]
-
-
-def _payload(source: str) -> Any:
-    """The payload as a dict (stdin) or a path (file), so errors can name the file."""
-    if source == "-":
-        text = sys.stdin.read()
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise PayloadError(Problem("", f"standard input is not valid JSON: {exc}")) from None
-    path = Path(source)
-    if not path.is_file():
-        raise PayloadError(Problem("", f"no such file: {source}"))
-    return path
-
-
-def _call(
-    org: str | None, mapping: Path | None, action: Callable[[Asymbl], T]
-) -> tuple[Asymbl, T]:
-    """Connect and run one client method; every failure becomes a message and exit code 1."""
-    _secure_settings()
-    try:
-        client = connect(org, mapping=mapping)
-        return client, action(client)
-    except Exception as exc:  # every failure becomes a message, never a traceback
-        fail(exc)
-
-
-def _secure_settings() -> None:
-    with contextlib.suppress(AsymblError):  # a settings problem is reported by connect()
-        register_secrets(ConnectionSettings.from_env().secrets())
 
 
 @app.command("create-application")
@@ -87,9 +55,9 @@ def create_application(
     dialect: DialectOpt = None,
 ) -> None:
     """Create an application: the candidate's Contact (reused by email) and the applicant."""
-    client, result = _call(org, mapping, lambda c: c.create_application(
-        _payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect))
-    _report(result, client)
+    client, result = call(org, mapping, lambda c: c.create_application(
+        read_payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect))
+    report(result, client)
     say(_summary(result, client.usage.calls, client.usage.remaining))
 
 
@@ -125,7 +93,7 @@ def render(
     from asymbl_sf.models import parse_application
 
     try:
-        application = parse_application(_payload(payload), job_id=job_id, dialect=dialect)
+        application = parse_application(read_payload(payload), job_id=job_id, dialect=dialect)
         plan = render_plan(application, load_mapping(mapping))
     except Exception as exc:
         fail(exc)
@@ -159,10 +127,10 @@ def create_candidate(
     """Create a candidate (a Contact, reused by email), and the application when a job is given."""
     if on_existing not in ("reuse", "fail"):
         fail(PayloadError(Problem("--on-existing", "must be reuse or fail")))
-    client, result = _call(org, mapping, lambda c: c.create_candidate(
-        _payload(payload), dry_run=dry_run, job_id=job_id, dialect=dialect,
+    client, result = call(org, mapping, lambda c: c.create_candidate(
+        read_payload(payload), dry_run=dry_run, job_id=job_id, dialect=dialect,
         on_existing=on_existing))
-    _report(result, client)
+    report(result, client)
     if result.get("status") == "dry_run":
         say(_summary(result, client.usage.calls, client.usage.remaining))
         return
@@ -170,7 +138,7 @@ def create_candidate(
     apps = len(result["data"].get("applications") or [])
     say(f"candidate {'created' if action == 'create' else action + 'd'} "
         f"({result['data']['id']}), {apps} application{'s' if apps != 1 else ''} "
-        f"({_spent(client)})")
+        f"({spent(client)})")
 
 
 @app.command("add-attachment")
@@ -185,13 +153,13 @@ def add_attachment(
     dialect: DialectOpt = None,
 ) -> None:
     """Add a file (base64 data or a URL) to an application's candidate."""
-    client, result = _call(org, mapping, lambda c: c.add_attachment(
-        application_id, _payload(payload), candidate_id=candidate_id, dialect=dialect))
-    _report(result, client)
+    client, result = call(org, mapping, lambda c: c.add_attachment(
+        application_id, read_payload(payload), candidate_id=candidate_id, dialect=dialect))
+    report(result, client)
     data = result["data"]
     verb = "uploaded" if result["actions"]["attachment"] != "skip" else "already there:"
     say(f"{verb} {data['file_name']} ({data['id']}) on candidate {data['candidate_id']} "
-        f"({_spent(client)})")
+        f"({spent(client)})")
 
 
 @app.command("create-activity")
@@ -208,14 +176,14 @@ def create_activity(
     dialect: DialectOpt = None,
 ) -> None:
     """Log an email, note or other activity as a Task on the candidate."""
-    client, result = _call(org, mapping, lambda c: c.create_activity(
-        _payload(payload), candidate_id=candidate_id, application_id=application_id,
+    client, result = call(org, mapping, lambda c: c.create_activity(
+        read_payload(payload), candidate_id=candidate_id, application_id=application_id,
         dialect=dialect))
-    _report(result, client)
+    report(result, client)
     data = result["data"]
     verb = "logged" if result["actions"]["activity"] == "create" else "already logged:"
     say(f"{verb} Task {data['id']} '{data['subject']}' on candidate {data['candidate_id']} "
-        f"({_spent(client)})")
+        f"({spent(client)})")
 
 
 @app.command("move-stage")
@@ -232,13 +200,13 @@ def move_stage(
     dialect: DialectOpt = None,
 ) -> None:
     """Move an application to another stage of its job."""
-    client, result = _call(org, None, lambda c: c.move_application_stage(
-        application_id, stage, payload=_payload(payload) if payload is not None else None,
+    client, result = call(org, None, lambda c: c.move_application_stage(
+        application_id, stage, payload=read_payload(payload) if payload is not None else None,
         dialect=dialect))
-    _report(result, client)
+    report(result, client)
     data = result["data"]
     say(f"application {data.get('name')} ({data['id']}) is on stage "
-        f"'{data['current_stage']['name']}' ({_spent(client)})")
+        f"'{data['current_stage']['name']}' ({spent(client)})")
 
 
 @app.command("get-attachments")
@@ -249,31 +217,12 @@ def get_attachments(
     org: OrgOpt = None,
 ) -> None:
     """List a candidate's files (Kombo's attachment shape); optionally download them."""
-    client, attachments = _call(org, None, lambda c: c.get_candidate_attachments(
+    client, attachments = call(org, None, lambda c: c.get_candidate_attachments(
         candidate_id, download=download))
     emit_json({"status": "success", "data": {"results": attachments}, "warnings": []})
     where = f", saved in {download}/" if download else ""
     say(f"{len(attachments)} attachment{'s' if len(attachments) != 1 else ''}{where} "
-        f"({_spent(client)})")
-
-
-def _report(result: dict[str, Any], client: Any) -> None:
-    """Print the result; exit non-zero afterwards if any file of it failed to upload."""
-    emit_json(result)
-    for warning in result.get("warnings", []):
-        warn(warning["message"])
-    failed = [a for a in result.get("actions", {}).get("attachments", [])
-              if a.get("action") == "failed"]
-    if failed:
-        say(f"error: {len(failed)} attachment(s) failed to upload; see the warnings",
-            style="red")
-        raise typer.Exit(1)
-
-
-def _spent(client: Any) -> str:
-    calls, remaining = client.usage.calls, client.usage.remaining
-    budget = f"; {remaining:,} left today" if remaining is not None else ""
-    return f"{calls} API call{'s' if calls != 1 else ''}{budget}"
+        f"({spent(client)})")
 
 
 # -- the local org ------------------------------------------------------------------------------
@@ -335,6 +284,17 @@ def org_reset(
     if path.exists():
         shutil.rmtree(path)
     org_init(path)
+
+
+def _register_command_modules() -> None:
+    from asymbl_sf.cli import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(app, org_app)
+
+
+_register_command_modules()
 
 
 def main() -> None:
