@@ -458,9 +458,11 @@ class RecordRules:
     def _fill_contact_job_key(self, record: Record) -> None:
         # Assumed package trigger (nothing public): the unique Contact+Job key is filled on save,
         # which is what makes a second applicant for the same pair fail with DUPLICATE_VALUE.
+        # The 18-character ids: the field's uniqueness ignores case, and 15-character ids that
+        # differ only in case (the 11th and 37th Contact, say) would collide.
         contact, job = record.get("bpats__ATS_Applicant__c"), record.get("bpats__Job__c")
         if contact and job:
-            record["bpats__Contact_Job_Relationship__c"] = f"{contact[:15]}{job[:15]}"
+            record["bpats__Contact_Job_Relationship__c"] = f"{to_18(contact)}{to_18(job)}"
 
     def _simple_formula(self, sobject: str, record: Record, formula: str) -> Any:
         """Formulas made of parent paths joined with ``&`` and quoted literals; else null."""
