@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping as AnyMapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from simple_salesforce import Salesforce
 
@@ -14,6 +15,7 @@ from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_activity import CreateActivity
 from asymbl_sf.flows.create_application import CreateApplication
 from asymbl_sf.flows.move_stage import MoveStage
+from asymbl_sf.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
 from asymbl_sf.mapping import Mapping, load_mapping
 from asymbl_sf.models import (
     parse_activity,
@@ -23,7 +25,9 @@ from asymbl_sf.models import (
     parse_stage_move,
 )
 from asymbl_sf.models.canonical import Activity, Attachment
+from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, load_read_mapping
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
+from asymbl_sf.salesforce.retry import RetryPolicy
 
 Payload = AnyMapping[str, Any] | str | Path
 
@@ -37,12 +41,19 @@ class Asymbl:
     """
 
     def __init__(self, sf: Salesforce, *, mapping: Mapping | str | Path | None = None,
-                 description: str | None = None, fetch_policy: FetchPolicy | None = None) -> None:
+                 description: str | None = None, fetch_policy: FetchPolicy | None = None,
+                 retry: RetryPolicy | None = None,
+                 ledger: CreatedLedger | Literal[False] | None = None) -> None:
         #: Limits for downloading attachments given by URL (size, time, private addresses).
         self.fetch_policy = fetch_policy
-        self.api = SalesforceApi(sf)
+        #: ``retry``: how often a read that failed transiently is tried again (writes never are).
+        self.api = SalesforceApi(sf, retry=retry)
         self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
         self.description = description or f"Salesforce org at {sf.sf_instance}"
+        #: What this client creates is noted here (None: this org's default; False: nowhere).
+        self._ledger = ledger
+        self._read_mapping: ReadMapping | None = None
+        self._watermarks: WatermarkStore | None = None
 
     @property
     def sf(self) -> Salesforce:
@@ -58,6 +69,26 @@ class Asymbl:
     def instance_url(self) -> str:
         return f"https://{self.sf.sf_instance}"
 
+    @property
+    def org_key(self) -> str:
+        """Names this org's state folder (created ledger, read watermarks): the instance host,
+        or ``local-<hash>`` of a local org's folder."""
+        return org_key_for(self.sf.sf_instance, getattr(self, "local_org", None))
+
+    @property
+    def _state_on_disk(self) -> bool:
+        return keeps_state_on_disk(self.sf.sf_instance, getattr(self, "local_org", None))
+
+    @property
+    def ledger(self) -> CreatedLedger | None:
+        """The records this client created (``read(..., created_only=True)`` reads them back);
+        kept under ``.asymbl-sf/state/<org_key>/``, in memory for an in-memory org, None when
+        the client was made with ``ledger=False``."""
+        if self._ledger is None:
+            self._ledger = (CreatedLedger.for_org(self.org_key) if self._state_on_disk
+                            else CreatedLedger.in_memory())
+        return self._ledger or None
+
     def create_application(
         self, payload: Payload, job_id: str | None = None, dry_run: bool = False, *,
         dialect: str | None = None,
@@ -70,7 +101,9 @@ class Asymbl:
         """
         application = parse_application(payload, job_id=job_id, dialect=dialect)
         flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        return flow.run(application, dry_run=dry_run)
+        result = flow.run(application, dry_run=dry_run)
+        record_created(self.ledger, result)
+        return result
 
     def create_candidate(
         self, payload: Payload, dry_run: bool = False, *, job_id: str | None = None,
@@ -87,8 +120,10 @@ class Asymbl:
             raise ValueError("on_existing must be 'reuse' or 'fail'")
         application = parse_candidate(payload, job_id=job_id, dialect=dialect)
         flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        return flow.run(application, dry_run=dry_run, require_job=False, on_existing=on_existing,
-                        shape="candidate")
+        result = flow.run(application, dry_run=dry_run, require_job=False,
+                          on_existing=on_existing, shape="candidate")
+        record_created(self.ledger, result)
+        return result
 
     def add_attachment(
         self, application_id: str | None, attachment: Payload | Attachment, *,
@@ -141,6 +176,31 @@ class Asymbl:
             reader.download(attachments, Path(download))
         return attachments
 
+    def import_records(
+        self, source: Any, *, format: str | None = None, job_id: str | None = None,
+        dialect: str | None = None, api: str = "auto", dry_run: bool = False,
+        results: str | Path | None = None, results_format: str = "jsonl",
+        retry_from: str | Path | None = None, column_map: str | Path | None = None,
+        max_concurrency: int = 4, progress: Any = None, retry: RetryPolicy | None = None,
+        chunk_size: int | None = None, bulk_threshold: int | None = None,
+    ) -> Any:
+        """Import many applications (a JSON array, JSON Lines or CSV file, ``"-"`` for stdin,
+        an open binary file, or a list of payloads) in batches; resumable. Returns an
+        :class:`~asymbl_sf.importing.ImportSummary`; per-row outcomes go to the results file
+        (default ``<input>.results.jsonl``). See docs/importing.md."""
+        from asymbl_sf.importing import ImportOptions, run_import
+
+        options = ImportOptions(
+            format=format, job_id=job_id, dialect=dialect, api=api,  # type: ignore[arg-type]
+            dry_run=dry_run, results=results, results_format=results_format,  # type: ignore[arg-type]
+            retry_from=retry_from, column_map=column_map, max_concurrency=max_concurrency,
+            progress=progress, retry=retry)
+        if chunk_size is not None:
+            options.chunk_size = chunk_size
+        if bulk_threshold is not None:
+            options.bulk_threshold = bulk_threshold
+        return run_import(self.api, self.mapping, source, options, ledger=self.ledger)
+
     def create_activity(
         self, payload: Payload | Activity, *, candidate_id: str | None = None,
         application_id: str | None = None, dialect: str | None = None,
@@ -154,3 +214,62 @@ class Asymbl:
         activity = payload if isinstance(payload, Activity) else parse_activity(
             payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect)
         return CreateActivity(self.api, self.mapping, self.instance_url).run(activity)
+
+    def read(
+        self, model: str, since: datetime | str | None = None, include_deleted: bool = False, *,
+        created_only: bool = False, all_contacts: bool = False, remote_data: bool = False,
+        read_mapping: ReadMapping | str | Path | None = None,
+    ) -> ReadStream:
+        """Stream the unified objects (Kombo's shape) of ``model``: users, jobs, candidates,
+        application_stages, applications, job_stages or hiring_team.
+
+        ``since`` (a datetime, an ISO string, or ``"last"``: where the previous completed read
+        of this model in this org ended) reads only what changed, deletions included
+        (``remote_deleted_at``); ``include_deleted`` adds deleted records to a full read.
+        ``created_only`` reads only the applications (or candidates) this org's ledger says
+        asymbl-sf created; ``all_contacts`` reads every Contact, not only those with an
+        application; ``remote_data`` adds the Salesforce record. ``read_mapping`` replaces the
+        shipped ``mappings/read.yaml``. Iterate the result; its ``stats`` (rows, API calls,
+        watermark) are complete once it is exhausted. See docs/reading.md.
+        """
+        if isinstance(read_mapping, ReadMapping):
+            mapping = read_mapping
+        elif read_mapping is not None:
+            mapping = load_read_mapping(read_mapping)
+        else:
+            mapping = self._read_mapping = self._read_mapping or load_read_mapping()
+        if self._watermarks is None:
+            self._watermarks = (WatermarkStore.for_org(self.org_key) if self._state_on_disk
+                                else WatermarkStore.in_memory())
+        reader = Reader(self.api, mapping, self.instance_url, self._watermarks, self.ledger)
+        return reader.read(model, since, include_deleted, created_only=created_only,
+                           all_contacts=all_contacts, remote_data=remote_data)
+
+    # -- looking at the org (docs/checks.md) ------------------------------------------------------
+
+    def check(self, mapping: Mapping | str | Path | None = None) -> Any:
+        """Compare a mapping (default: this client's) with the org's schema and settings.
+
+        Returns a :class:`~asymbl_sf.checks.CheckReport`: ``.ok`` is False when a write would
+        fail; every ``.items`` entry says what is wrong and what to do. About two API calls.
+        """
+        from asymbl_sf.checks import check_org
+
+        chosen = mapping if isinstance(mapping, Mapping) else (
+            self.mapping if mapping is None else load_mapping(mapping))
+        return check_org(self.api, chosen, org=self.description)
+
+    def fields(self, sobject: str, custom_only: bool = False) -> list[dict[str, Any]]:
+        """The fields of ``sobject`` as the org describes them (name, label, type, length,
+        required, picklist values) and whether this client's mapping uses each."""
+        from asymbl_sf.checks import object_fields
+
+        return object_fields(self.api, sobject, self.mapping, custom_only=custom_only)
+
+    def passthrough(self, method: str, path: str, data: Any = None,
+                    params: dict[str, str] | None = None) -> Any:
+        """Any REST call to this org: ``path`` relative to ``/services/data/vXX.X/`` or absolute
+        under ``/services/``. Returns the JSON answer (None when empty)."""
+        from asymbl_sf.checks import passthrough
+
+        return passthrough(self.api, method, path, data=data, params=params)

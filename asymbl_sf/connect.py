@@ -9,7 +9,8 @@ from typing import TextIO
 from asymbl_sf.client import Asymbl
 from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.mapping import Mapping
-from asymbl_sf.salesforce.connection import TimeoutSession, open_salesforce
+from asymbl_sf.salesforce.connection import TimeoutSession, open_salesforce, session_renewer
+from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.salesforce.settings import ConnectionSettings, is_local_org
 
 #: Where the CLI keeps the local org unless told otherwise.
@@ -29,12 +30,16 @@ def connect(
     dotenv_path: str | Path | None = None,
     api_version: str | None = None,
     stderr: TextIO | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Asymbl:
     """A client for the org the settings describe.
 
     ``org="local"`` (or ``"local:PATH"``) gives the local emulated org kept on disk. With
     ``org=None`` the environment and ``.env`` decide; when they hold no credentials at all, the
-    local org is used and one line on stderr says so.
+    local org is used and one line on stderr says so. A client that logged in (username/password,
+    client credentials, JWT bearer) logs in again once when its session expires; one given an
+    existing session (SF_ACCESS_TOKEN) cannot. ``retry`` governs repeated reads (default
+    :class:`RetryPolicy`).
     """
     settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
     if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
@@ -47,13 +52,15 @@ def connect(
               f"{DEFAULT_LOCAL_PATH}/ (see docs/connecting.md)", file=stderr or sys.stderr)
     if chosen is not None and is_local_org(chosen):
         return connect_local(local_org_path(chosen), mapping=mapping,
-                             api_version=settings.api_version)
+                             api_version=settings.api_version, retry=retry)
     if chosen is not None:
         raise ConfigurationError(
             f"unknown org {chosen!r}: use 'local', 'local:PATH', or leave it unset to use the "
             "credentials in the environment")
-    sf = open_salesforce(settings, TimeoutSession())
-    return Asymbl(sf, mapping=mapping)
+    session = TimeoutSession()
+    client = Asymbl(open_salesforce(settings, session), mapping=mapping, retry=retry)
+    client.api.renew = session_renewer(settings, session)
+    return client
 
 
 def connect_local(
@@ -61,13 +68,20 @@ def connect_local(
     *,
     mapping: Mapping | str | Path | None = None,
     api_version: str | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Asymbl:
-    """A client for a local org kept in ``path`` (in memory when None)."""
+    """A client for a local org kept in ``path`` (in memory when None).
+
+    It behaves like a client that logged in: a session the org expires (the fault plan's
+    ``expired_session``) is renewed once by "logging in" to the local org again.
+    """
     from asymbl_sf.api_version import DEFAULT_API_VERSION
     from asymbl_sf.localorg import LocalOrg
+    from asymbl_sf.localorg.org import SESSION_ID
 
     local = LocalOrg(path, api_version=api_version or DEFAULT_API_VERSION)
     where = f"local org in {path}" if path else "in-memory local org"
-    client = Asymbl(local.salesforce(), mapping=mapping, description=where)
+    client = Asymbl(local.salesforce(), mapping=mapping, description=where, retry=retry)
+    client.api.renew = lambda: SESSION_ID
     client.local_org = local  # type: ignore[attr-defined]
     return client

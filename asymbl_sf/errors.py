@@ -120,7 +120,25 @@ class RequestLimitError(SalesforceError):
 
 
 class TransientError(SalesforceError):
-    """A failure that may pass: 5xx, a dropped connection, a row lock."""
+    """A failure that may pass: 5xx, a dropped connection, a row lock.
+
+    ``maybe_applied`` is True when the request was a write that Salesforce may have carried out
+    although no answer arrived (a connection lost after sending, a 500): repeating it blindly
+    could write twice, so look first. False means the org certainly did nothing (a 503, a row
+    lock, a connection that never opened) or the request was a read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str = "UNKNOWN",
+        status: int | None = None,
+        fields: tuple[str, ...] = (),
+        maybe_applied: bool = False,
+    ) -> None:
+        super().__init__(message, error_code=error_code, status=status, fields=fields)
+        self.maybe_applied = maybe_applied
 
 
 class WriteError(SalesforceError):

@@ -7,14 +7,18 @@ server to prove connections go to the checked address rather than to a fresh loo
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import responses
 
-from asymbl_sf.errors import AsymblError
+from asymbl_sf import Asymbl
+from asymbl_sf.errors import AsymblError, PayloadError
 from asymbl_sf.fetch import (
     FetchError,
     FetchPolicy,
@@ -23,6 +27,7 @@ from asymbl_sf.fetch import (
     redact_url,
     safe_file_name,
 )
+from asymbl_sf.localorg import LocalOrg
 
 PUBLIC_V4 = "93.184.216.34"
 PUBLIC_V6 = "2606:2800:220:1::1"
@@ -548,3 +553,79 @@ def test_https_connection_keeps_the_host_name_for_sni_and_certificate() -> None:
 
     assert conn.host == "files.example.com"  # what SNI and hostname verification use
     assert conn.pinned_address == PUBLIC_V4
+
+
+# --- wired into the client and the command line ----------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kombo_application.json"
+
+
+def with_url(url: str) -> dict[str, Any]:
+    body = json.loads(EXAMPLE.read_text())
+    body["attachments"] = [{"name": "cv.pdf", "type": "CV", "data_url": url}]
+    return body
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("http://169.254.169.254/latest/meta-data/iam/", "the cloud metadata address"),
+    ("http://127.0.0.1:8080/admin", "a loopback address"),
+    ("http://10.0.0.5/cv.pdf", "a private address"),
+    ("http://[fe80::1]/cv.pdf", "a link-local address"),
+    ("file:///etc/passwd", "must be an http(s) URL"),  # refused when the payload is read
+])
+def test_the_client_refuses_internal_urls_before_writing_anything(
+    local_org: LocalOrg, url: str, said: str
+) -> None:
+    client = Asymbl(local_org.salesforce())  # the default policy: nothing private allowed
+    with pytest.raises(PayloadError) as caught:
+        client.create_application(with_url(url), job_id="remote:Registered Nurse")
+    (problem,) = caught.value.problems
+    assert problem.path == "attachments[0].data_url"
+    assert said in problem.message
+    assert local_org.count("Contact") == 0
+    assert local_org.calls.total == 0  # refused before even the lookups
+
+
+def test_add_attachment_refuses_a_file_url_too(local_org: LocalOrg) -> None:
+    client = Asymbl(local_org.salesforce())
+    with pytest.raises(PayloadError, match=r"data_url: must be an http\(s\) URL"):
+        client.add_attachment(None, {"name": "passwd", "type": "CV",
+                                     "data_url": "file:///etc/passwd"},
+                              candidate_id="0035g00000AbCdEAAV")
+
+
+def test_an_explicit_policy_allows_an_intranet_file_server(local_org: LocalOrg) -> None:
+    url = "http://files.intranet.example/cv.pdf"
+    local_org.responses.add(responses.GET, url, body=PDF, content_type="application/pdf")
+    allowed = policy({"files.intranet.example": ["10.0.0.5"]}, allow_private=True)
+    client = Asymbl(local_org.salesforce(), fetch_policy=allowed)
+    result = client.create_application(with_url(url), job_id="remote:Registered Nurse")
+    (version,) = local_org.records("ContentVersion")
+    assert local_org.file_bytes(version["Id"]) == PDF
+    assert result["actions"]["attachments"][0]["action"] == "upload"
+
+
+def test_the_client_caps_the_size_of_a_download(local_org: LocalOrg) -> None:
+    local_org.responses.add(responses.GET, CV_URL, body=b"x" * 2048)
+    client = Asymbl(local_org.salesforce(), fetch_policy=policy(max_bytes=1024))
+    with pytest.raises(PayloadError, match="larger than"):
+        client.create_application(with_url(CV_URL), job_id="remote:Registered Nurse")
+    assert local_org.count("Contact") == 0
+
+
+def test_the_command_line_reports_a_refused_url_as_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from asymbl_sf.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(with_url("http://169.254.169.254/latest/meta-data/")))
+    result = CliRunner().invoke(app, ["create-application", str(payload), "--job-id",
+                                      "remote:Registered Nurse", "--org", f"local:{tmp_path}/o"])
+    assert result.exit_code == 1
+    assert "attachments[0].data_url" in result.stderr
+    assert "cloud metadata address" in result.stderr
+    assert "Traceback" not in result.stderr

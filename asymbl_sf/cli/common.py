@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 
 from asymbl_sf import Asymbl, connect
 from asymbl_sf.errors import AsymblError, PayloadError, Problem
+from asymbl_sf.models.limits import DEFAULT_LIMITS, decode_json, too_big
 from asymbl_sf.salesforce.settings import ConnectionSettings
 
 from .output import emit_json, fail, register_secrets, say, warn
@@ -31,13 +31,20 @@ DialectOpt = Annotated[str | None, typer.Option(
 
 
 def read_payload(source: str) -> Any:
-    """The payload as a dict (stdin) or a path (file), so errors can name the file."""
+    """The payload as a dict (stdin) or a path (file), so errors can name the file.
+
+    Standard input is read only up to the payload size cap plus one character, so an endless
+    or enormous stream is refused without being held in memory.
+    """
     if source == "-":
-        text = sys.stdin.read()
+        name = "standard input"
         try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise PayloadError(Problem("", f"standard input is not valid JSON: {exc}")) from None
+            text = sys.stdin.read(DEFAULT_LIMITS.max_bytes + 1)
+        except UnicodeDecodeError as exc:
+            raise PayloadError(Problem("", f"not UTF-8 text: {exc.reason}", name)) from None
+        if len(text) > DEFAULT_LIMITS.max_bytes:
+            raise PayloadError(too_big(None, name))
+        return decode_json(text.removeprefix("\ufeff"), name)
     path = Path(source)
     if not path.is_file():
         raise PayloadError(Problem("", f"no such file: {source}"))

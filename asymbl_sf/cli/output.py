@@ -16,7 +16,15 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from asymbl_sf.errors import AsymblError, PayloadError, SalesforceError, WriteError
+from asymbl_sf.errors import (
+    AsymblError,
+    PayloadError,
+    RequestLimitError,
+    SalesforceError,
+    TransientError,
+    WriteError,
+)
+from asymbl_sf.salesforce.redact import MIN_SECRET_LENGTH, redact
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 _secrets: list[str] = []
@@ -24,13 +32,14 @@ _secrets: list[str] = []
 
 def register_secrets(values: Iterable[str]) -> None:
     """Values that must never be printed (passwords, tokens, client secrets)."""
-    _secrets.extend(v for v in values if v and len(v) >= 4)
+    _secrets.extend(v for v in values if v and len(v) >= MIN_SECRET_LENGTH)
 
 
 def scrub(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "********")
-    return text
+    """``text`` without the registered secrets and without anything shaped like a credential
+    (session ids, Authorization headers, ``password=…``, private keys): see
+    :mod:`asymbl_sf.salesforce.redact`."""
+    return redact(text, _secrets)
 
 
 def emit_json(data: Any) -> None:
@@ -57,6 +66,9 @@ def fail(error: BaseException) -> NoReturn:
             say(f"  {problem}", style="red")
     elif isinstance(error, SalesforceError):
         say(f"error: Salesforce said {error}", style="red")
+        hint = _what_to_do(error)
+        if hint:
+            say(hint)
     elif isinstance(error, AsymblError):
         say(f"error: {error}", style="red")
     else:
@@ -66,3 +78,14 @@ def fail(error: BaseException) -> NoReturn:
         else:
             say("(set ASYMBL_SF_DEBUG=1 to see the traceback, and please report it)")
     raise typer.Exit(1)
+
+
+def _what_to_do(error: SalesforceError) -> str | None:
+    """One line of advice for failures whose message is Salesforce's own wording."""
+    if isinstance(error, RequestLimitError):
+        return ("The org's daily API request limit is spent (Setup > Company Information shows "
+                "it); run the command again once it resets, or ask Salesforce for a higher one.")
+    if isinstance(error, TransientError) and not error.maybe_applied:
+        return ("Salesforce did not carry the request out and may be busy; asymbl-sf already "
+                "tried again where that is safe. Run the command again in a few minutes.")
+    return None  # a write that may have happened already says to check before repeating

@@ -14,13 +14,14 @@ from typing import Any
 
 from simple_salesforce.format import format_soql
 
-from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.errors import PayloadError, Problem, TransientError
 from asymbl_sf.fetch import FetchError, FetchPolicy, fetch
 from asymbl_sf.ids import key_prefix, to_18
 from asymbl_sf.mapping import Mapping, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.files import fits_json, upload_version
+from asymbl_sf.salesforce.retry import write_once
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
@@ -28,6 +29,7 @@ from .attachments import VERSION_FIELDS, attachment_data
 from .common import require_id, rows
 from .create_application import with_download
 from .lookup import APPLICANT
+from .lost_answer import LOST_ANSWER_WARNING
 
 _CONTACT = "@{contact.records[0].Id}"
 
@@ -53,7 +55,11 @@ class AddAttachment:
             out["application_id"] = application_id
             return kombo.success(out, warnings, actions={"attachment": "skip"})
         fields = self._fields(attachment, contact_id)
-        version_id = upload_version(self.api, fields, data)
+        version_id, recovered = write_once(
+            self.api.retry, lambda: _upload(self.api, fields, data),
+            lambda: (self._look_up(attachment, checksum)[2] or {}).get("Id"))
+        if recovered:
+            warnings.append(LOST_ANSWER_WARNING)
         out = {
             "id": version_id, "application_id": application_id, "candidate_id": contact_id,
             "type": attachment.type, "remote_id": None,
@@ -139,3 +145,13 @@ class AddAttachment:
                 fields[field_name] = contact_id
         fields.setdefault("FirstPublishLocationId", contact_id)
         return fields
+
+
+def _upload(api: SalesforceApi, fields: dict[str, Any], data: bytes) -> str:
+    """Upload the file; any transient failure counts as possibly applied, so it is looked up by
+    checksum (one cheap query) before the upload is repeated, whatever the failure was."""
+    try:
+        return upload_version(api, fields, data)
+    except TransientError as exc:
+        exc.maybe_applied = True
+        raise

@@ -12,16 +12,18 @@ from typing import Any
 
 from simple_salesforce.format import format_soql
 
-from asymbl_sf.errors import PayloadError, Problem, WriteError
+from asymbl_sf.errors import PayloadError, Problem, TransientError, WriteError
 from asymbl_sf.ids import to_18
 from asymbl_sf.mapping import Mapping, RenderedPlan, render
 from asymbl_sf.models.canonical import Activity
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
+from asymbl_sf.salesforce.retry import write_once
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
 from .common import require_id, rows
 from .lookup import APPLICANT, user_query
+from .lost_answer import LOST_ANSWER_WARNING
 
 #: How many of the Contact's latest Tasks are compared with a new activity.
 RECENT_TASKS = 200
@@ -73,6 +75,18 @@ class CreateActivity:
                             "nothing new was created")
             return kombo.success(self._data(existing, activity, contact_id, application_id),
                                  warnings, actions={"activity": "exists"})
+        record, recovered = write_once(
+            self.api.retry, lambda: self._insert(plan, fields),
+            # After a lost answer, the dedupe lookup finds the Task if it was made.
+            lambda: _same_task(rows(self.api.composite(self._lookups(activity)).get("tasks")),
+                               fields, activity.remote_id))
+        if recovered:
+            warnings.append(LOST_ANSWER_WARNING)
+        return kombo.success(self._data(record, activity, contact_id, application_id), warnings,
+                             actions={"activity": "create"})
+
+    def _insert(self, plan: RenderedPlan, fields: dict[str, Any]) -> dict[str, Any]:
+        """Insert the Task and read it back (one Composite with allOrNone)."""
         created = self.api.composite([
             SubRequest("POST", self.api.sobject_url("Task"), "task", fields),
             SubRequest("GET", self.api.query_url(
@@ -81,10 +95,11 @@ class CreateActivity:
         answer = created.get("task")
         if answer is None or not answer.ok:
             error = answer.error() if answer else None
+            if isinstance(error, TransientError):  # a row lock: allOrNone made nothing
+                raise TransientError(error.message, error_code=error.error_code,
+                                     status=error.status, maybe_applied=False)
             raise WriteError(_problems(plan, error))
-        record = (rows(created.get("read")) or [{**fields, "Id": answer.body["id"]}])[0]
-        return kombo.success(self._data(record, activity, contact_id, application_id), warnings,
-                             actions={"activity": "create"})
+        return dict((rows(created.get("read")) or [{**fields, "Id": answer.body["id"]}])[0])
 
     # -- lookups --------------------------------------------------------------------------------
 

@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
-from asymbl_sf.errors import AsymblError, PayloadError, Problem, WriteError
+from asymbl_sf.errors import AsymblError, PayloadError, Problem, TransientError, WriteError
 from asymbl_sf.fetch import Fetched, FetchError, FetchPolicy, fetch
 from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi
 from asymbl_sf.salesforce.files import fits_json, upload_version
-from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack
+from asymbl_sf.salesforce.retry import write_once
+from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack, UnitResult
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
 from .common import find_stage, require_id
 from .lookup import APPLICANT, APPLICANT_FIELDS, CONTACT_FIELDS, LookupRequest, OrgFacts, look_up
+from .lost_answer import LOST_ANSWER_WARNING, find_written
 from .passthrough import unmapped_passthrough
 
 
@@ -67,7 +69,8 @@ class CreateApplication:
         application = download_attachments(application, self.fetch_policy)
         offline = render(application, self.mapping, self._known_schema())
         contact_plan = offline.record("Contact")
-        facts = look_up(self.api, self._lookup_request(application, offline, contact_plan))
+        request = self._lookup_request(application, offline, contact_plan)
+        facts = look_up(self.api, request)
         job, stage = self._job_and_stage(application, facts) if application.job else ({}, {})
         plan = render(application, self.mapping, self._schema_for_render(facts))
         if not job:
@@ -91,7 +94,8 @@ class CreateApplication:
             decisions.resolved["user"] = facts.user_id
         if dry_run:
             return self._plan_result(plan, decisions, facts, job, stage, warnings)
-        return self._write(plan, decisions, facts, job, stage, warnings, shape=shape)
+        return self._write(plan, decisions, facts, job, stage, warnings, shape=shape,
+                           request=request)
 
     # -- what to ask the org --------------------------------------------------------------------
 
@@ -265,6 +269,7 @@ class CreateApplication:
     def _write(
         self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
         stage: dict[str, Any], warnings: list[str], *, shape: str = "application",
+        request: LookupRequest,
     ) -> dict[str, Any]:
         unit = self._unit(plan, decisions, job, stage)
         contact = dict(facts.contacts[0]) if decisions.contact_id and facts.contacts else {}
@@ -274,9 +279,11 @@ class CreateApplication:
         if unit:
             read_back = [ReadBack("Contact", "Contact", CONTACT_FIELDS),
                          ReadBack(APPLICANT, APPLICANT, APPLICANT_FIELDS)]
-            outcome = BatchWriter(self.api).write([unit], read_back)[0]
-            if outcome.errors:
-                raise WriteError(_write_problems(plan, outcome.errors))
+            outcome, recovered = write_once(
+                self.api.retry, lambda: _write_unit(self.api, plan, unit, read_back),
+                lambda: find_written(self.api, request, unit, decisions))
+            if recovered:
+                warnings.append(LOST_ANSWER_WARNING)
             contact = outcome.records.get("Contact", contact)
             if decisions.contact_updates:
                 contact = {**contact, **decisions.contact_updates}
@@ -359,6 +366,21 @@ def _actions(decisions: Decisions) -> dict[str, Any]:
 def _without_record_type(planned: PlannedRecord) -> dict[str, Any]:
     # A record type is chosen when a Contact is created; an existing one keeps its own.
     return {k: v for k, v in planned.fields.items() if k != "RecordTypeId"}
+
+
+def _write_unit(
+    api: SalesforceApi, plan: RenderedPlan, unit: list[PendingWrite], read_back: list[ReadBack]
+) -> UnitResult:
+    """One allOrNone write. Refused records are a WriteError; a row lock on any of them rolled
+    the whole unit back, so it is a TransientError that is safe to send again."""
+    outcome = BatchWriter(api).write([unit], read_back)[0]
+    if outcome.errors:
+        if all(isinstance(e, TransientError) for e in outcome.errors.values()):
+            first = next(iter(outcome.errors.values()))
+            raise TransientError(str(first.message), error_code=first.error_code,
+                                 status=first.status, maybe_applied=False)
+        raise WriteError(_write_problems(plan, outcome.errors))
+    return outcome
 
 
 def _write_problems(plan: RenderedPlan, errors: dict[str, Any]) -> list[Problem]:

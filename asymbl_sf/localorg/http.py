@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ class _Handlers:
 
 def route_table() -> list[Route]:
     bulk, composite, rest = _Handlers("bulk"), _Handlers("composite"), _Handlers("rest")
+    bulk_query = _Handlers("bulk_query")
 
     def r(method: str, pattern: str, handler: Handler, endpoint: str) -> Route:
         return Route(method, re.compile(pattern + r"/?$"), handler, endpoint)
@@ -167,6 +169,16 @@ def route_table() -> list[Route]:
           "DELETE jobs/ingest"),
         r("GET", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/(?P<kind>successfulResults|"
           r"failedResults|unprocessed[Rr]ecords)", bulk.results, "GET jobs/ingest results"),
+        r("POST", _API + r"/jobs/query", bulk_query.create_job, "POST jobs/query"),
+        r("GET", _API + r"/jobs/query", bulk_query.list_jobs, "GET jobs/query"),
+        r("GET", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.get_job,
+          "GET jobs/query"),
+        r("GET", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)/results", bulk_query.results,
+          "GET jobs/query results"),
+        r("PATCH", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.set_state,
+          "PATCH jobs/query"),
+        r("DELETE", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.delete_job,
+          "DELETE jobs/query"),
     ]
 
 
@@ -191,6 +203,10 @@ class LocalOrgServer:
         self.cursors: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         self.bulk_jobs: dict[str, Any] = {}
         self._cursor_serial = 0
+        # Clients may send requests from several threads (imports cap them with
+        # --max-concurrency); the store and its indexes are not thread-safe, so one request is
+        # answered at a time. Latency is simulated outside the lock, as a network would add it.
+        self._lock = threading.RLock()
 
     # -- accounting -----------------------------------------------------------------------------
 
@@ -214,18 +230,20 @@ class LocalOrgServer:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; raises :class:`DroppedConnection` for a dropped-connection fault."""
-        route, match = self._route(request)
-        endpoint = route.endpoint if route else f"{request.method} (not emulated)"
-        self.calls.record(endpoint)
         if self.latency:
             time.sleep(self.latency)
-        counts = route is not None and route.endpoint not in ("GET limits", "POST oauth2/token")
-        if counts:
-            # Salesforce counts even failed calls against the daily budget.
-            self.api_usage = self.api_usage + 1
-        response = self._answer(request, route, match)
-        response.headers.update(self.limit_header())
-        return response
+        with self._lock:
+            route, match = self._route(request)
+            endpoint = route.endpoint if route else f"{request.method} (not emulated)"
+            self.calls.record(endpoint)
+            counts = route is not None and route.endpoint not in ("GET limits",
+                                                                  "POST oauth2/token")
+            if counts:
+                # Salesforce counts even failed calls against the daily budget.
+                self.api_usage = self.api_usage + 1
+            response = self._answer(request, route, match)
+            response.headers.update(self.limit_header())
+            return response
 
     def _answer(
         self, request: HttpRequest, route: Route | None, match: re.Match[str] | None

@@ -46,10 +46,19 @@ def article(kind: str) -> str:
     return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
+#: ``type → kind name``, filled as payloads are seen: ``isinstance`` against pydantic's
+#: metaclass is slow, and every render asks.
+_KIND_OF_TYPE: dict[type, str] = {}
+
+
 def kind_of(payload: object) -> str:
     """The kind whose model ``payload`` is an instance of; ``TypeError`` when none is."""
+    found = _KIND_OF_TYPE.get(type(payload))
+    if found is not None:
+        return found
     for name, kind in KINDS.items():
         if isinstance(payload, kind.model):
+            _KIND_OF_TYPE[type(payload)] = name
             return name
     known = ", ".join(k.model.__name__ for k in KINDS.values())
     raise TypeError(f"cannot render a {type(payload).__name__}; a payload is one of: {known}")

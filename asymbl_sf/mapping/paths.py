@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -27,6 +28,13 @@ ROOT = DEFAULT_KIND
 
 def parse(path: str) -> list[str | int]:
     """``a.b[0].c`` → ``["a", "b", 0, "c"]``; raises ``ValueError`` on bad syntax."""
+    return list(parsed(path))
+
+
+@lru_cache(maxsize=1024)
+def parsed(path: str) -> tuple[str | int, ...]:
+    """:func:`parse` as a tuple, remembered: a mapping reads the same few paths for every
+    record of an import, so parsing each once per process keeps them off the hot path."""
     text = path.strip()
     parts: list[str | int] = []
     pos = 0
@@ -40,7 +48,7 @@ def parse(path: str) -> list[str | int]:
         pos = m.end()
     if not parts or not isinstance(parts[0], str):
         raise ValueError(f"'{path}' is not a path like location.city or email_addresses[0]")
-    return parts
+    return tuple(parts)
 
 
 def split_absolute(path: str) -> tuple[bool, str]:
@@ -100,17 +108,51 @@ def object_root_type(from_path: str, kind: str = DEFAULT_KIND) -> Any:
 
 def get(obj: Any, path: str) -> Any:
     """The value at ``path`` in ``obj``, or None when any step is missing."""
+    return get_parsed(obj, parsed(path))
+
+
+_MODEL, _MAPPING, _OTHER = range(3)
+#: ``type → _MODEL | _MAPPING | _OTHER``: ``isinstance`` against pydantic's and the ABCs'
+#: metaclasses is slow, and :func:`get_parsed` runs for every mapped field of every record.
+_KIND_OF_TYPE: dict[type, int] = {}
+
+
+def _kind_of_type(tp: type) -> int:
+    kind = _KIND_OF_TYPE.get(tp)
+    if kind is None:
+        if issubclass(tp, BaseModel):
+            kind = _MODEL
+        elif issubclass(tp, Mapping):
+            kind = _MAPPING
+        else:
+            kind = _OTHER
+        _KIND_OF_TYPE[tp] = kind
+    return kind
+
+
+def is_model(obj: Any) -> bool:
+    """Whether ``obj`` is a pydantic model (what :func:`get_parsed` reads attributes of)."""
+    kind = _KIND_OF_TYPE.get(type(obj))
+    return (kind if kind is not None else _kind_of_type(type(obj))) == _MODEL
+
+
+def get_parsed(obj: Any, parts: Sequence[str | int]) -> Any:
+    """:func:`get` with the path already parsed (see :func:`parsed`)."""
     current = obj
-    for part in parse(path):
+    for part in parts:
         if current is None:
             return None
-        if isinstance(part, int):
+        if type(part) is int:
             if not isinstance(current, (list, tuple)) or part >= len(current):
                 return None
             current = current[part]
-        elif isinstance(current, BaseModel):
-            current = getattr(current, part, None)
-        elif isinstance(current, Mapping):
+            continue
+        kind = _KIND_OF_TYPE.get(type(current))
+        if kind is None:
+            kind = _kind_of_type(type(current))
+        if kind == _MODEL:
+            current = getattr(current, part, None)  # type: ignore[arg-type]
+        elif kind == _MAPPING:
             current = current.get(part)
         else:
             return None

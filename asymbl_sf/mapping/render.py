@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.mapping import compiled as cp
 from asymbl_sf.mapping import paths
 from asymbl_sf.mapping import transforms as tr
 from asymbl_sf.mapping.coerce import coerce
@@ -27,7 +28,7 @@ from asymbl_sf.mapping.kinds import KINDS, article, kind_of
 from asymbl_sf.mapping.spec import FieldSpec, MatchSpec, ObjectSpec
 from asymbl_sf.mapping.spec import Mapping as MappingSpec
 from asymbl_sf.models.problems import echo
-from asymbl_sf.schema import FieldDescribe, OrgSchema, SObjectDescribe
+from asymbl_sf.schema import OrgSchema, SObjectDescribe
 
 
 @dataclass
@@ -102,6 +103,8 @@ def render(
 
 
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
+_FROM, _REF = cp.FROM, cp.REF
+get_parsed = paths.get_parsed
 
 
 class _Renderer:
@@ -113,6 +116,7 @@ class _Renderer:
         self.mapping = mapping
         self.schema = schema
         self.now = now or datetime.now(timezone.utc)
+        self._today: str | None = None
         self.plan = RenderedPlan(kind=self.kind)
 
     def problem(self, path: str, message: str) -> None:
@@ -122,23 +126,24 @@ class _Renderer:
         self.plan.warnings.append(message)
 
     def run(self) -> RenderedPlan:
-        objects = self.mapping.objects_for(self.kind)
+        objects = cp.objects_for(self.mapping, self.kind)
         if not objects:
             self.problem(
                 "objects",
                 f"the mapping has no object for {article(self.kind)} (an object with "
                 f"'for: {self.kind}')",
             )
-        for key, obj in objects.items():
+        for key, obj in objects:
             describe = self.schema.get(key)
             if describe is None:
                 self.problem(f"objects.{key}", f"the org has no object {key}")
                 continue
+            compiled = cp.compiled(obj, describe)
             for item_path, item in self._items(obj):
                 record_key = (
                     key if item_path == obj.from_ else f"{key}{item_path[len(obj.from_) :]}"
                 )
-                self._render_record(describe, obj, record_key, item_path, item)
+                self._render_record(compiled, obj, record_key, item_path, item)
         return self.plan
 
     def _items(self, obj: ObjectSpec) -> list[tuple[str, Any]]:
@@ -152,20 +157,47 @@ class _Renderer:
         return [(obj.from_, value)]
 
     def _render_record(
-        self, describe: SObjectDescribe, obj: ObjectSpec, key: str, item_path: str, item: Any
+        self, compiled: cp.CompiledObject, obj: ObjectSpec, key: str, item_path: str, item: Any
     ) -> None:
+        describe = compiled.describe
         record = PlannedRecord(
             sobject=describe.name, key=key, match=obj.match, item_path=item_path, item=item
         )
-        for name, spec in obj.fields.items():
-            fd = describe.field(name)
-            if fd is None:
-                self.problem(f"{key}.{name}", f"the org has no field {describe.name}.{name}")
-                continue
-            if not fd.createable:
-                self.problem(f"{key}.{name}", f"{describe.name}.{fd.name} cannot be written")
-                continue
-            self._render_field(describe, record, fd, spec, item_path, item)
+        # What the canonical path of a relative ``from`` starts with, for messages (_join).
+        prefix = f"{item_path}." if item_path and item_path not in KINDS else ""
+        payload = self.payload
+        item_is_model = paths.is_model(item)
+        fields, source_path = record.fields, record.source_path
+        for f in compiled.fields:
+            if f.source == _FROM:
+                # Fields read from the payload: the common cases are short-cut here, and end
+                # exactly as _finish would end them.
+                attr = f.attr
+                if attr is not None and item_is_model:
+                    value = getattr(item, attr, None)
+                else:
+                    value = get_parsed(payload if f.absolute else item, f.parts)
+                if value is None:
+                    if f.none_skips:
+                        continue  # nothing to write
+                elif (
+                    f.plain_text
+                    and type(value) is str
+                    and value
+                    and (f.limit is None or len(value) <= f.limit)
+                ):
+                    name = f.name_in_org
+                    fields[name] = value
+                    source_path[name] = f.rel if f.absolute else prefix + f.rel
+                    continue
+                origin = f.rel if f.absolute else prefix + f.rel
+                self._finish(describe, record, f, f.fit, value, origin)  # type: ignore[arg-type]
+            elif f.fit is None:
+                self.problem(f"{key}.{f.name}", str(f.problem))
+            elif f.source == _REF:
+                record.refs[f.name_in_org] = str(f.spec.ref)
+            else:
+                self._render_other(describe, record, f, f.fit, item_path, item)
         self.plan.records.append(record)
 
     def _read(self, path: str, item_path: str, item: Any) -> tuple[Any, str]:
@@ -177,34 +209,33 @@ class _Renderer:
 
     def _special(self, value: Any) -> Any:
         if value == "today":
-            return self.now.date().isoformat()
+            if self._today is None:
+                self._today = self.now.date().isoformat()
+            return self._today
         if value == "now":
             return tr.salesforce_datetime(self.now)
         return value
 
-    def _render_field(
+    def _render_other(
         self,
         describe: SObjectDescribe,
         record: PlannedRecord,
-        fd: FieldDescribe,
-        spec: FieldSpec,
+        f: cp.CompiledField,
+        fit: cp.FieldFit,
         item_path: str,
         item: Any,
     ) -> None:
-        name = fd.name
-        if spec.ref is not None:
-            record.refs[name] = spec.ref
-            return
-        if spec.record_type is not None:
+        """A field whose value is not read by a ``from`` path: a record type, a template or a
+        constant."""
+        name = fit.name
+        spec = f.spec
+        if f.source == cp.RECORD_TYPE:
             record.record_type = spec.record_type
-            rt_id = _record_type_id(describe, spec.record_type)
-            if rt_id:
-                record.fields[name] = rt_id
+            if f.record_type_id:
+                record.fields[name] = f.record_type_id
             return
-        if spec.from_ is not None:
-            value, origin = self._read(spec.from_, item_path, item)
-        elif spec.template is not None:
-            template = spec.parsed_template
+        if f.source == cp.TEMPLATE:
+            template = f.template
             assert template is not None
             origin = self._read(template.placeholders[0], item_path, item)[1]
             try:
@@ -215,19 +246,33 @@ class _Renderer:
         else:
             value = self._special(spec.value)
             origin = f"{record.key}.{name}"
-        try:
-            value = tr.apply(spec.steps, value)
-        except tr.TransformError as exc:
-            self.problem(origin, f"cannot fill {record.key}.{name}: {exc}")
-            return
+        self._finish(describe, record, f, fit, value, origin)
+
+    def _finish(
+        self,
+        describe: SObjectDescribe,
+        record: PlannedRecord,
+        f: cp.CompiledField,
+        fit: cp.FieldFit,
+        value: Any,
+        origin: str,
+    ) -> None:
+        """Transform, default and place the value of field ``f``."""
+        spec = f.spec
+        if f.steps:
+            try:
+                value = tr.apply(f.steps, value)
+            except tr.TransformError as exc:
+                self.problem(origin, f"cannot fill {record.key}.{fit.name}: {exc}")
+                return
         if value in _EMPTY and spec.default is not None:
             value = self._special(spec.default)
         if value in _EMPTY:
             return  # nothing to write: leave the field to Salesforce's default
-        self._place(describe, record, fd, spec, value, origin)
-        if spec.from_ is None and spec.template is None:
+        self._place(describe, record, fit, spec, value, origin)
+        if f.source == cp.VALUE:
             # Constants have no canonical path; ``origin`` only labelled problems.
-            record.source_path.pop(fd.name, None)
+            record.source_path.pop(fit.name, None)
             if spec.fallback_field:
                 record.source_path.pop(spec.fallback_field, None)
 
@@ -235,42 +280,43 @@ class _Renderer:
         self,
         describe: SObjectDescribe,
         record: PlannedRecord,
-        fd: FieldDescribe,
+        fit: cp.FieldFit,
         spec: FieldSpec,
         value: Any,
         origin: str,
         *,
         is_fallback: bool = False,
     ) -> None:
-        target = f"{record.key}.{fd.name}"
         try:
-            value = coerce(value, fd.type)
+            value = coerce(value, fit.type)
         except tr.TransformError as exc:
-            self.problem(origin, f"cannot fill {target} ({fd.type}): value {exc}")
+            target = f"{record.key}.{fit.name}"
+            self.problem(origin, f"cannot fill {target} ({fit.type}): value {exc}")
             return
-        if fd.type in ("picklist", "multipicklist") and fd.restrictedPicklist:
-            fitted = _fit_picklist(value, fd)
+        if fit.picklist is not None:
+            fitted = _fit_picklist(value, fit)
             if fitted is None:
-                self._picklist_miss(describe, record, fd, spec, value, origin, is_fallback)
+                self._picklist_miss(describe, record, fit, spec, value, origin, is_fallback)
                 return
             value = fitted
         if isinstance(value, str):
-            value = self._fit_length(target, fd, spec, value, origin)
+            value = self._fit_length(record, fit, spec, value, origin)
             if value is None:
                 return
-        record.fields[fd.name] = value
-        record.source_path[fd.name] = origin
+        record.fields[fit.name] = value
+        record.source_path[fit.name] = origin
 
     def _picklist_miss(
         self,
         describe: SObjectDescribe,
         record: PlannedRecord,
-        fd: FieldDescribe,
+        fit: cp.FieldFit,
         spec: FieldSpec,
         value: str,
         origin: str,
         is_fallback: bool,
     ) -> None:
+        fd = fit.fd
         allowed = ", ".join(fd.active_picklist_values)
         fallback = describe.field(spec.fallback_field) if spec.fallback_field else None
         if spec.fallback_field and not is_fallback:
@@ -285,7 +331,9 @@ class _Renderer:
                 f"{fd.name} has no value {echo(value)}; wrote it to {fallback.name} "
                 f"(add the value to the picklist to use {fd.name}; allowed now: {allowed})"
             )
-            self._place(describe, record, fallback, spec, value, origin, is_fallback=True)
+            self._place(
+                describe, record, cp.fit_of(fallback), spec, value, origin, is_fallback=True
+            )
             return
         self.problem(
             origin,
@@ -295,13 +343,14 @@ class _Renderer:
         )
 
     def _fit_length(
-        self, target: str, fd: FieldDescribe, spec: FieldSpec, value: str, origin: str
+        self, record: PlannedRecord, fit: cp.FieldFit, spec: FieldSpec, value: str, origin: str
     ) -> str | None:
-        limit = fd.length if fd.has_length_limit else None
+        limit = fit.limit
         if spec.max_length is not None:
             limit = min(limit, spec.max_length) if limit else spec.max_length
         if limit is None or len(value) <= limit:
             return value
+        target = f"{record.key}.{fit.name}"
         policy = spec.on_over_length or self.mapping.settings.over_length
         if policy == "reject":
             self.problem(
@@ -318,25 +367,15 @@ def _join(base: str, rel: str) -> str:
     return f"{base}.{rel}" if base and base not in KINDS else rel
 
 
-def _fit_picklist(value: Any, fd: FieldDescribe) -> str | None:
+def _fit_picklist(value: Any, fit: cp.FieldFit) -> str | None:
     """The allowed value matching ``value`` (case-insensitively, written as the org spells it),
     or None. Multi-select values are checked one by one."""
-    allowed = {v.lower(): v for v in fd.active_picklist_values}
-    parts = str(value).split(";") if fd.type == "multipicklist" else [str(value)]
+    allowed = fit.picklist or {}
+    parts = str(value).split(";") if fit.type == "multipicklist" else [str(value)]
     fitted = [allowed.get(p.strip().lower()) for p in parts]
     if any(f is None for f in fitted):
         return None
     return ";".join(f for f in fitted if f is not None)
-
-
-def _record_type_id(describe: SObjectDescribe, developer_name: str) -> str | None:
-    for info in describe.recordTypeInfos:
-        if str(info.get("developerName", "")).lower() == developer_name.lower() and info.get(
-            "available", True
-        ):
-            rt_id = info.get("recordTypeId")
-            return str(rt_id) if rt_id else None
-    return None
 
 
 __all__ = ["PlannedRecord", "RenderedPlan", "render"]

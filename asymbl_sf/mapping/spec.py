@@ -192,6 +192,15 @@ class ObjectSpec(SpecModel):
         return self.from_ == self.for_
 
 
+class CsvSpec(SpecModel):
+    """How ``asymbl-sf import`` reads a CSV file: each column header → a dotted path in a Kombo
+    create-application body (``candidate.email_address``), or ``job_id`` / ``source_id``.
+    Paths are checked by :mod:`asymbl_sf.importing.columns` (docs/importing.md)."""
+
+    columns: dict[str, str] = Field(min_length=1)
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+
+
 class Mapping(SpecModel):
     """A whole mapping file (after ``extends`` is merged in)."""
 
@@ -199,6 +208,8 @@ class Mapping(SpecModel):
     extends: str | None = None
     settings: Settings = Field(default_factory=Settings)
     objects: dict[str, ObjectSpec] = Field(min_length=1)
+    #: CSV import columns (optional; a ``--column-map`` file may give them instead).
+    csv: CsvSpec | None = None
 
     #: Files that made this mapping, child first (set by the loader).
     _files: list[str] = PrivateAttr(default_factory=list)

@@ -391,8 +391,10 @@ def apply(steps: Iterable[tuple[str, Any]], value: Any) -> Any:
     """Run ``(name, arg)`` steps in order; raises :class:`TransformError` naming the step."""
     for name, arg in steps:
         t = TRANSFORMS[name]
+        if value is None and not t.handles_none:
+            continue  # what Transform.__call__ does, without the call: this is a hot loop
         try:
-            value = t(value, arg)
+            value = t.fn(value, arg)
         except TransformError as exc:
             message = str(exc)
             raise TransformError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,17 +140,39 @@ class JobReference(CanonicalModel):
     @classmethod
     def parse(cls, text: str, *, path: str = "job_id") -> JobReference:
         """``a0J...`` → id; ``remote:32`` → remote; anything else → :class:`PayloadError`."""
-        text = text.strip() if isinstance(text, str) else text
-        if isinstance(text, str):
-            if looks_like_id(text):
-                return cls(kind="id", value=text)
-            match = re.fullmatch(r"remote:(.+)", text, flags=re.DOTALL)
-            if match and match.group(1).strip():
-                return cls(kind="remote", value=match.group(1).strip())
-        raise PayloadError(Problem(path, JOB_ID_MESSAGE))
+        if cls is JobReference and isinstance(text, str) and len(text) <= _CACHED_TEXT:
+            found = _shared_job_reference(text)
+        else:
+            found = _job_reference(cls, text)
+        if found is None:
+            raise PayloadError(Problem(path, JOB_ID_MESSAGE))
+        return found
 
     def __str__(self) -> str:
         return self.value if self.kind == "id" else f"remote:{self.value}"
+
+
+_REMOTE = re.compile(r"remote:(.+)", flags=re.DOTALL)
+#: Longest job text whose reference is remembered (job ids and names are short).
+_CACHED_TEXT = 256
+
+
+def _job_reference(cls: type[JobReference], text: Any) -> JobReference | None:
+    text = text.strip() if isinstance(text, str) else text
+    if isinstance(text, str):
+        if looks_like_id(text):
+            return cls(kind="id", value=text)
+        match = _REMOTE.fullmatch(text)
+        if match and match.group(1).strip():
+            return cls(kind="remote", value=match.group(1).strip())
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _shared_job_reference(text: str) -> JobReference | None:
+    """One reference per job text: an import names the same few jobs in every record, and a
+    reference is frozen, so the records can share it."""
+    return _job_reference(JobReference, text)
 
 
 class Application(CanonicalModel):

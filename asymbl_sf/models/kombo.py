@@ -31,6 +31,7 @@ from asymbl_sf.models.common import (
     InputModel,
     NonEmpty,
     candidate_with,
+    is_object,
     mismatch_of_object,
     raising,
     rejecting,
@@ -209,7 +210,7 @@ def job_problems(
     """The job from the ``job_id`` argument and/or ``application.job_id``, and what is wrong."""
     problems: list[Problem] = []
     app = raw.get("application")
-    body_value = app.get("job_id") if isinstance(app, Mapping) else None
+    body_value = app.get("job_id") if is_object(app) else None
     job = resolve_job(job_id, body_value, "application.job_id", problems, required=False)
     # Kombo's own message for a missing job: it names the URL's job_id, not the body's key.
     if required and job_id is None and body_value is None:
@@ -236,7 +237,7 @@ def _candidate(k: KomboCandidate) -> c.Candidate:
         last_name=k.last_name,
         company=k.company,
         title=k.title,
-        location=c.Location(**k.location.model_dump()) if k.location else None,
+        location=_location(k.location) if k.location else None,
         gender=k.gender,
         availability_date=(
             parse_date_or_datetime(k.availability_date) if k.availability_date else None
@@ -247,6 +248,18 @@ def _candidate(k: KomboCandidate) -> c.Candidate:
             else None
         ),
         social_links=[c.SocialLink(url=s.url) for s in k.social_links],
+    )
+
+
+def _location(k: KomboLocation) -> c.Location:
+    # Every key given, as model_dump() would (it is on every other record of an import).
+    return c.Location(
+        country=k.country,
+        city=k.city,
+        state=k.state,
+        street_1=k.street_1,
+        street_2=k.street_2,
+        zip_code=k.zip_code,
     )
 
 
@@ -272,7 +285,11 @@ def to_canonical(body: _KomboBody, job: c.JobReference | None) -> c.Application:
         candidate=_candidate(body.candidate),
         job=job,
         stage_id=stage_id or None,
-        source=c.Source(**body.source.model_dump()) if body.source else None,
+        source=(
+            c.Source(name=body.source.name, id=body.source.id, unified_key=body.source.unified_key)
+            if body.source
+            else None
+        ),
         sourced_by_user_id=body.sourced_by.user_id if body.sourced_by else None,
         attachments=[_attachment(a) for a in body.attachments],
         screening_question_answers=[
@@ -296,7 +313,7 @@ class KomboParser:
         if (reason := mismatch_of_object(payload, "Kombo")) is not None:
             return reason
         if kind == "attachment":
-            if isinstance(payload.get("attachment"), Mapping):
+            if is_object(payload.get("attachment")):
                 return None
             if {"name", "data", "data_url", "content_type"} & set(payload):
                 return None
@@ -311,7 +328,7 @@ class KomboParser:
             if "stage_id" in payload:
                 return None
             return "no top-level 'stage_id'"
-        if not isinstance(payload.get("candidate"), Mapping):
+        if not is_object(payload.get("candidate")):
             return "no 'candidate' object at the top level"
         return None
 

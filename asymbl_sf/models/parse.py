@@ -8,14 +8,15 @@ the body's shape for that kind.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.models.canonical import Activity, Application, Attachment, StageMove
+from asymbl_sf.models.common import is_object
 from asymbl_sf.models.kombo import KomboParser
+from asymbl_sf.models.limits import check_value, decode_json, read_json_file
 from asymbl_sf.models.merge import MergeParser
 from asymbl_sf.models.truto import TrutoParser
 
@@ -77,29 +78,21 @@ def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | No
     """The decoded JSON body and the file name it came from (None for a dict or JSON text).
 
     A ``str`` that starts with ``{`` or ``[`` is JSON text; any other ``str`` is a file path.
+    Every payload passes :mod:`asymbl_sf.models.limits` (size, depth, valid text) first.
     """
-    if isinstance(payload, Mapping):
+    if isinstance(payload, Mapping) or payload is None or isinstance(
+            payload, (list, tuple, bool, int, float)):
+        # An already-decoded JSON value (the CLI decodes standard input): checked like text;
+        # a body that is not an object is refused afterwards, with the dialect's words.
+        check_value(payload)
         return payload, None
-    source: str | None = None
+    if not isinstance(payload, (str, Path)):
+        raise PayloadError(Problem("", f"cannot read a payload from a {type(payload).__name__}: "
+                                       "pass a dict, JSON text or the path of a JSON file"))
     if isinstance(payload, Path) or not payload.lstrip().startswith(("{", "[")):
         path = Path(payload)
-        source = path.name
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise PayloadError(
-                Problem("", "no such file (pass a JSON file, a JSON string or a dict)", source)
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PayloadError(Problem("", f"cannot read the file: {exc}", source)) from None
-    else:
-        text = payload
-    try:
-        return json.loads(text), source
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            Problem("", f"not valid JSON: {exc.msg}", source, exc.lineno, exc.colno)
-        ) from None
+        return read_json_file(path), path.name
+    return decode_json(payload), None
 
 
 def detect_dialect(payload: Any, kind: Kind = "application") -> str:
@@ -132,7 +125,7 @@ def detect_dialect(payload: Any, kind: Kind = "application") -> str:
 
 
 def _parser(dialect: str | None, body: Any, source: str | None, kind: Kind) -> DialectParser:
-    if not isinstance(body, Mapping):
+    if not is_object(body):
         raise PayloadError(Problem("", "the body must be a JSON object", source))
     if dialect is None:
         try:
@@ -159,7 +152,10 @@ def _run(
     """What the dialect's ``parse_<kind>`` makes of ``payload`` given ``ids`` (the job,
     candidate or application given apart from the body); :class:`PayloadError` with every
     problem found. Each entry point below names the result's type."""
-    body, file_name = load_payload(payload)
+    try:
+        body, file_name = load_payload(payload)
+    except PayloadError as exc:  # a refused payload still names the record it came from
+        raise PayloadError(p.with_source(p.source or source) for p in exc.problems) from None
     source = source or file_name
     parser = _parser(dialect, body, source, kind)
     result, problems = getattr(parser, f"parse_{kind}")(body, **ids)

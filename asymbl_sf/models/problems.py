@@ -7,6 +7,7 @@ the full input value (which may be a megabyte of base64 or personal data).
 from __future__ import annotations
 
 import difflib
+import json
 import types
 from collections.abc import Iterable, Sequence
 from typing import Any, Union, get_args, get_origin
@@ -37,14 +38,25 @@ def echo(value: Any) -> str:
 
 
 def format_loc(loc: Sequence[int | str]) -> str:
-    """``("attachments", 0, "data")`` → ``attachments[0].data``."""
+    """``("attachments", 0, "data")`` → ``attachments[0].data``.
+
+    A key that would make the path ambiguous or invisible (empty, holding ``.``, ``[``, ``]``
+    or ``"``, unprintable, or padded with spaces) is written quoted: ``remote_fields["a.b"]``.
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _plain_key(str(part)):
             out += f".{part}" if out else str(part)
+        else:
+            out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return out
+
+
+def _plain_key(key: str) -> bool:
+    return bool(key) and key == key.strip() and key.isprintable() and not any(
+        c in key for c in '.[]"')
 
 
 def models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -2,30 +2,52 @@
 
 simple-salesforce does the HTTP; this module adds what it lacks (Composite and Collections
 helpers, a describe cache, paging) and translates its exceptions into asymbl-sf's at exactly one
-boundary, so no ``SalesforceMalformedRequest`` or ``requests`` error escapes to a user.
+boundary, so no ``SalesforceMalformedRequest`` or ``requests`` error escapes to a user. The same
+boundary renews an expired session once, retries reads that failed transiently, and never
+repeats a write (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
+import tenacity
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as SimpleSalesforceError
+from simple_salesforce.util import exception_handler
 
-from asymbl_sf.errors import (
-    AuthenticationError,
-    RequestLimitError,
-    SalesforceError,
-    TransientError,
-)
+from asymbl_sf.errors import AsymblError, AuthenticationError, SalesforceError, TransientError
 from asymbl_sf.schema import SObjectDescribe
 
-_TRANSIENT_CODES = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"}
+from .failures import error_from_body, status_maybe_applied, transport_error
+from .retry import RetryPolicy
+
+__all__ = ["ApiUsage", "Renew", "SalesforceApi", "SubRequest", "SubResponse", "error_from_body"]
+
+_log = logging.getLogger(__name__)
+
+#: Logs in again and returns the new session id, or a client whose session id is taken over.
+Renew = Callable[[], "str | Salesforce"]
+
+_WHAT_TO_DO = (
+    "Check the login settings (SF_USERNAME / SF_PASSWORD / SF_SECURITY_TOKEN, SF_CLIENT_ID / "
+    "SF_CLIENT_SECRET, or SF_CLIENT_ID / SF_USERNAME / SF_PRIVATE_KEY_FILE; see "
+    "docs/connecting.md) and run the command again.")
+_CANNOT_RENEW = (
+    "the Salesforce session is invalid or has expired, and this connection cannot log in again "
+    "by itself. For an SF_ACCESS_TOKEN login get a new access token (for example with "
+    "'sf org display') and set SF_ACCESS_TOKEN; or configure a login (username/password, client "
+    "credentials or JWT bearer, see docs/connecting.md) so asymbl-sf renews expired sessions.")
+_REFUSED_AFTER_RENEWAL = (
+    "the Salesforce session expired; asymbl-sf logged in again, but Salesforce refused the new "
+    "session too (the user may lack API access, or a session policy revokes new sessions). "
+    + _WHAT_TO_DO)
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,10 @@ class ApiUsage:
     used: int | None = None
     limit: int | None = None
     by_kind: dict[str, int] = field(default_factory=dict)
+    #: Reads tried again after a transient failure (each retry is also one of ``calls``).
+    retries: int = 0
+    #: Times an expired session was renewed by logging in again.
+    renewals: int = 0
 
     @property
     def remaining(self) -> int | None:
@@ -69,35 +95,21 @@ class ApiUsage:
         return max(self.limit - self.used, 0)
 
 
-def error_from_body(body: Any, status: int | None) -> SalesforceError:
-    """An asymbl-sf error from Salesforce's error list (``errorCode``/``statusCode``)."""
-    first = body[0] if isinstance(body, list) and body else body if isinstance(body, dict) else {}
-    if not isinstance(first, dict):
-        first = {}
-    code = str(first.get("errorCode") or first.get("statusCode") or "UNKNOWN")
-    message = str(first.get("message") or f"HTTP {status}")
-    fields = tuple(str(f) for f in first.get("fields") or ())
-    return classify(code, message, status, fields)
-
-
-def classify(
-    code: str, message: str, status: int | None, fields: tuple[str, ...] = ()
-) -> SalesforceError:
-    kind: type[SalesforceError] = SalesforceError
-    if code == "REQUEST_LIMIT_EXCEEDED":
-        kind = RequestLimitError
-    elif status == 401 or code == "INVALID_SESSION_ID":
-        kind = AuthenticationError
-    elif code in _TRANSIENT_CODES or (status is not None and status >= 500):
-        kind = TransientError
-    return kind(message, error_code=code, status=status, fields=fields)
-
-
 class SalesforceApi:
-    """A thin, typed façade over a ``simple_salesforce.Salesforce`` client."""
+    """A thin, typed façade over a ``simple_salesforce.Salesforce`` client.
 
-    def __init__(self, sf: Salesforce) -> None:
+    ``renew`` logs in again when Salesforce says the session expired (it returns the new session
+    id, or a new client whose session is taken over); without it an expired session is an
+    :class:`AuthenticationError` at once. ``retry`` says how often a *read* is tried again after
+    a :class:`TransientError`; writes are never repeated here (see :meth:`_call`).
+    """
+
+    def __init__(
+        self, sf: Salesforce, *, renew: Renew | None = None, retry: RetryPolicy | None = None
+    ) -> None:
         self.sf = sf
+        self.renew = renew
+        self.retry = retry if retry is not None else RetryPolicy()
         self.usage = ApiUsage()
         self._describes: dict[str, SObjectDescribe] = {}
 
@@ -111,21 +123,94 @@ class SalesforceApi:
 
     # -- the boundary ---------------------------------------------------------------------------
 
-    def _call(self, kind: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(
+        self, kind: str, function: Any, *args: Any, idempotent: bool = False, **kwargs: Any
+    ) -> Any:
+        """Run one API call; every failure leaves as an asymbl-sf error without secrets.
+
+        An expired session is renewed once (when there is a ``renew`` hook) and the call repeated:
+        a 401 means Salesforce did not process it, so even a write is safe to send again. A read
+        (``idempotent``) that fails transiently is tried again under :attr:`retry`; a write is
+        not, because a lost answer may hide a write that happened: its :class:`TransientError`
+        says so in ``maybe_applied`` and the caller looks before repeating.
+        """
+        renewed = [False]  # at most one renewal per call, across its retries
+        if not idempotent:
+            return self._call_renewing(kind, function, args, kwargs, renewed, idempotent=False)
+        result: Any = None
+        for attempt in self.retry.retrying(before_sleep=self._note_retry(kind)):
+            with attempt:
+                result = self._call_renewing(kind, function, args, kwargs, renewed,
+                                             idempotent=True)
+        return result
+
+    def _call_renewing(
+        self, kind: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+        renewed: list[bool], *, idempotent: bool,
+    ) -> Any:
+        while True:  # runs at most twice: ``renewed`` flips before the second round
+            try:
+                return self._call_once(kind, function, args, kwargs, idempotent=idempotent)
+            except AuthenticationError as exc:
+                if exc.status != 401:
+                    raise
+                if self.renew is None:
+                    raise AuthenticationError(_CANNOT_RENEW, error_code=exc.error_code,
+                                              status=401) from None
+                if renewed[0]:
+                    raise AuthenticationError(_REFUSED_AFTER_RENEWAL, error_code=exc.error_code,
+                                              status=401) from None
+            renewed[0] = True
+            self._renew_session()
+
+    def _call_once(
+        self, kind: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *,
+        idempotent: bool,
+    ) -> Any:
         self.usage.calls += 1
         self.usage.by_kind[kind] = self.usage.by_kind.get(kind, 0) + 1
         try:
-            result = function(*args, **kwargs)
+            return function(*args, **kwargs)
         except SimpleSalesforceError as exc:
-            raise error_from_body(exc.content, exc.status) from None
+            # Only the parsed body is used: str(exc) holds the URL and simple-salesforce's wording.
+            error = error_from_body(exc.content, exc.status, secrets=[self.sf.session_id])
+            if isinstance(error, TransientError) and not idempotent:
+                error.maybe_applied = status_maybe_applied(error.error_code, exc.status)
+            raise error from None
         except requests.RequestException as exc:
-            # The message of a requests error can hold URLs with tokens; say only what happened.
-            raise TransientError(
-                f"{type(exc).__name__} talking to Salesforce ({kind})",
-                error_code="CONNECTION_ERROR") from None
+            raise transport_error(exc, kind, idempotent=idempotent) from None
         finally:
             self._read_usage()
-        return result
+
+    def _renew_session(self) -> None:
+        """Log in again through the ``renew`` hook and use the new session from now on."""
+        assert self.renew is not None
+        self.usage.renewals += 1
+        _log.info("the Salesforce session expired; logging in again")
+        try:
+            fresh = self.renew()
+        except AsymblError as exc:  # asymbl-sf's own errors are free of secrets by design
+            raise AuthenticationError(
+                f"the Salesforce session expired and logging in again failed ({exc}). "
+                f"{_WHAT_TO_DO}", error_code="SESSION_RENEWAL_FAILED", status=401) from None
+        except Exception as exc:  # a caller's hook: its message may hold anything, so only a name
+            raise AuthenticationError(
+                f"the Salesforce session expired and logging in again failed "
+                f"({type(exc).__name__} in the renew hook). {_WHAT_TO_DO}",
+                error_code="SESSION_RENEWAL_FAILED", status=401) from None
+        session_id = fresh if isinstance(fresh, str) else str(fresh.session_id)
+        self.sf.session_id = session_id
+        # Changed in place: objects simple-salesforce made earlier (mdapi) hold this dict.
+        self.sf.headers["Authorization"] = f"Bearer {session_id}"
+
+    def _note_retry(self, kind: str) -> Callable[[tenacity.RetryCallState], None]:
+        def note(state: tenacity.RetryCallState) -> None:
+            self.usage.retries += 1
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            _log.info("%s failed (%s); trying again in %.1f s (attempt %d of %d)", kind, error,
+                      wait, state.attempt_number + 1, self.retry.attempts)
+        return note
 
     def _read_usage(self) -> None:
         usage = getattr(self.sf, "api_usage", None) or {}
@@ -136,27 +221,57 @@ class SalesforceApi:
     # -- resources ------------------------------------------------------------------------------
 
     def restful(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
+        """A REST call relative to ``/services/data/vXX.X/``; a GET is retried, others not."""
         return self._call(f"{method} {path.split('?')[0]}", self.sf.restful, path,
-                          method=method, **kwargs)
+                          method=method, idempotent=method.upper() == "GET", **kwargs)
+
+    def http(
+        self, method: str, url: str, *, kind: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """A raw request to the org (file bodies, multipart uploads) through the same boundary:
+        the session's headers at the time of sending (so a renewed session is used), errors
+        translated, a GET retried. ``headers={"Content-Type": None}`` drops a default header."""
+        extra_headers = kwargs.pop("headers", None) or {}
+
+        def send() -> requests.Response:
+            headers = {**self.sf.headers, **extra_headers}
+            response: requests.Response = self.sf.session.request(method, url, headers=headers,
+                                                                  **kwargs)
+            limit_info = response.headers.get("Sforce-Limit-Info")
+            if limit_info:  # what simple-salesforce does for its own calls
+                self.sf.api_usage = Salesforce.parse_api_usage(limit_info)
+            if response.status_code >= 300:
+                exception_handler(response, name=kind or method)
+            return response
+
+        label = kind or f"{method} {url.split('?')[0].rsplit('/services/data/', 1)[-1]}"
+        response: requests.Response = self._call(label, send,
+                                                 idempotent=method.upper() in ("GET", "HEAD"))
+        return response
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """Every row of ``soql``, following ``nextRecordsUrl`` (each page is one API call)."""
         return list(self.query_iter(soql))
 
     def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
-        result = self._call("query", self.sf.query, soql, include_deleted=include_deleted)
+        result = self._call("query", self.sf.query, soql, include_deleted=include_deleted,
+                            idempotent=True)
         while True:
             yield from result.get("records", [])
             next_url = result.get("nextRecordsUrl")
             if result.get("done", True) or not next_url:
                 return
             result = self._call("query", self.sf.query_more, next_url, identifier_is_url=True,
-                                include_deleted=include_deleted)
+                                include_deleted=include_deleted, idempotent=True)
 
     def composite(
         self, subrequests: Sequence[SubRequest], *, all_or_none: bool = False
     ) -> dict[str, SubResponse]:
-        """Run up to 25 subrequests in one call; answers keyed by reference id."""
+        """Run up to 25 subrequests in one call; answers keyed by reference id.
+
+        A Composite of reads only (every subrequest a GET) is retried like a query; one that
+        writes is not.
+        """
         if not subrequests:
             return {}
         body = {
@@ -167,7 +282,9 @@ class SalesforceApi:
                 for s in subrequests
             ],
         }
-        answer = self._call("composite", self.sf.restful, "composite", method="POST", json=body)
+        reads_only = all(s.method.upper() == "GET" for s in subrequests)
+        answer = self._call("composite", self.sf.restful, "composite", method="POST", json=body,
+                            idempotent=reads_only)
         return {
             item["referenceId"]: SubResponse(item["referenceId"], int(item["httpStatusCode"]),
                                              item.get("body"))

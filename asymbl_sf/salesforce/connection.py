@@ -6,6 +6,7 @@ forever, so every session made here has one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -13,11 +14,12 @@ from xml.parsers.expat import ExpatError
 
 import jwt
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
 from asymbl_sf.errors import AuthenticationError, ConfigurationError
 
+from .redact import redact
 from .settings import ConnectionSettings
 
 #: (connect, read) seconds. Reads are long because a Composite or Bulk call can take a while.
@@ -52,37 +54,66 @@ def open_salesforce(
     """A logged-in client for the login mode ``settings`` describe.
 
     A refused login is an :class:`AuthenticationError`, as is a login server that cannot be
-    reached; neither message ever holds a password, secret, token or private key.
+    reached; neither message ever holds a password, secret, token or private key. The client
+    never logs in again by itself (simple-salesforce would, up to four times per call): renewing
+    an expired session is :func:`session_renewer`'s job, once per call.
     """
     mode = settings.login_mode()
     if mode == "local":
         raise ConfigurationError(
             "open_salesforce() does not open the local org; use asymbl_sf.connect(org='local').")
     session = session if session is not None else TimeoutSession()
-    common: dict[str, Any] = {"version": settings.api_version, "session": session}
+    if mode == "session":
+        assert settings.access_token is not None
+        return Salesforce(instance_url=settings.instance_url,
+                          session_id=settings.access_token.get_secret_value(),
+                          version=settings.api_version, session=session)
+    session_id, instance = log_in(settings, session)
+    return Salesforce(instance=instance, session_id=session_id, version=settings.api_version,
+                      session=session, domain=settings.domain or "login")
+
+
+def session_renewer(
+    settings: ConnectionSettings, session: requests.Session
+) -> Callable[[], str] | None:
+    """What logs in again with ``settings`` when a session expires: a function returning the new
+    session id, or None for an existing session (SF_ACCESS_TOKEN), which cannot be renewed."""
+    if settings.login_mode() in ("session", "local"):
+        return None
+
+    def renew() -> str:
+        return log_in(settings, session)[0]
+
+    return renew
+
+
+def log_in(settings: ConnectionSettings, session: requests.Session) -> tuple[str, str]:
+    """Log in with the username/password, client credentials or JWT bearer ``settings``.
+
+    Returns ``(session id, instance host)``; every failure is an :class:`AuthenticationError`
+    (or :class:`ConfigurationError` for an unusable key file) without any secret in it.
+    """
+    mode = settings.login_mode()
     domain = settings.domain or "login"
+    common: dict[str, Any] = {"session": session, "domain": domain,
+                              "sf_version": settings.api_version}
     try:
-        if mode == "session":
-            assert settings.access_token is not None
-            return Salesforce(instance_url=settings.instance_url,
-                              session_id=settings.access_token.get_secret_value(), **common)
         if mode == "password":
             assert settings.password is not None
-            return Salesforce(
+            return SalesforceLogin(
                 username=settings.username, password=settings.password.get_secret_value(),
                 security_token=(settings.security_token.get_secret_value()
-                                if settings.security_token else ""),
-                domain=domain, **common)
+                                if settings.security_token else ""), **common)
         if mode == "client_credentials":
             assert settings.client_secret is not None
-            return Salesforce(consumer_key=settings.client_id,
-                              consumer_secret=settings.client_secret.get_secret_value(),
-                              domain=domain, **common)
-        assert mode == "jwt" and settings.private_key_file is not None
-        _check_private_key(settings.private_key_file)
-        return Salesforce(username=settings.username, consumer_key=settings.client_id,
-                          privatekey_file=str(settings.private_key_file),
-                          domain=domain, **common)
+            return SalesforceLogin(consumer_key=settings.client_id,
+                                   consumer_secret=settings.client_secret.get_secret_value(),
+                                   **common)
+        if mode == "jwt":
+            assert settings.private_key_file is not None
+            _check_private_key(settings.private_key_file)
+            return SalesforceLogin(username=settings.username, consumer_key=settings.client_id,
+                                   privatekey_file=str(settings.private_key_file), **common)
     except SalesforceAuthenticationFailed as exc:
         said = " ".join(str(getattr(exc, "auth_message", "") or "").split())
         said = said if len(said) <= 300 else said[:300] + "..."
@@ -90,10 +121,13 @@ def open_salesforce(
         raise AuthenticationError(
             f"Salesforce refused the {_MODE_NAMES[mode]} login at {domain}.salesforce.com "
             f"({detail})", error_code=_scrub(str(exc.code), settings), status=401) from None
-    except ExpatError:
+    except (ExpatError, ValueError, KeyError, AttributeError):
+        # An answer without the expected fields (a captive portal, a proxy's page): simple-
+        # salesforce fails on it in one of several ways, none of which may be echoed.
         raise AuthenticationError(
             f"the {_MODE_NAMES[mode]} login at {domain}.salesforce.com answered with something "
-            "that is not a SOAP login response", error_code="LOGIN_RESPONSE_UNREADABLE") from None
+            "that is not a Salesforce login response", error_code="LOGIN_RESPONSE_UNREADABLE"
+        ) from None
     except requests.RequestException as exc:
         url = getattr(exc.request, "url", None)
         host = urlparse(url).hostname if isinstance(url, str) else None
@@ -101,6 +135,7 @@ def open_salesforce(
         raise AuthenticationError(
             f"could not reach Salesforce at {where} to log in ({type(exc).__name__}); check the "
             "network and SF_DOMAIN / SF_INSTANCE_URL", error_code="CONNECTION_ERROR") from None
+    raise ConfigurationError(f"log_in() cannot log in with {_MODE_NAMES.get(mode, mode)}")
 
 
 def _check_private_key(path: Path) -> None:
@@ -125,11 +160,5 @@ def _check_private_key(path: Path) -> None:
 
 
 def _scrub(text: str, settings: ConnectionSettings) -> str:
-    """``text`` with every secret of ``settings`` replaced by ``********``."""
-    values = [s.get_secret_value() for s in (settings.access_token, settings.password,
-                                             settings.security_token, settings.client_secret)
-              if s is not None]
-    for value in sorted(values, key=len, reverse=True):
-        if value:
-            text = text.replace(value, "********")
-    return text
+    """``text`` without the secrets of ``settings`` or anything shaped like a credential."""
+    return redact(text, settings.secrets())

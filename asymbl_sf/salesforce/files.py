@@ -11,11 +11,7 @@ import base64
 import json
 from typing import Any
 
-import requests
-
-from asymbl_sf.errors import TransientError
-
-from .api import SalesforceApi, error_from_body
+from .api import SalesforceApi
 
 #: Salesforce's limit for base64 ``VersionData`` in a JSON body.
 MAX_JSON_BASE64_CHARS = 37_500_000
@@ -39,42 +35,20 @@ def upload_version(api: SalesforceApi, fields: dict[str, Any], data: bytes) -> s
 
 
 def _upload_multipart(api: SalesforceApi, fields: dict[str, Any], data: bytes) -> str:
-    sf = api.sf
-    headers = {k: v for k, v in sf.headers.items() if k.lower() != "content-type"}
     file_name = str(fields.get("PathOnClient") or "file")
     parts: dict[str, tuple[str | None, bytes, str]] = {
         "entity_content": (None, json.dumps(fields).encode("utf-8"), "application/json"),
         "VersionData": (file_name, data, "application/octet-stream"),
     }
-    url = f"{sf.base_url}sobjects/ContentVersion/"
-
-    def post() -> requests.Response:
-        return sf.session.post(url, headers=headers, files=parts)
-
-    response: requests.Response = api._call("POST sobjects/ContentVersion (multipart)", post)
-    if response.status_code >= 300:
-        try:
-            content = response.json()
-        except ValueError:
-            content = [{"errorCode": "UNKNOWN", "message": response.text[:200]}]
-        raise error_from_body(content, response.status_code)
+    # requests writes the multipart Content-Type (with its boundary) only when none is set.
+    response = api.http("POST", f"{api.sf.base_url}sobjects/ContentVersion/",
+                        kind="POST sobjects/ContentVersion (multipart)",
+                        headers={"Content-Type": None}, files=parts)
     return str(response.json()["id"])
 
 
 def download_version(api: SalesforceApi, version_id: str) -> bytes:
-    """The body of a ContentVersion (one API call)."""
-    sf = api.sf
-    url = f"{sf.base_url}sobjects/ContentVersion/{version_id}/VersionData"
-
-    def get() -> requests.Response:
-        return sf.session.get(url, headers=sf.headers)
-
-    response: requests.Response = api._call("GET VersionData", get)
-    if response.status_code >= 300:
-        try:
-            content = response.json()
-        except ValueError:
-            raise TransientError(f"HTTP {response.status_code} downloading {version_id}",
-                                 status=response.status_code) from None
-        raise error_from_body(content, response.status_code)
+    """The body of a ContentVersion (one API call; retried like any read)."""
+    response = api.http("GET", f"{api.sf.base_url}sobjects/ContentVersion/{version_id}/VersionData",
+                        kind="GET VersionData")
     return response.content

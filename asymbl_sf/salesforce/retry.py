@@ -3,8 +3,8 @@
 Transient failures (row locks, 5xx, dropped connections) are retried with exponential backoff and
 full jitter, so many clients hitting one busy org spread out instead of retrying in step. The
 policy only says *how often and how long*; *whether* a failed call may be repeated is the caller's
-decision: a read can always be repeated, a create whose answer was lost must first be checked
-(see :mod:`asymbl_sf.salesforce.api`).
+decision: a read can always be repeated (:mod:`asymbl_sf.salesforce.api` does so), a create whose
+answer was lost must first be checked (:func:`write_once`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import tenacity
 
-from asymbl_sf.errors import TransientError
+from asymbl_sf.errors import AsymblError, TransientError
+
+T = TypeVar("T")
+
+#: ``error_code`` of a write whose outcome asymbl-sf could not establish.
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+
+
+def _sleep(seconds: float) -> None:
+    # ``time`` is looked up at call time, so a test can stop every default policy from waiting.
+    time.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,7 @@ class RetryPolicy:
     initial_delay: float = 0.5
     max_delay: float = 20.0
     #: Injected so tests and benchmarks can retry without sleeping.
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = field(default=_sleep, compare=False)
 
     def retrying(
         self, retry_on: tuple[type[BaseException], ...] = (TransientError,),
@@ -56,3 +67,58 @@ class RetryPolicy:
 
 #: Try once, never wait: for callers that handle failures themselves.
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+class _SafeToRepeat(Exception):
+    """Carries a TransientError after asymbl-sf made sure the failed write did not happen."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def write_once(
+    policy: RetryPolicy, write: Callable[[], T], find: Callable[[], T | None],
+) -> tuple[T, bool]:
+    """Run ``write``, repeating it after transient failures without ever writing twice.
+
+    A failure that certainly left the org untouched (``maybe_applied`` False: a 503, a row lock,
+    a connection that never opened) is repeated under ``policy``. One whose answer was lost
+    (``maybe_applied`` True) is first checked with ``find``, which returns what the write would
+    have made if it is in the org: found, it is the result; not found, the write is repeated.
+    When ``find`` cannot tell (it raises), that error ends the attempt: a duplicate is worse than
+    a clear error saying to look before sending again.
+
+    Returns ``(result, recovered)``; ``recovered`` is True when the result came from ``find``.
+    """
+    try:
+        for attempt in policy.retrying(retry_on=(_SafeToRepeat,)):
+            with attempt:
+                try:
+                    return write(), False
+                except TransientError as exc:
+                    if exc.maybe_applied:
+                        found = _look(find, exc)
+                        if found is not None:
+                            return found, True
+                    raise _SafeToRepeat(exc) from None
+    except _SafeToRepeat as repeated:
+        raise repeated.error from None
+    raise AssertionError("tenacity ended without an outcome")  # unreachable: reraise=True
+
+
+def _look(find: Callable[[], T | None], lost: TransientError) -> T | None:
+    """``find()``; when it fails, an error that says the write may have happened."""
+    failure: AsymblError
+    try:
+        return find()
+    except TransientError as exc:
+        if exc.error_code == OUTCOME_UNKNOWN:
+            raise
+        failure = exc
+    except AsymblError as exc:
+        failure = exc
+    raise TransientError(
+        f"the write may have been carried out (its answer was lost: {lost}), and looking for "
+        f"what it wrote failed too ({failure}): look in Salesforce before sending it again",
+        error_code=OUTCOME_UNKNOWN, maybe_applied=True) from None

@@ -190,18 +190,36 @@ class ConnectionSettings(BaseModel):
             raise ConfigurationError(f"{what} needs {' and '.join(missing)} (not set).")
 
     def secrets(self) -> list[str]:
-        """Every secret value, so output can be scrubbed of them.
+        """Every secret value, so output can be scrubbed of them: the password, security token,
+        access token and client secret, and each line of the private key's body (a message
+        quoting part of a key file must not leak that part either).
 
         Values shorter than 4 characters are left out: scrubbing them would mangle all output.
         """
         out = [s.get_secret_value() for s in (self.access_token, self.password,
                                                self.security_token, self.client_secret) if s]
+        if self.password and self.security_token:  # the SOAP login sends them joined
+            out.append(self.password.get_secret_value() + self.security_token.get_secret_value())
+        out.extend(_private_key_lines(self.private_key_file))
         return [s for s in out if len(s) >= 4]
 
 
 def is_local_org(org: str) -> bool:
     """``local`` or ``local:PATH``."""
     return org == "local" or org.startswith("local:")
+
+
+def _private_key_lines(path: Path | None) -> list[str]:
+    """The body lines of a PEM key file (not its ``-----BEGIN …-----`` armour); none when the
+    file cannot be read, which the login reports on its own."""
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return []
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.startswith("-----")]
 
 
 def _secret(value: str | None) -> SecretStr | None:

@@ -452,3 +452,28 @@ def test_filtered_fields_lists_where_fields_as_written() -> None:
     )
     assert q.filtered_fields() == ["LinkedEntityId", "ShareType", "Id"]
     assert parse_query("SELECT Id FROM Contact").filtered_fields() == []
+
+
+# -- escapes Salesforce documents that the emulator must read the same way --------------------
+
+
+def test_escape_letters_are_case_insensitive_like_salesforce() -> None:
+    # "Quoted String Escape Sequences": \n or \N, \r or \R, \t or \T, \b or \B, \f or \F.
+    q = parse_query(r"SELECT Id FROM Contact WHERE Title = 'a\Nb\Rc\Td\Be\Ff'")
+    assert q.where.value.value == "a\nb\rc\td\be\ff"  # type: ignore[union-attr]
+
+
+def test_unicode_escapes_of_a_surrogate_pair_make_one_character(org: MemorySource) -> None:
+    org.add("Contact", LastName="Smile 😀")
+    result = run(org, r"SELECT LastName FROM Contact WHERE LastName = 'Smile \ud83d\ude00'")
+    assert [r["LastName"] for r in result.records] == ["Smile 😀"]
+    like = run(org, r"SELECT LastName FROM Contact WHERE LastName LIKE '%\ud83d\ude00'")
+    assert [r["LastName"] for r in like.records] == ["Smile 😀"]
+
+
+def test_an_escaped_at_sign_is_an_at_sign(org: MemorySource) -> None:
+    # asymbl_sf.salesforce.soql writes '@{' as '\u0040{' so Composite does not take it for a
+    # reference; SOQL must still read the '@'.
+    org.add("Contact", LastName="x@{job.records[0].Id}")
+    result = run(org, r"SELECT LastName FROM Contact WHERE LastName = 'x\u0040{job.records[0].Id}'")
+    assert [r["LastName"] for r in result.records] == ["x@{job.records[0].Id}"]

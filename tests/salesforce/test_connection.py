@@ -12,54 +12,31 @@ import jwt
 import pytest
 import requests
 import responses
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from asymbl_sf.connect import DEFAULT_LOCAL_PATH, connect
 from asymbl_sf.errors import AuthenticationError, ConfigurationError
 from asymbl_sf.salesforce.connection import DEFAULT_TIMEOUT, TimeoutSession, open_salesforce
 from asymbl_sf.salesforce.settings import ConnectionSettings
+from tests.salesforce.logins import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    INSTANCE,
+    NEW_TOKEN,
+    PASSWORD,
+    SECRETS,
+    SECURITY_TOKEN,
+    SOAP_FAULT,
+    SOAP_LOGIN_URL,
+    USERNAME,
+    new_rsa_key,
+    soap_ok,
+    token_ok,
+    write_key,
+)
 
-INSTANCE = "acme.my.salesforce.com"
-ACCESS_TOKEN = "00D5g000004AbCd!AQ0AQFakeAccessTokenValue"
-NEW_TOKEN = "00D5g000004AbCd!AQ0AQIssuedByTheLoginCall"
-PASSWORD = "correct-horse-battery"
-SECURITY_TOKEN = "SecTok1234567890"
-CLIENT_SECRET = "C0nsumerSecretValue42"
-CLIENT_ID = "3MVG9.fake.client.id"
-USERNAME = "ops@acme.example"
-SECRETS = (ACCESS_TOKEN, NEW_TOKEN, PASSWORD, SECURITY_TOKEN, CLIENT_SECRET)
-
-SOAP_LOGIN_URL = "https://login.salesforce.com/services/Soap/u/62.0"
-
-SOAP_OK = f"""<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
-    xmlns="urn:partner.soap.sforce.com"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <soapenv:Body><loginResponse><result>
-    <metadataServerUrl>https://{INSTANCE}/services/Soap/m/62.0/00D5g000004AbCd</metadataServerUrl>
-    <passwordExpired>false</passwordExpired>
-    <sandbox>false</sandbox>
-    <serverUrl>https://{INSTANCE}/services/Soap/u/62.0/00D5g000004AbCd</serverUrl>
-    <sessionId>{NEW_TOKEN}</sessionId>
-    <userId>0055g00000AbCdEAAV</userId>
-  </result></loginResponse></soapenv:Body>
-</soapenv:Envelope>"""
-
-LOCKED_OUT = "Invalid username, password, security token; or user locked out."
-SOAP_FAULT = f"""<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
-    xmlns:sf="urn:fault.partner.soap.sforce.com"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <soapenv:Body><soapenv:Fault>
-    <faultcode>sf:INVALID_LOGIN</faultcode>
-    <faultstring>INVALID_LOGIN: {LOCKED_OUT}</faultstring>
-    <detail><sf:LoginFault xsi:type="sf:LoginFault">
-      <sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>
-      <sf:exceptionMessage>{LOCKED_OUT}</sf:exceptionMessage>
-    </sf:LoginFault></detail>
-  </soapenv:Fault></soapenv:Body>
-</soapenv:Envelope>"""
+SOAP_OK = soap_ok(NEW_TOKEN)
 
 
 def settings_for(tmp_path: Path, **env: str) -> ConnectionSettings:
@@ -83,27 +60,17 @@ def client_credentials_settings(tmp_path: Path) -> ConnectionSettings:
 
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return new_rsa_key()
 
 
 @pytest.fixture
 def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
-    path = tmp_path / "server.key"
-    path.write_bytes(rsa_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return path
+    return write_key(tmp_path / "server.key", rsa_key)
 
 
 def jwt_settings(tmp_path: Path, key_file: Path, **extra: str) -> ConnectionSettings:
     return settings_for(tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_USERNAME=USERNAME,
                         SF_PRIVATE_KEY_FILE=str(key_file), **extra)
-
-
-def token_ok() -> dict[str, str]:
-    return {"access_token": NEW_TOKEN, "instance_url": f"https://{INSTANCE}",
-            "id": "https://login.salesforce.com/id/00D5g000004AbCd/0055g00000AbCdEAAV",
-            "token_type": "Bearer", "issued_at": "1700000000000", "signature": "c2ln"}
 
 
 def form(request: requests.PreparedRequest) -> dict[str, str]:
@@ -226,7 +193,7 @@ def test_a_login_answer_that_is_not_xml_is_an_authentication_error(
 ) -> None:
     mocked.post(SOAP_LOGIN_URL, body="<html>captive portal", status=200,
                 content_type="text/html")
-    with pytest.raises(AuthenticationError, match="not a SOAP login response"):
+    with pytest.raises(AuthenticationError, match="not a Salesforce login response"):
         open_salesforce(password_settings(tmp_path))
 
 

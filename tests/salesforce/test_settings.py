@@ -266,7 +266,32 @@ def all_secrets_settings(tmp_path: Path) -> ConnectionSettings:
 
 def test_secrets_lists_every_secret(tmp_path: Path) -> None:
     secrets = all_secrets_settings(tmp_path).secrets()
-    assert sorted(secrets) == sorted([ACCESS_TOKEN, PASSWORD, SECURITY_TOKEN, CLIENT_SECRET])
+    assert sorted(secrets) == sorted([ACCESS_TOKEN, PASSWORD, SECURITY_TOKEN, CLIENT_SECRET,
+                                      PASSWORD + SECURITY_TOKEN])
+
+
+def test_secrets_include_the_lines_of_the_private_key(tmp_path: Path) -> None:
+    key = tmp_path / "server.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+                   "c2Vjb25kIGxpbmUgb2YgdGhlIGtleQ==\n-----END PRIVATE KEY-----\n")
+    settings = from_env(tmp_path, {"SF_CLIENT_ID": "id", "SF_USERNAME": "ops@acme.example",
+                                   "SF_PRIVATE_KEY_FILE": str(key)})
+    assert settings.secrets() == ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+                                  "c2Vjb25kIGxpbmUgb2YgdGhlIGtleQ=="]
+    assert from_env(tmp_path, {"SF_PRIVATE_KEY_FILE": str(tmp_path / "gone.key")}).secrets() \
+        == []
+
+
+def test_a_secret_never_shows_in_a_validation_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ConnectionSettings.model_validate({"access_token": ACCESS_TOKEN, "password": PASSWORD,
+                                           "api_version": "latest"})
+    assert ACCESS_TOKEN not in str(caught.value) and PASSWORD not in str(caught.value)
+    with pytest.raises(ValueError) as invalid:  # pydantic's own ValidationError
+        ConnectionSettings.model_validate({"access_token": ACCESS_TOKEN, "password": PASSWORD,
+                                           "private_key_file": 42})
+    assert ACCESS_TOKEN not in str(invalid.value) and PASSWORD not in str(invalid.value)
+    assert ACCESS_TOKEN not in repr(invalid.value)
 
 
 def test_secrets_is_empty_without_secrets(tmp_path: Path) -> None:

@@ -28,8 +28,10 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _OPS = ("!=", "<>", "<=", ">=", "=", "<", ">")
 _PUNCT = "(),:"
 
-# Salesforce's string escapes; ``\%`` and ``\_`` only mean something inside LIKE patterns.
-_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
+# Salesforce's string escapes ("Quoted String Escape Sequences"): the letters in either case
+# (``\N`` is a newline too); ``\%`` and ``\_`` only mean something inside LIKE patterns.
+_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f",
+            "N": "\n", "R": "\r", "T": "\t", "B": "\b", "F": "\f"}
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ def _read_string(text: str, start: int) -> tuple[Token, int]:
     while i < len(text):
         ch = text[i]
         if ch == "'":
-            tok = Token(STRING, text[start : i + 1], start, "".join(plain), "".join(pattern))
-            return tok, i + 1
+            value, like = _join_pairs("".join(plain)), _join_pairs("".join(pattern))
+            return Token(STRING, text[start : i + 1], start, value, like), i + 1
         if ch != "\\":
             plain.append(ch)
             pattern.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
@@ -82,6 +84,14 @@ def _read_string(text: str, start: int) -> tuple[Token, int]:
         plain.append(decoded)
         pattern.append(re.escape(decoded))
     raise SoqlError("MALFORMED_QUERY", located(text, start, "unterminated string literal"))
+
+
+def _join_pairs(text: str) -> str:
+    """``\\ud83d\\ude00`` decodes to two UTF-16 halves; SOQL (Java) reads them as the one
+    character they encode, so join every such pair (a lone half is left as it is)."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def tokenize(text: str) -> list[Token]:

@@ -1,0 +1,269 @@
+"""The Bulk API 2.0 path: decide every row, then one ingest job for Contacts, one for applications.
+
+1. Every row is decided first, against the scan of the org (:func:`.lookups.scan_org`) and what
+   earlier rows of the file planned: no API calls.
+2. One ``insert`` job creates the new Contacts (one row per email). Its ``successfulResults``
+   carry the columns sent, so each new Contact id is matched back to its email.
+3. One ``insert`` job creates the applications, the new Contact ids filled in; results are
+   matched back by (Contact, job).
+4. Each row's outcome goes to the results file.
+
+A job's rows that fail with ``UNABLE_TO_LOCK_ROW`` go again in a new job (as many times as the
+retry policy allows); other failures are the rows' outcomes. A job that fails as a whole (a bad
+column) fails all its rows. About twenty API calls for any volume: the two scans (create, two
+polls, one page each), the two ingest jobs (create, upload, close, two polls, two result files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from asymbl_sf.dedupe import normalize_email
+from asymbl_sf.errors import TransientError
+from asymbl_sf.ids import to_18
+from asymbl_sf.salesforce.bulk import Bulk2, IngestResult
+
+from .decide import APP_CREATE, BLOCKED, Decider
+from .outcomes import outcome
+from .planning import APPLICANT, CONTACT
+from .progress import DECIDING, WRITING
+from .state import RunState, match_key
+from .writing import RETRYABLE_RECORD_CODES
+
+if TYPE_CHECKING:
+    from .engine import _Run
+
+#: Rows of results applied to the run state at a time.
+_APPLY_BATCH = 5_000
+
+
+class BulkRun:
+    def __init__(self, run: _Run, state: RunState, decider: Decider, bulk: Bulk2) -> None:
+        self.run_ = run
+        self.state = state
+        self.decider = decider
+        self.bulk = bulk
+        refs = run.rules.applicant_refs
+        self.contact_field = next((n for n, r in refs.items() if r == CONTACT), APPLICANT)
+        self.job_field = next((n for n, r in refs.items() if r == "job"), "bpats__Job__c")
+
+    def run(self, planned: int) -> None:
+        done = 0
+        for rows in self.state.pending_chunks(self.run_.options.chunk_size):
+            decisions, facts = self.decider.decide(rows)
+            self.run_.count_facts(facts)
+            self.run_.emit([d.failure for d in decisions if d.failure is not None])
+            done += len(rows)
+            self.run_.report(DECIDING, done, planned, finished=done >= planned)
+        self._create_contacts()
+        self._create_applicants()
+        done = 0
+        for rows in self.state.pending_chunks(self.run_.options.chunk_size):
+            decisions, facts = self.decider.decide(rows)  # from the run state: no API call
+            results = [outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair),
+                               dry_run=False) for d in decisions if d.failure is None]
+            self.run_.emit([r for r in results if r is not None])
+            done += len(rows)
+            self.run_.report(WRITING, done, planned, finished=done >= planned)
+
+    # -- Contacts -------------------------------------------------------------------------------
+
+    def _create_contacts(self) -> None:
+        match_field = self.run_.rules.match_field
+        for attempt in self._attempts():
+            header = _union(fields for _, fields in self.state.contacts_to_create())
+            if not header:
+                return
+            rows = ([_cell(fields.get(name)) for name in header]
+                    for _, fields in self.state.contacts_to_create())
+            result = self._insert(CONTACT, header, rows, self._fail_contacts)
+            if result is None:
+                return
+            column = next((h for h in header if h.lower() == match_field.lower()), match_field)
+            retry_left = False
+            ids: list[tuple[int, str]] = []
+            for row in self.bulk.ingest_results(result.job_id, "successfulResults"):
+                value = normalize_email(row.get(column))
+                if value is not None:
+                    ids.append((match_key(value), to_18(row["sf__Id"])))
+                if len(ids) >= _APPLY_BATCH:
+                    self._contacts_made(ids)
+                    ids = []
+            self._contacts_made(ids)
+            errors = []
+            for row in self.bulk.ingest_results(result.job_id, "failedResults"):
+                value = normalize_email(row.get(column))
+                code, message, field = _bulk_error(row.get("sf__Error", ""), CONTACT)
+                if value is None:
+                    continue
+                if code in RETRYABLE_RECORD_CODES and not attempt.last:
+                    retry_left = True
+                    continue
+                errors.append((match_key(value), code, message, field))
+            self.state.set_contact_errors(errors)
+            if not retry_left:
+                return
+
+    def _contacts_made(self, ids: list[tuple[int, str]]) -> None:
+        if not ids:
+            return
+        self.state.set_contact_ids(ids)
+        self.run_.summary.contacts_new += len(ids)
+        if self.run_.ledger is not None:
+            self.run_.ledger.record(CONTACT, [i for _, i in ids])
+
+    def _fail_contacts(self, code: str, message: str) -> None:
+        self.state.set_contact_errors(
+            (key, code, message, None) for key, _ in list(self.state.contacts_to_create()))
+
+    # -- applications ---------------------------------------------------------------------------
+
+    def _create_applicants(self) -> None:
+        refs = self.run_.rules.applicant_refs
+        header = _union([dict.fromkeys(self.state.applicant_fields()), dict.fromkeys(refs)])
+        for attempt in self._attempts():
+            result = self._insert(APPLICANT, header, self._applicant_rows(header),
+                                  self._fail_applicants)
+            if result is None:
+                return
+            made = []
+            for row in self.bulk.ingest_results(result.job_id, "successfulResults"):
+                made.append(row)
+                if len(made) >= _APPLY_BATCH:
+                    self._applicants_made(made)
+                    made = []
+            self._applicants_made(made)
+            errors, retry_left = [], False
+            for row in self.bulk.ingest_results(result.job_id, "failedResults"):
+                code, message, field = _bulk_error(row.get("sf__Error", ""), APPLICANT)
+                if code in RETRYABLE_RECORD_CODES and not attempt.last:
+                    retry_left = True
+                    continue
+                errors.append((row, code, message, field))
+            self._applicants_failed(errors)
+            if not retry_left:
+                return
+
+    def _applicant_rows(self, header: list[str]) -> Iterator[list[str]]:
+        """CSV rows of the applications still to create (re-decided from the run state)."""
+        for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
+            decisions, facts = self.decider.decide(chunk)
+            for decision in decisions:
+                if decision.failure is not None or decision.contact == BLOCKED or \
+                        decision.application != APP_CREATE:
+                    continue
+                contact = facts.contacts.get(decision.key)
+                applicant = facts.applicants.get(decision.pair)
+                if contact is None or contact.contact_id is None or applicant is None or \
+                        applicant.applicant_id is not None or applicant.error_code is not None:
+                    continue
+                ids = {CONTACT: contact.contact_id, "job": decision.job_id,
+                       "stage": decision.stage_id, "user": decision.user_id}
+                fields = dict(decision.row.applicant)
+                for name, ref in self.run_.rules.applicant_refs.items():
+                    fields[name] = ids.get(ref) or ""
+                yield [_cell(fields.get(name)) for name in header]
+
+    def _pairs(self, rows: list[dict[str, str]]) -> list[tuple[int, str] | None]:
+        contacts = self.state.keys_of_contacts(
+            [to_18(r[self.contact_field]) for r in rows if r.get(self.contact_field)])
+        out: list[tuple[int, str] | None] = []
+        for row in rows:
+            key = contacts.get(to_18(row[self.contact_field])) if row.get(
+                self.contact_field) else None
+            job = row.get(self.job_field)
+            out.append((key, to_18(job)) if key is not None and job else None)
+        return out
+
+    def _applicants_made(self, rows: list[dict[str, str]]) -> None:
+        if not rows:
+            return
+        found = [(pair[0], pair[1], to_18(row["sf__Id"]))
+                 for row, pair in zip(rows, self._pairs(rows), strict=True) if pair is not None]
+        self.state.set_applicant_ids(found)
+        if self.run_.ledger is not None and found:
+            self.run_.ledger.record(APPLICANT, [i for _, _, i in found])
+
+    def _applicants_failed(self, errors: list[tuple[dict[str, str], str, str, str | None]]
+                           ) -> None:
+        pairs = self._pairs([row for row, *_ in errors])
+        self.state.set_applicant_errors(
+            (pair[0], pair[1], code, message, field)
+            for (_, code, message, field), pair in zip(errors, pairs, strict=True)
+            if pair is not None)
+
+    def _fail_applicants(self, code: str, message: str) -> None:
+        pending = []
+        for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
+            decisions, facts = self.decider.decide(chunk)
+            for d in decisions:
+                applicant = facts.applicants.get(d.pair)
+                if d.failure is None and d.application == APP_CREATE and applicant is not None \
+                        and applicant.applicant_id is None and applicant.first_line == d.row.line:
+                    pending.append((d.key, d.job_id, code, message, None))
+        self.state.set_applicant_errors(pending)
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def _insert(self, sobject: str, header: list[str], rows: Iterator[list[str]],
+                fail_all: Any) -> IngestResult | None:
+        """Run one ingest job; a job that failed as a whole, or could not be run, fails every
+        row still to create (None is returned then, or when the job was aborted)."""
+        try:
+            result = self.bulk.insert(sobject, header, rows)
+        except TransientError as exc:
+            fail_all(exc.error_code, f"the Bulk API job could not be run ({exc}); import the "
+                                     "rows again (--retry-from): what landed is found first")
+            return None
+        if result is None:
+            return None  # nothing left to create
+        if result.state == "Failed":
+            fail_all("BULK_JOB_FAILED", f"the Bulk API job {result.job_id} failed as a whole: "
+                                        f"{result.error_message or 'no reason given'}")
+            return None
+        if result.state != "JobComplete":
+            return None  # aborted by someone: its rows keep no outcome; a rerun does them
+        return result
+
+    def _attempts(self) -> Iterator[_Attempt]:
+        total = max(self.run_.retry.attempts, 1)
+        delays = self.run_.retry.delays()
+        for number in range(total):
+            if number and delays:
+                self.run_.retry.sleep(delays[min(number - 1, len(delays) - 1)])
+            yield _Attempt(last=number + 1 == total)
+
+
+class _Attempt:
+    def __init__(self, last: bool) -> None:
+        self.last = last
+
+
+def _union(field_sets: Any) -> list[str]:
+    names: dict[str, None] = {}
+    for fields in field_sets:
+        names.update(dict.fromkeys(fields))
+    return list(names)
+
+
+def _cell(value: Any) -> str:
+    """A value as Bulk API CSV takes it (``""`` leaves a field unset on insert)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _bulk_error(text: str, sobject: str) -> tuple[str, str, str | None]:
+    """``CODE:message:Field1,Field2 --`` (as failedResults writes ``sf__Error``) → parts."""
+    body = text.strip().removesuffix("--").strip()
+    code, _, rest = body.partition(":")
+    message, _, fields = rest.rpartition(":")
+    if not message or " " in fields.strip():
+        message, fields = rest, ""
+    first = fields.strip().split(",")[0] if fields.strip() else None
+    return (code.strip() or "UNKNOWN", message.strip() or text,
+            f"{sobject}.{first}" if first else None)
+

@@ -1,0 +1,219 @@
+"""The results file: one row per input record, written as the import goes, read back to resume.
+
+Rows are JSON Lines (default) or CSV, appended and flushed after every chunk, so a process killed
+at any moment loses at most the rows of the chunk in flight (and leaves at most a torn last line,
+which the reader skips). A line can appear more than once across runs (a failed row, then its
+retry): the last row of a line is its outcome.
+
+Outcomes: ``created`` (new Contact and new application), ``reused`` (an existing Contact, or one
+an earlier row of the file created, and a new application), ``exists`` (the application was
+already there), ``failed``, ``blocked`` (the Contact it needed failed, so it was not attempted).
+A dry run writes the planned outcome instead: ``would_create``, ``would_reuse``, ``exists``,
+``failed``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from asymbl_sf.errors import ConfigurationError
+
+ResultsFormat = Literal["jsonl", "csv"]
+#: Outcomes after which a line is done: a rerun skips it.
+FINAL = frozenset({"created", "reused", "exists"})
+#: Outcomes ``--retry-from`` picks up.
+RETRYABLE = frozenset({"failed", "blocked"})
+FIELDS = ("line", "source_id", "outcome", "contact_id", "application_id", "error_code",
+          "message", "field", "warnings")
+#: Joins warnings in one CSV cell.
+CSV_WARNING_SEPARATOR = " | "
+
+
+@dataclass
+class ResultRow:
+    """The outcome of one input record."""
+
+    line: int
+    source_id: str | None
+    outcome: str
+    contact_id: str | None = None
+    application_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        # Spelled out: dataclasses.asdict deep-copies, which is most of the cost of a row.
+        return {"line": self.line, "source_id": self.source_id, "outcome": self.outcome,
+                "contact_id": self.contact_id, "application_id": self.application_id,
+                "error_code": self.error_code, "message": self.message, "field": self.field,
+                "warnings": list(self.warnings)}
+
+
+class ResultsWriter:
+    """Appends rows to a results file (JSON Lines or CSV); :meth:`flush` after each chunk."""
+
+    def __init__(self, path: Path, results_format: ResultsFormat = "jsonl") -> None:
+        if results_format not in ("jsonl", "csv"):
+            raise ConfigurationError(
+                f"unknown results format {results_format!r}: use jsonl or csv")
+        self.path = path
+        self.format = results_format
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Kept open for the whole run (closed by close()): rows are appended chunk by chunk.
+            self._handle: IO[str] = open(  # noqa: SIM115
+                path, "a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write the results file {path}: {exc.strerror}"
+                                     ) from None
+        if _ends_torn(path):
+            self._handle.write("\n")  # a crash cut the last row short: start a fresh line
+        self._csv = csv.writer(self._handle, lineterminator="\n")
+        if self.format == "csv" and path.stat().st_size == 0:
+            self._csv.writerow(FIELDS)
+
+    def write(self, rows: Iterable[ResultRow]) -> None:
+        for row in rows:
+            if self.format == "jsonl":
+                self._handle.write(_json_line(row.as_dict()))
+            else:
+                values = row.as_dict()
+                values["warnings"] = CSV_WARNING_SEPARATOR.join(row.warnings)
+                self._csv.writerow(["" if values[k] is None else values[k] for k in FIELDS])
+
+    def flush(self) -> None:
+        """Hand the rows written so far to the operating system (they survive a kill -9)."""
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.flush()
+        self._handle.close()
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    """One JSON Lines row. Text stays readable (no ASCII escapes), except the characters that
+    some readers take for line breaks (``str.splitlines`` does): NEL, LINE and PARAGRAPH
+    SEPARATOR, written as escapes so a row is always one line."""
+    text = json.dumps(data, ensure_ascii=False)
+    for char in _LINE_BREAKS:
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text + "\n"
+
+
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _ends_torn(path: Path) -> bool:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) != b"\n"
+
+
+class LineSet:
+    """A set of line numbers as a bitmap: a million lines take 125 KB."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self.count = 0
+
+    def add(self, line: int) -> None:
+        byte, bit = divmod(line, 8)
+        if byte >= len(self._bits):
+            self._bits.extend(b"\0" * (byte + 1 - len(self._bits)))
+        if not self._bits[byte] >> bit & 1:
+            self._bits[byte] |= 1 << bit
+            self.count += 1
+
+    def discard(self, line: int) -> None:
+        byte, bit = divmod(line, 8)
+        if byte < len(self._bits) and self._bits[byte] >> bit & 1:
+            self._bits[byte] &= ~(1 << bit) & 0xFF
+            self.count -= 1
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, int) or line < 0:
+            return False
+        byte, bit = divmod(line, 8)
+        return byte < len(self._bits) and bool(self._bits[byte] >> bit & 1)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+@dataclass
+class PreviousOutcomes:
+    """What an earlier results file says: the lines that are done and the ones to retry."""
+
+    final: LineSet = dataclasses.field(default_factory=LineSet)
+    retryable: LineSet = dataclasses.field(default_factory=LineSet)
+
+
+def read_outcomes(path: Path) -> PreviousOutcomes:
+    """The last outcome of every line in a results file (JSON Lines or CSV, told by content).
+
+    Rows that cannot be read (a torn last line) are skipped. A line whose last outcome is final
+    is in ``final``; one whose last outcome is ``failed``/``blocked`` is in ``retryable``.
+    """
+    out = PreviousOutcomes()
+    try:
+        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by with
+    except FileNotFoundError:
+        raise ConfigurationError(f"no results file {path} (give the file an earlier import "
+                                 "wrote)") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the results file {path}: {exc.strerror}"
+                                 ) from None
+    with handle:
+        first = handle.read(1)
+        handle.seek(0)
+        rows = _jsonl_rows(handle) if first in ("{", "") else _csv_rows(handle)
+        for line, outcome in rows:
+            if outcome in FINAL:
+                out.final.add(line)
+                out.retryable.discard(line)
+            elif outcome in RETRYABLE:
+                out.retryable.add(line)
+                out.final.discard(line)
+    return out
+
+
+def _jsonl_rows(handle: IO[str]) -> Iterable[tuple[int, str]]:
+    for text in handle:
+        try:
+            row = json.loads(text)
+        except ValueError:
+            continue  # a torn last line
+        if isinstance(row, dict) and isinstance(row.get("line"), int):
+            yield row["line"], str(row.get("outcome"))
+
+
+def _csv_rows(handle: IO[str]) -> Iterable[tuple[int, str]]:
+    reader = csv.DictReader(handle)
+    try:
+        for row in reader:
+            line = (row.get("line") or "").strip()
+            if line.isdigit():
+                yield int(line), str(row.get("outcome") or "")
+    except csv.Error:
+        return  # a torn last row
+
+
+def default_results_path(source_name: str, *, dry_run: bool, results_format: ResultsFormat
+                         ) -> Path:
+    """``<input>.results.jsonl`` (a dry run: ``<input>.dry-run.jsonl``; CSV: ``.csv``)."""
+    suffix = "dry-run" if dry_run else "results"
+    return Path(f"{source_name}.{suffix}.{results_format}")

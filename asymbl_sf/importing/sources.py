@@ -1,0 +1,312 @@
+"""Reading an import's input, one record at a time: a JSON array, JSON Lines, or CSV.
+
+Nothing is read whole: a JSON array is streamed with ``ijson`` (item by item), JSON Lines and CSV
+line by line, so memory does not grow with the file. Each record becomes a
+:class:`SourceRecord`: its line (JSON Lines and CSV: the line of the file it starts on; JSON
+array: its position in the array, 1 for the first), its source id, and its payload, or the
+problem that kept it from being read. A bad line is a failed row, never the end of the import;
+only a JSON array that stops being valid JSON ends the reading (nothing after that point can be
+found again), reported as one failed row at the position where it broke.
+
+A record may carry two keys of the import's own beside the payload: ``job_id`` (its job, when
+the payload has none) and ``source_id`` (the id its results row is keyed by). Without
+``source_id`` the payload's own id is used (``remote_id`` or ``id`` at the top, in Merge's
+``model``, or in the candidate), when there is one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, cast
+
+import ijson
+
+from asymbl_sf.errors import ConfigurationError, PayloadError, Problem
+from asymbl_sf.models.limits import decode_json
+
+from .columns import ColumnMap
+
+Format = Literal["json", "jsonl", "csv"]
+FORMATS: tuple[Format, ...] = ("json", "jsonl", "csv")
+#: What may be given as the input: a path, ``"-"`` for standard input, an open binary file, or
+#: payloads already in memory (a library caller's list of dicts).
+Source = str | Path | BinaryIO | Iterable[AnyMapping[str, Any]]
+
+_SNIFF = 4096
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record of the input, or why it could not be read."""
+
+    line: int
+    source_id: str | None = None
+    payload: dict[str, Any] | None = None
+    job_id: str | None = None
+    problem: Problem | None = None
+    #: ``"kombo"`` for CSV rows (their columns name Kombo paths); None: detect per record.
+    dialect: str | None = None
+
+
+def describe_source(source: Source) -> str:
+    """A short name for messages: the file name, ``standard input`` or ``records``."""
+    if isinstance(source, (str, Path)):
+        return "standard input" if str(source) == "-" else str(source)
+    if hasattr(source, "read"):
+        return str(getattr(source, "name", "input"))
+    return "records"
+
+
+def read_records(
+    source: Source, *, format: Format | None = None, column_map: ColumnMap | None = None,
+    notes: list[str] | None = None,
+) -> Iterator[SourceRecord]:
+    """Every record of ``source``, in order.
+
+    ``format`` None: from the file name (``.jsonl``/``.ndjson``, ``.json``, ``.csv``/``.tsv``),
+    else from the first character (``[`` JSON array, ``{`` JSON Lines). CSV needs
+    ``column_map``. :class:`ConfigurationError` when the input cannot be opened or its format
+    cannot be told. Remarks about the input as a whole (CSV columns the map does not name) are
+    appended to ``notes``.
+    """
+    if format is not None and format not in FORMATS:
+        raise ConfigurationError(f"unknown format {format!r}: use json, jsonl or csv")
+    if not isinstance(source, (str, Path)) and not hasattr(source, "read"):
+        yield from _from_memory(source)
+        return
+    name = describe_source(source)
+    raw, close = _open(cast("str | Path | BinaryIO", source), name)
+    stream = _Replayable(raw)
+    try:
+        chosen = format or _guess_format(name, stream)
+        if chosen == "csv":
+            if column_map is None:
+                raise ConfigurationError(
+                    f"{name} is CSV: say which column is which with --column-map FILE (or a "
+                    "'csv:' section in the mapping); see docs/importing.md")
+            yield from _csv_records(stream, column_map, name, notes)
+        elif chosen == "jsonl":
+            yield from _jsonl_records(stream, name)
+        else:
+            yield from _json_array_records(stream, name)
+    finally:
+        if close:
+            raw.close()
+
+
+# -- opening ------------------------------------------------------------------------------------
+
+
+def _open(source: str | Path | BinaryIO, name: str) -> tuple[BinaryIO, bool]:
+    if isinstance(source, (str, Path)):
+        if str(source) == "-":
+            return sys.stdin.buffer, False
+        try:
+            return open(source, "rb"), True
+        except FileNotFoundError:
+            raise ConfigurationError(f"{name}: no such file") from None
+        except OSError as exc:
+            raise ConfigurationError(f"{name}: cannot open it ({exc.strerror})") from None
+    return source, False
+
+
+class _Replayable(io.RawIOBase):
+    """A binary stream whose first bytes can be looked at before reading starts (standard input
+    cannot seek back)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self.raw = raw
+        self.head = b""
+
+    def peek_head(self, size: int) -> bytes:
+        while len(self.head) < size:
+            more = self.raw.read(size - len(self.head))
+            if not more:
+                break
+            self.head += more
+        return self.head
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.head:
+            count = min(len(buffer), len(self.head))
+            buffer[:count] = self.head[:count]
+            self.head = self.head[count:]
+            return count
+        data = self.raw.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _guess_format(name: str, stream: _Replayable) -> Format:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    first = stream.peek_head(_SNIFF).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first == b"[":
+        return "json"
+    if first == b"{":
+        return "jsonl"
+    if not first:
+        return "jsonl"  # empty input: no records, whatever the format
+    raise ConfigurationError(
+        f"cannot tell the format of {name}: it starts with neither '[' (a JSON array) nor '{{' "
+        "(JSON Lines); pass --format json, jsonl or csv")
+
+
+# -- the formats --------------------------------------------------------------------------------
+
+
+def _from_memory(records: Iterable[AnyMapping[str, Any]]) -> Iterator[SourceRecord]:
+    for position, record in enumerate(records, start=1):
+        if not isinstance(record, AnyMapping):
+            yield SourceRecord(position, problem=Problem(
+                "", f"record {position} is {_kind(record)}, not a JSON object"))
+            continue
+        yield _with_envelope(position, dict(record))
+
+
+def _jsonl_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
+    reader = io.BufferedReader(stream, buffer_size=1 << 16)
+    for number, raw in enumerate(reader, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+        except UnicodeDecodeError:
+            yield SourceRecord(number, problem=Problem(
+                "", f"line {number} is not valid UTF-8 text; save the file as UTF-8", name,
+                number))
+            continue
+        if not text:
+            continue
+        try:
+            value = decode_json(text, name)
+        except PayloadError as exc:
+            problem = exc.problems[0]
+            yield SourceRecord(number, problem=Problem(
+                problem.path, problem.message, name, number, problem.column))
+            continue
+        if not isinstance(value, dict):
+            yield SourceRecord(number, problem=Problem(
+                "", f"line {number} holds {_kind(value)}, not a JSON object", name,
+                number))
+            continue
+        yield _with_envelope(number, value)
+
+
+def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
+    reader = io.BufferedReader(stream, buffer_size=1 << 16)
+    position = 0
+    try:
+        for item in ijson.items(reader, "item", use_float=True):
+            position += 1
+            if not isinstance(item, dict):
+                yield SourceRecord(position, problem=Problem(
+                    "", f"record {position} of the array is {_kind(item)}, not a JSON object",
+                    name))
+                continue
+            yield _with_envelope(position, item)
+    except ijson.JSONError as exc:
+        yield SourceRecord(position + 1, problem=Problem(
+            "", f"the file stops being valid JSON after record {position} "
+                f"({str(exc).splitlines()[0]}); the records "
+                "after that point cannot be read: fix the file and import it again", name))
+
+
+def _csv_records(
+    stream: _Replayable, columns: ColumnMap, name: str, notes: list[str] | None
+) -> Iterator[SourceRecord]:
+    text = io.TextIOWrapper(io.BufferedReader(stream, buffer_size=1 << 16),
+                            encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=columns.delimiter)
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{name}: the header row cannot be read ({exc})") from None
+    if header is None:
+        return
+    missing = [h for h in columns.columns if h not in header]
+    if missing:
+        raise ConfigurationError(
+            f"{name}: the column map names {', '.join(repr(m) for m in missing)}, which the "
+            f"header row does not have (it has: {', '.join(repr(h) for h in header)})")
+    ignored = [h for h in header if h not in columns.columns]
+    if ignored and notes is not None:
+        notes.append(f"{name}: the column map does not name the column(s) "
+                     f"{', '.join(repr(h) for h in ignored)}, so they were not imported")
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield SourceRecord(start, problem=Problem("", f"not valid CSV: {exc}", name, start))
+            continue
+        except UnicodeDecodeError:
+            yield SourceRecord(start, problem=Problem(
+                "", "the file is not valid UTF-8 from here on; save it as UTF-8 and import it "
+                    "again (the rows after this point were not read)", name, start))
+            return
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield SourceRecord(start, problem=Problem(
+                "", f"line {start} has {len(row)} columns, the header has {len(header)}", name,
+                start))
+            continue
+        body, job_id, source_id = columns.payload(dict(zip(header, row, strict=True)))
+        yield SourceRecord(start, source_id, body, job_id, dialect="kombo")
+
+
+# -- envelope keys ------------------------------------------------------------------------------
+
+
+def _with_envelope(line: int, record: dict[str, Any]) -> SourceRecord:
+    job = record.pop("job_id", None)
+    source_id = record.pop("source_id", None)
+    job_id = str(job).strip() if isinstance(job, (str, int)) and str(job).strip() else None
+    found = _text(source_id) or _payload_id(record)
+    return SourceRecord(line, found, record, job_id)
+
+
+def _payload_id(record: dict[str, Any]) -> str | None:
+    model = record.get("model")
+    candidate = record.get("candidate")
+    for owner in (record, model, candidate):
+        if isinstance(owner, dict):
+            for key in ("remote_id", "id"):
+                found = _text(owner.get(key))
+                if found:
+                    return found
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text[:255] or None
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"

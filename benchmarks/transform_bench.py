@@ -1,0 +1,161 @@
+"""Transform and validate throughput on one core, with no org: records per second.
+
+Three pipelines over the same seeded synthetic records (generated before the clock starts):
+
+- ``parse + render``: :func:`asymbl_sf.models.parse_application` (dialect detected per record,
+  payload limits checked, validated) then :func:`asymbl_sf.mapping.render` with the default
+  mapping against the packaged describes, problems collected;
+- ``import planner``: the import's own per-record step (``importing.planning.Planner.plan``):
+  the same, plus the import's checks (match value, references, unmapped passthrough keys);
+- ``JSONL line → plan``: the planner fed by the import's JSON Lines reader from bytes in
+  memory, so JSON decoding and the reader's checks are counted too: everything the import
+  does per record before it talks to the org.
+
+Run: ``python benchmarks/transform_bench.py --records 20000`` (``--profile 25`` adds the 25
+costliest functions of the first pipeline, by own time, from ``cProfile``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from asymbl_sf.errors import PayloadError
+from asymbl_sf.importing.planning import PlannedRow, Planner
+from asymbl_sf.importing.sources import SourceRecord, read_records
+from asymbl_sf.mapping import Mapping, load_mapping, render
+from asymbl_sf.models import parse_application
+from asymbl_sf.schema import OrgSchema
+from benchmarks.measure import Measurement, details, throughput_table
+from benchmarks.synthetic import SEEDED_JOBS, Synthetic, generate
+
+#: Passes per pipeline; the one with the least CPU time counts (the one least disturbed by other
+#: processes on a shared machine). Rates are per second of CPU time: what one core does.
+DEFAULT_REPEAT = 3
+
+
+def _parse_and_render(records: Sequence[Synthetic], mapping: Mapping, schema: OrgSchema,
+                      job_id: str) -> int:
+    """Parse and render every record; returns how many came out without a problem."""
+    good = 0
+    for record in records:
+        payload = record.payload
+        try:
+            application = parse_application(
+                payload, job_id=None if _names_job(payload) else job_id)
+        except PayloadError:
+            continue
+        plan = render(application, mapping, schema)
+        good += not plan.problems
+    return good
+
+
+def _names_job(payload: dict[str, object]) -> bool:
+    # As the import does (its --job-id is a default for records whose body names no job).
+    model, application = payload.get("model"), payload.get("application")
+    return bool((isinstance(model, dict) and model.get("job"))
+                or (isinstance(application, dict) and application.get("job_id")))
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """CPU and wall seconds of ``fn()``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def _best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """The pass with the least CPU time, of ``repeat``."""
+    return min(_timed(fn) for _ in range(max(1, repeat)))
+
+
+def measure(records: int, *, seed: int = 1, repeat: int = DEFAULT_REPEAT,
+            profile: int = 0) -> list[Measurement]:
+    """The three pipelines' throughput on ``records`` synthetic records (best of ``repeat``)."""
+    sample = list(generate(records, seed=seed, existing_contacts=max(1, records // 10)))
+    mapping = load_mapping()
+    schema = OrgSchema.packaged()
+    job_id = SEEDED_JOBS[0]
+    planner = Planner(mapping, schema, job_id=job_id)
+    lines = b"".join(json.dumps(r.payload).encode() + b"\n" for r in sample)
+
+    # One untimed pass first: compiles the mapping's plan and fills every cache, as the first
+    # records of a real import do.
+    good = _parse_and_render(sample[: min(len(sample), 200)], mapping, schema, job_id)
+
+    def parse_render() -> None:
+        nonlocal good
+        good = _parse_and_render(sample, mapping, schema, job_id)
+
+    planned = 0
+    sources = _sources(sample)
+
+    def plan_only() -> None:
+        nonlocal planned
+        planned = sum(isinstance(planner.plan(s), PlannedRow) for s in sources)
+
+    read = 0
+
+    def from_jsonl() -> None:
+        nonlocal read
+        read = sum(isinstance(planner.plan(s), PlannedRow)
+                   for s in read_records(io.BytesIO(lines), format="jsonl"))
+
+    out = []
+    for label, fn, ok in (("parse + render", parse_render, lambda: good),
+                          ("import planner", plan_only, lambda: planned),
+                          ("JSONL line -> plan", from_jsonl, lambda: read)):
+        cpu, wall = _best(fn, repeat)
+        m = Measurement(label=label, records=records, wall_seconds=wall, cpu_seconds=cpu,
+                        rate=records / cpu if cpu else None)
+        m.outcomes = {"valid": ok(), "invalid": records - ok()}
+        out.append(m)
+    if profile:
+        out[0].notes.append(_profile(lambda: _parse_and_render(sample, mapping, schema, job_id),
+                                     profile))
+    return out
+
+
+def _sources(sample: Sequence[Synthetic]) -> list[SourceRecord]:
+    return [SourceRecord(i + 1, payload=r.payload) for i, r in enumerate(sample)]
+
+
+def _profile(fn: Callable[[], object], top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+    return "profile (cProfile, by own time; cProfile itself slows every call):\n" + text.getvalue()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
+                        help="passes per pipeline; the fastest counts (default %(default)s)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="print the N costliest functions of parse + render")
+    args = parser.parse_args(argv)
+    if args.records < 1:
+        parser.error("--records must be at least 1")
+    rows = measure(args.records, seed=args.seed, repeat=args.repeat, profile=args.profile)
+    print(f"transform + validate throughput, one core, {args.records:,} records "
+          f"(seed {args.seed}, best of {args.repeat})")
+    print(throughput_table(rows))
+    print(details(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
