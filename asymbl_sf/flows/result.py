@@ -61,6 +61,14 @@ def candidate_data(contact: dict[str, Any], instance_url: str) -> dict[str, Any]
     }
 
 
+def outcome(applicant: dict[str, Any], stage: dict[str, Any]) -> str:
+    """The default outcome rule (``read`` makes it configurable: docs/reading.md): HIRED on a
+    Placement-type stage, REJECTED when the status is Rejected, PENDING otherwise."""
+    if stage.get("bpats__Stage_Type__c") == "Placement":
+        return "HIRED"
+    return "REJECTED" if applicant.get("bpats__Applicant_Status__c") == "Rejected" else "PENDING"
+
+
 def application_data(
     applicant: dict[str, Any],
     contact: dict[str, Any],
@@ -71,13 +79,11 @@ def application_data(
     stage_id = applicant.get("bpats__Stage__c")
     index = stage_index(stages, stage_id)
     stage = stages[index] if index is not None else {}
-    rejected = applicant.get("bpats__Applicant_Status__c") == "Rejected"
     return {
         "id": applicant.get("Id"),
         "remote_id": applicant.get("Id"),
         "name": applicant.get("Name"),
-        "outcome": "HIRED" if stage.get("bpats__Stage_Type__c") == "Placement"
-        else ("REJECTED" if rejected else "PENDING"),
+        "outcome": outcome(applicant, stage),
         "rejection_reason_name": None,
         "rejected_at": None,
         "current_stage_id": stage_id,
@@ -107,7 +113,7 @@ def application_summary(
     stage = stages[index] if index is not None else {}
     return {
         "id": applicant.get("Id"), "remote_id": applicant.get("Id"),
-        "outcome": "HIRED" if stage.get("bpats__Stage_Type__c") == "Placement" else "PENDING",
+        "outcome": outcome(applicant, stage),
         "rejection_reason_name": None,
         "current_stage": {"id": stage.get("Id"), "name": stage.get("Name"),
                           "remote_id": stage.get("Id"), "index": index},
