@@ -36,7 +36,7 @@ from .decide import Decider
 from .lookups import OrgLookup, RestLookup, ScannedLookup, scan_org
 from .outcomes import outcome
 from .planning import APPLICANT, CONTACT, ImportMapping, PlannedRow, Planner
-from .progress import DRY_RUN, READING, WRITING, ImportProgress, ProgressCallback
+from .progress import DRY_RUN, READING, ImportProgress, ProgressCallback
 from .references import References
 from .rest_run import RestRun
 from .results import (
@@ -315,4 +315,4 @@ class _Run:
         callback(ImportProgress(phase, done, total, counts, now - self._phase_started, finished))
 
 
-__all__ = ["APIS", "BULK_THRESHOLD", "WRITING", "ImportOptions", "run_import"]
+__all__ = ["APIS", "BULK_THRESHOLD", "ImportOptions", "run_import"]
