@@ -138,7 +138,6 @@ def test_a_failed_write_leaves_the_org_as_it_was(
     event("written")
     assert result["status"] == "success"
     assert_named_records_exist(env, result)
-    _forget_applicant(env, result)
 
 
 def assert_named_records_exist(env: Org, result: dict[str, Any]) -> None:
@@ -147,14 +146,6 @@ def assert_named_records_exist(env: Org, result: dict[str, Any]) -> None:
     named += [a.get("id") for a in result.get("actions", {}).values() if isinstance(a, dict)]
     for record_id in filter(None, named):
         assert env.org.get(record_id) is not None, f"the result names a missing {record_id}"
-
-
-def _forget_applicant(env: Org, result: dict[str, Any]) -> None:
-    """Delete an applicant a create made: the local org keys applicants by 15-character ids
-    compared case-insensitively, so dozens of them on one job collide (reported)."""
-    application = result.get("actions", {}).get("application") or {}
-    if application.get("action") == "create" and application.get("id"):
-        env.client.sf.restful(f"sobjects/{APPLICANT}/{application['id']}", method="DELETE")
 
 
 # -- Salesforce refusing a record, or a call failing, halfway through an application -----------
@@ -206,4 +197,3 @@ def test_an_application_is_written_whole_or_not_at_all_whatever_fails(
     assert after["ContentVersion"] - before["ContentVersion"] == uploaded
     if fault[:2] == ("record", "ContentVersion"):
         assert all(f["action"] != "upload" for f in files)
-    _forget_applicant(env, result)
