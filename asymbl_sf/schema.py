@@ -16,13 +16,50 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: Field types whose values are text and so have a ``length`` that Salesforce enforces.
 TEXT_TYPES = frozenset(
     {"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "combobox",
      "encryptedstring"}
 )
+
+
+#: The longest ``textarea`` Salesforce can filter, sort and group by: a plain Text Area holds 255
+#: characters; Long and Rich Text Areas (256 and more) only appear in SELECT.
+FILTERABLE_TEXTAREA_LENGTH = 255
+
+#: Types whose values SOQL never compares: binary data, classic encrypted text and the ``anyType``
+#: of history objects (``NewValue``) appear in SELECT only.
+_OPAQUE_TYPES = frozenset({"base64", "encryptedstring", "anyType"})
+
+#: Compound types: describe reports them filterable (only in a DISTANCE expression) but they
+#: cannot be sorted or grouped.
+_COMPOUND_TYPES = frozenset({"address", "location"})
+
+#: Types that can be filtered and sorted but not grouped: numbers with decimals and datetimes
+#: (SOQL groups those through CALENDAR_YEAR() and the like, not by the raw value).
+_UNGROUPABLE_TYPES = frozenset({"double", "currency", "percent", "datetime"})
+
+#: The describe keys that say where SOQL accepts a field besides SELECT.
+QUERY_PROPERTIES = ("filterable", "sortable", "groupable")
+
+
+def query_properties(field_type: str, length: int = 0, calculated: bool = False) -> dict[str, bool]:
+    """``filterable``/``sortable``/``groupable`` as Salesforce sets them for a field of this type.
+
+    Real describes always carry these keys (and an org's own answer wins); this is the rule for
+    describes reduced to fewer keys, following the SOQL reference: WHERE takes any field "except a
+    long text area field, encrypted data field, or base64-encoded field"; ORDER BY refuses
+    multi-select picklists, rich and long text areas and encrypted fields; GROUP BY refuses
+    those, numbers with decimals, datetimes and formula fields. A multi-select picklist is
+    filterable (with INCLUDES/EXCLUDES or ``=``).
+    """
+    long_text = field_type == "textarea" and length > FILTERABLE_TEXTAREA_LENGTH
+    opaque = long_text or field_type in _OPAQUE_TYPES
+    sortable = not (opaque or field_type in _COMPOUND_TYPES or field_type == "multipicklist")
+    groupable = sortable and not calculated and field_type not in _UNGROUPABLE_TYPES
+    return {"filterable": not opaque, "sortable": sortable, "groupable": groupable}
 
 
 class PicklistValue(BaseModel):
@@ -60,6 +97,25 @@ class FieldDescribe(BaseModel):
     relationshipName: str | None = None
     filteredLookupInfo: dict[str, Any] | None = None
     nameField: bool = False
+    # Where SOQL accepts the field besides SELECT; filled by ``query_properties`` when a
+    # describe lacks them (see ``_fill_query_properties``).
+    filterable: bool = True
+    sortable: bool = True
+    groupable: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_query_properties(cls, data: Any) -> Any:
+        """A describe without ``filterable``/``sortable``/``groupable`` (a reduced export, an
+        older saved local org) gets Salesforce's values for its type; given keys are kept."""
+        if not isinstance(data, Mapping) or all(k in data for k in QUERY_PROPERTIES):
+            return data
+        derived = query_properties(
+            str(data.get("type") or "string"),
+            int(data.get("length") or 0),
+            bool(data.get("calculated")),
+        )
+        return {**derived, **data}
 
     @property
     def required_on_create(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from asymbl_sf.errors import AuthenticationError, RequestLimitError, SalesforceError
 from asymbl_sf.mapping import Mapping
-from asymbl_sf.schema import FieldDescribe
 
 from .report import CheckItem, Severity
 from .snapshot import JOB, OrgSnapshot
@@ -162,8 +161,11 @@ def job_key(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem:
                              "remote: job id fails",
                     did_you_mean(names) or "use Name, or a unique external-id field of the job")
     refused = snapshot.job_key_error
-    if not filterable(field) or refused is not None:
-        said = f" (Salesforce said {refused.error_code}: {refused.message})" if refused else ""
+    if not field.filterable or refused is not None:
+        # The describe already says why when the field cannot be filtered; otherwise quote the
+        # last line of Salesforce's answer (the first lines repeat the query).
+        said = (f" (Salesforce said {refused.error_code}: {refused.message.splitlines()[-1]})"
+                if refused is not None and field.filterable else "")
         return item("error", f"settings.job_remote_key: {JOB}.{field.name} ({field.type}) "
                              f"cannot be filtered on, so remote: job ids cannot be looked up{said}",
                     "use Name, or a unique external-id text field of the job")
@@ -171,21 +173,6 @@ def job_key(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem:
     note = "" if unique else (" (not unique: a remote: id that matches several jobs is "
                               "refused; a unique external-id field avoids that)")
     return item("ok", f"remote: job ids are looked up by {JOB}.{field.name}{note}")
-
-
-#: Field types Salesforce never lets a WHERE clause filter on.
-_NEVER_FILTERABLE = frozenset({"base64", "encryptedstring", "address", "location"})
-
-
-def filterable(field: FieldDescribe) -> bool:
-    """The describe's ``filterable``; a describe without it (a reduced export) is judged by
-    type: long text areas (over 255 characters) and a few compound types cannot be filtered."""
-    said = (field.model_extra or {}).get("filterable")
-    if isinstance(said, bool):
-        return said
-    if field.type == "textarea" and field.length > 255:
-        return False
-    return field.type not in _NEVER_FILTERABLE
 
 
 def describe_failed(sobject: str, error: SalesforceError) -> CheckItem:

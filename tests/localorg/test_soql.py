@@ -477,3 +477,232 @@ def test_an_escaped_at_sign_is_an_at_sign(org: MemorySource) -> None:
     org.add("Contact", LastName="x@{job.records[0].Id}")
     result = run(org, r"SELECT LastName FROM Contact WHERE LastName = 'x\u0040{job.records[0].Id}'")
     assert [r["LastName"] for r in result.records] == ["x@{job.records[0].Id}"]
+
+
+# -- fields Salesforce does not filter or sort on (describe filterable / sortable) ---------------
+
+
+def _last_line(err: SoqlError) -> str:
+    return err.message.split("\n")[-1]
+
+
+@pytest.mark.parametrize(
+    ("soql", "field"),
+    [
+        ("SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Application_Notes__c LIKE '%x%'",
+         "bpats__Application_Notes__c"),
+        ("SELECT Id FROM Task WHERE Description = 'Kombo activity a-1'", "Description"),
+        ("SELECT Id FROM bpats__Job__c WHERE bpats__Job_Description__c = null",
+         "bpats__Job_Description__c"),
+        ("SELECT Id FROM bpats__Job__c WHERE bpats__Short_Description__c != 'x'",
+         "bpats__Short_Description__c"),
+        ("SELECT Id FROM Contact WHERE Description IN ('a', 'b')", "Description"),
+        ("SELECT Id FROM Contact WHERE LastName = 'Doe' AND NOT (Description = 'x')",
+         "Description"),
+        ("SELECT Id FROM ContentVersion WHERE VersionData != null", "VersionData"),
+        ("SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Job__r.bpats__Job_Description__c "
+         "LIKE 'x%'", "bpats__Job_Description__c"),
+        ("SELECT Id FROM Contact WHERE Id IN (SELECT WhoId FROM Task WHERE Description = 'x')",
+         "Description"),
+    ],
+)
+def test_where_on_a_non_filterable_field_is_refused(
+    org: MemorySource, soql: str, field: str
+) -> None:
+    err = error_of(org, soql)
+    assert err.error_code == "INVALID_FIELD"
+    assert _last_line(err) == f"field '{field}' can not be filtered in a query call"
+    # The caret points at the field path as written, before any record is read.
+    excerpt, caret = err.message.split("\n")[:2]
+    assert excerpt[len(caret) - 1 :].split(" ")[0].endswith(field)
+    assert org.scans == []
+
+
+def test_where_error_shows_salesforce_excerpt_and_position(org: MemorySource) -> None:
+    err = error_of(org, "SELECT Id FROM Task WHERE Description = 'x'")
+    assert err.message == (
+        "SELECT Id FROM Task WHERE Description = 'x'\n"
+        "                          ^\n"
+        "ERROR at Row:1:Column:27\n"
+        "field 'Description' can not be filtered in a query call"
+    )
+
+
+@pytest.mark.parametrize(
+    ("soql", "field"),
+    [
+        ("SELECT Id FROM Task ORDER BY Description", "Description"),
+        ("SELECT Id FROM bpats__ATS_Applicant__c ORDER BY Name, bpats__Application_Notes__c DESC",
+         "bpats__Application_Notes__c"),
+        ("SELECT Id FROM bpats__ATS_Applicant__c ORDER BY bpats__Job__r.bpats__Job_Description__c",
+         "bpats__Job_Description__c"),
+        ("SELECT Id FROM ContentVersion ORDER BY VersionData", "VersionData"),
+    ],
+)
+def test_order_by_a_non_sortable_field_is_refused(
+    org: MemorySource, soql: str, field: str
+) -> None:
+    err = error_of(org, soql)
+    assert err.error_code == "MALFORMED_QUERY"
+    assert _last_line(err) == f"field '{field}' can not be sorted in a query call"
+    assert err.message.split("\n")[2].startswith("ERROR at Row:1:Column:")
+    assert org.scans == []
+
+
+def test_where_is_checked_before_order_by(org: MemorySource) -> None:
+    err = error_of(org, "SELECT Id FROM Task WHERE Description = 'x' ORDER BY Description")
+    assert err.error_code == "INVALID_FIELD"
+
+
+def test_long_text_can_still_be_selected_and_short_text_areas_filtered(
+    org: MemorySource,
+) -> None:
+    doe = contact_id(org, "Doe")
+    org.add("Task", Subject="Call", WhoId=doe, Description="Kombo activity a-1: long notes")
+    result = run(org, "SELECT Description FROM Task WHERE WhoId = '" + doe + "'")
+    assert [r["Description"] for r in result.records] == ["Kombo activity a-1: long notes"]
+    # MailingStreet is a 255-character text area: filterable and sortable like a string.
+    org.add("Contact", LastName="Street", MailingStreet="1 Main St")
+    street = run(org, "SELECT LastName FROM Contact WHERE MailingStreet LIKE '1 Main%' "
+                      "ORDER BY MailingStreet")
+    assert [r["LastName"] for r in street.records] == ["Street"]
+
+
+class _MultiSelectSource(MemorySource):
+    """The packaged schema plus a Contact with a multi-select picklist, as a real org may have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        contact = SCHEMA.get("Contact")
+        assert contact is not None
+        body = contact.to_json()
+        body["fields"] = [*body["fields"], {"name": "Skills__c", "type": "multipicklist",
+                                            "length": 4099, "custom": True}]
+        self.contact = SObjectDescribe.model_validate(body)
+
+    def describe(self, sobject: str) -> SObjectDescribe | None:
+        return self.contact if sobject.lower() == "contact" else SCHEMA.get(sobject)
+
+
+def test_multi_select_picklist_is_filterable_but_not_sortable() -> None:
+    src = _MultiSelectSource()
+    field = src.contact.field("Skills__c")
+    assert field is not None
+    assert (field.filterable, field.sortable, field.groupable) == (True, False, False)
+    err = error_of(src, "SELECT Id FROM Contact ORDER BY Skills__c")
+    assert (err.error_code, _last_line(err)) == (
+        "MALFORMED_QUERY", "field 'Skills__c' can not be sorted in a query call")
+    # Filterable in Salesforce (INCLUDES/EXCLUDES): not Salesforce's refusal, the local org's.
+    err = error_of(src, "SELECT Id FROM Contact WHERE Skills__c = 'Python'")
+    assert err.error_code == "MALFORMED_QUERY"
+    assert "not supported by the local org" in err.message
+
+
+def test_a_describes_own_filterable_wins_over_the_type() -> None:
+    # A loaded org describe may mark any field unfilterable (Salesforce does so for some
+    # standard fields): the emulator follows the describe, not the type.
+    src = _MultiSelectSource()
+    body = src.contact.to_json()
+    for f in body["fields"]:
+        if f["name"] == "Title":
+            f["filterable"], f["sortable"] = False, False
+    src.contact = SObjectDescribe.model_validate(body)
+    title = src.contact.field("Title")
+    assert title is not None and title.type == "string" and not title.filterable
+    assert error_of(src, "SELECT Id FROM Contact WHERE Title = 'x'").error_code == "INVALID_FIELD"
+    assert error_of(src, "SELECT Id FROM Contact ORDER BY Title").error_code == "MALFORMED_QUERY"
+
+
+# -- describe: filterable / sortable / groupable ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field_type", "length", "calculated", "expected"),
+    [
+        ("string", 255, False, (True, True, True)),
+        ("textarea", 255, False, (True, True, True)),  # Text Area
+        ("textarea", 256, False, (False, False, False)),  # Long / Rich Text Area
+        ("textarea", 32768, False, (False, False, False)),
+        ("base64", 0, False, (False, False, False)),
+        ("encryptedstring", 175, False, (False, False, False)),
+        ("anyType", 0, False, (False, False, False)),
+        ("multipicklist", 4099, False, (True, False, False)),
+        ("address", 0, False, (True, False, False)),
+        ("currency", 0, False, (True, True, False)),
+        ("double", 0, False, (True, True, False)),
+        ("percent", 0, False, (True, True, False)),
+        ("datetime", 0, False, (True, True, False)),
+        ("date", 0, False, (True, True, True)),
+        ("int", 0, False, (True, True, True)),
+        ("boolean", 0, False, (True, True, True)),
+        ("reference", 18, False, (True, True, True)),
+        ("id", 18, False, (True, True, True)),
+        ("picklist", 255, False, (True, True, True)),
+        ("string", 1300, True, (True, True, False)),  # formula fields cannot be grouped
+    ],
+)
+def test_query_properties_follow_salesforce_type_rules(
+    field_type: str, length: int, calculated: bool, expected: tuple[bool, bool, bool]
+) -> None:
+    from asymbl_sf.schema import FieldDescribe, query_properties
+
+    props = query_properties(field_type, length, calculated)
+    assert (props["filterable"], props["sortable"], props["groupable"]) == expected
+    # A describe without the keys gets the same values; one with them keeps its own.
+    derived = FieldDescribe.model_validate(
+        {"name": "X__c", "type": field_type, "length": length, "calculated": calculated})
+    assert (derived.filterable, derived.sortable, derived.groupable) == expected
+    given = FieldDescribe.model_validate({"name": "X__c", "type": field_type, "length": length,
+                                          "filterable": True, "sortable": False,
+                                          "groupable": True})
+    assert (given.filterable, given.sortable, given.groupable) == (True, False, True)
+
+
+def test_packaged_describe_files_carry_the_keys() -> None:
+    import json
+    from importlib import resources
+
+    root = resources.files("asymbl_sf.localorg") / "metadata"
+    files = [e for e in root.iterdir() if e.name.endswith(".json")]
+    assert files
+    for entry in files:
+        for f in json.loads(entry.read_text("utf-8"))["fields"]:
+            keys = ("filterable", "sortable", "groupable")
+            assert all(isinstance(f.get(k), bool) for k in keys), f"{entry.name}: {f['name']}"
+    expected = {
+        ("bpats__ATS_Applicant__c", "bpats__Application_Notes__c"): (False, False, False),
+        ("bpats__Job__c", "bpats__Job_Description__c"): (False, False, False),
+        ("Task", "Description"): (False, False, False),
+        ("Contact", "Description"): (False, False, False),
+        ("ContentVersion", "VersionData"): (False, False, False),
+        ("Contact", "MailingStreet"): (True, True, True),
+        ("Contact", "Email"): (True, True, True),
+        ("bpats__Job__c", "Name"): (True, True, True),
+        ("bpats__ATS_Applicant__c", "bpats__Salary__c"): (True, True, False),
+        ("Contact", "CreatedDate"): (True, True, False),
+    }
+    for (sobject, name), props in expected.items():
+        describe = SCHEMA.get(sobject)
+        field = describe.field(name) if describe else None
+        assert field is not None, f"{sobject}.{name}"
+        assert (field.filterable, field.sortable, field.groupable) == props, f"{sobject}.{name}"
+
+
+def test_local_org_describe_and_rest_query_agree(local_sf: Any) -> None:
+    from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+    fields = {f["name"]: f for f in local_sf.Task.describe()["fields"]}
+    assert (fields["Description"]["filterable"], fields["Description"]["sortable"],
+            fields["Description"]["groupable"]) == (False, False, False)
+    assert (fields["Subject"]["filterable"], fields["Subject"]["sortable"]) == (True, True)
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        local_sf.query("SELECT Id FROM Task WHERE Description LIKE '%a-1%'")
+    [error] = info.value.content
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert error["message"].endswith("field 'Description' can not be filtered in a query call")
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        local_sf.query("SELECT Id FROM bpats__Job__c ORDER BY bpats__Job_Description__c")
+    [error] = info.value.content
+    assert error["errorCode"] == "MALFORMED_QUERY"
+    assert error["message"].endswith(
+        "field 'bpats__Job_Description__c' can not be sorted in a query call")

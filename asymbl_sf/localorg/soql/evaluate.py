@@ -68,7 +68,7 @@ def execute(
     count_fields = [
         None if c.path is None else run.resolver.field(describe, c.path) for c in counts
     ]
-    sort = [(run.resolver.field(describe, o.path), o) for o in query.order_by]
+    sort = [(run.resolver.sort_field(describe, o.path), o) for o in query.order_by]
 
     rows = run.matching(plan)
     if counts and counts[0].path is not None:

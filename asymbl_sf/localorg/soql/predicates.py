@@ -66,7 +66,7 @@ class WhereCompiler:
         return self._in_query(cond, top_level)
 
     def _field(self, cond: Compare | Like | InList | InQuery) -> tuple[ResolvedField, str]:
-        f = self.resolver.field(self.base, cond.path)
+        f = self.resolver.filter_field(self.base, cond.path)
         return f, kind_of(f.type)
 
     def _compare(self, cond: Compare, top_level: bool) -> Predicate:

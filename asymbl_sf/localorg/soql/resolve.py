@@ -45,6 +45,8 @@ class ResolvedField:
     relationship: str | None = None  # canonical relationship name: "bpats__Stage__r"
     # (object name, parent record) for a base record, or None when the lookup is empty
     get_parent: Callable[[Record], tuple[str, Record] | None] | None = None
+    filterable: bool = True  # the leaf's describe ``filterable``: may appear in WHERE
+    sortable: bool = True  # the leaf's describe ``sortable``: may appear in ORDER BY
 
 
 class Resolver:
@@ -73,7 +75,10 @@ class Resolver:
         if len(parts) == 1:
             f = self._leaf(base, parts[0], path.pos)
             name = f.name
-            return ResolvedField(name, f.type, lambda rec: rec.get(name))
+            return ResolvedField(
+                name, f.type, lambda rec: rec.get(name),
+                filterable=f.filterable, sortable=f.sortable,
+            )
         rel_name, leaf_name = parts
         ref = base.relationship(rel_name)
         targets = [] if ref is None else [self.source.describe(t) for t in ref.referenceTo]
@@ -102,7 +107,30 @@ class Resolver:
             return None if parent is None else parent[1].get(leaf_canonical)
 
         rel = ref.parent_relationship_name or rel_name
-        return ResolvedField(leaf.name, leaf.type, get, rel, get_parent)
+        return ResolvedField(
+            leaf.name, leaf.type, get, rel, get_parent,
+            filterable=leaf.filterable, sortable=leaf.sortable,
+        )
+
+    def filter_field(self, base: SObjectDescribe, path: FieldPath) -> ResolvedField:
+        """``field`` for a WHERE condition. A field whose describe says ``filterable: false``
+        (long and rich text areas, base64, encrypted text) is refused whatever the operator,
+        ``= null`` included, with Salesforce's error."""
+        f = self.field(base, path)
+        if not f.filterable:
+            message = f"field '{f.name}' can not be filtered in a query call"
+            raise SoqlError("INVALID_FIELD", located(self.text, path.pos, message))
+        return f
+
+    def sort_field(self, base: SObjectDescribe, path: FieldPath) -> ResolvedField:
+        """``field`` for ORDER BY. A field whose describe says ``sortable: false`` (long and
+        rich text areas, multi-select picklists, base64, encrypted text) is refused."""
+        f = self.field(base, path)
+        if not f.sortable:
+            # Salesforce answers MALFORMED_QUERY here, not the INVALID_FIELD of a WHERE.
+            message = f"field '{f.name}' can not be sorted in a query call"
+            raise SoqlError("MALFORMED_QUERY", located(self.text, path.pos, message))
+        return f
 
     def parent(
         self, ref_value: Any, single: SObjectDescribe | None, by_prefix: dict[str, SObjectDescribe]
