@@ -19,7 +19,6 @@ names another; :mod:`asymbl_sf.reading.watermarks` keeps delta-sync watermarks b
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -29,13 +28,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from asymbl_sf.atomic import file_lock
 from asymbl_sf.flows.lookup import APPLICANT
 from asymbl_sf.ids import looks_like_id, to_18
-
-try:  # POSIX advisory locks; released by the kernel when a process dies.
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: single-process use only
-    fcntl = None  # type: ignore[assignment]
 
 #: Environment variable that moves the state folder.
 STATE_DIR_ENV = "ASYMBL_SF_STATE_DIR"
@@ -102,18 +97,6 @@ def record_created(ledger: CreatedLedger | None, result: Mapping[str, Any]) -> N
                                         "miss this record"})
 
 
-@contextlib.contextmanager
-def _locked(handle: IO[bytes], exclusive: bool) -> Iterator[None]:
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 class CreatedLedger:
     """Ids of the records asymbl-sf created in one org.
 
@@ -149,7 +132,7 @@ class CreatedLedger:
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         line = json.dumps({"sobject": sobject, "ids": full, "at": at}, separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+b") as handle, _locked(handle, exclusive=True):
+        with open(self.path, "a+b") as handle, file_lock(handle):
             prefix = b"\n" if self._ends_torn(handle) else b""
             handle.write(prefix + line.encode("utf-8") + b"\n")
             handle.flush()
@@ -183,7 +166,7 @@ class CreatedLedger:
             return
         if not self.path.exists():
             return
-        with open(self.path, "rb") as handle, _locked(handle, exclusive=False):
+        with open(self.path, "rb") as handle, file_lock(handle, exclusive=False):
             for raw in handle:
                 entry = _parse_line(raw)
                 if entry is not None:

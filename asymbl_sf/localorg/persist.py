@@ -8,51 +8,24 @@ Layout of an org folder (``.asymbl-sf/org`` by default)::
     blobs/<id>     file bodies of ContentVersions
     lock           held with flock() while a process reads or writes
 
-Every write goes to a temporary file that is fsync'ed and then renamed over the old one, so a
-process killed at any instant leaves either the old or the new file, never half of one. Each
-request runs under an exclusive lock and first reloads the state if another process changed it,
-so two CLI processes at once lose nothing.
+Every write goes to a temporary file that is fsync'ed and then renamed over the old one
+(:func:`asymbl_sf.atomic.write_atomically`), so a process killed at any instant leaves either the
+old or the new file, never half of one. Each request runs under an exclusive lock and first
+reloads the state if another process changed it, so two CLI processes at once lose nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from asymbl_sf.atomic import file_lock, write_atomically
 from asymbl_sf.schema import OrgSchema
 
 from .backend import OrgBackend
-
-try:  # POSIX advisory locks; released by the kernel when a process dies, even by kill -9.
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: single-process use only
-    fcntl = None  # type: ignore[assignment]
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class OrgFolder:
@@ -74,14 +47,8 @@ class OrgFolder:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / "lock", "a+b") as handle:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with open(self.path / "lock", "a+b") as handle, file_lock(handle):
+            yield
 
     def _current_signature(self) -> tuple[int, int, int] | None:
         try:
@@ -97,7 +64,7 @@ class OrgFolder:
 
     def save_schema(self, schema: OrgSchema) -> None:
         body = {d.name: d.to_json() for d in schema}
-        atomic_write(self.schema_path, json.dumps(body).encode("utf-8"))
+        write_atomically(self.schema_path, json.dumps(body).encode("utf-8"))
 
     def refresh(self, backend: OrgBackend) -> bool:
         """Reload ``backend`` when another process changed the folder; True when it did.
@@ -127,10 +94,11 @@ class OrgFolder:
                 continue
             # Always (over)write: a body left by a process killed before its state was saved
             # belongs to no record, and its id may since have been given to another file.
-            atomic_write(self.blob_dir / version_id, data)
+            write_atomically(self.blob_dir / version_id, data)
             self._saved_blobs.add(version_id)
         snapshot = backend.store.snapshot()
-        atomic_write(self.state_path, json.dumps(snapshot, separators=(",", ":")).encode("utf-8"))
+        body = json.dumps(snapshot, separators=(",", ":"))
+        write_atomically(self.state_path, body.encode("utf-8"))
         self._signature = self._current_signature()
         self.save_usage(backend)
 
@@ -138,7 +106,7 @@ class OrgFolder:
         """Write the API usage when it changed (every counted call, reads included)."""
         usage = int(backend.store.meta.get("api_usage", 0))
         if usage != self._saved_usage:
-            atomic_write(self.usage_path, json.dumps({"api_usage": usage}).encode("utf-8"))
+            write_atomically(self.usage_path, json.dumps({"api_usage": usage}).encode("utf-8"))
             self._saved_usage = usage
 
     def _load_usage(self, backend: OrgBackend) -> None:

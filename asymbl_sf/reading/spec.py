@@ -36,6 +36,14 @@ def check_field_path(value: str) -> str:
     return value
 
 
+def check_plain_name(value: str, expected: str) -> str:
+    """``value`` as one Salesforce API name, no relationship path; ``expected`` is the problem
+    when it has one, saying what to write instead."""
+    if "." in value:
+        raise custom_error(expected)
+    return check_field_path(value)
+
+
 class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -123,9 +131,7 @@ class MemberSpec(SpecModel):
     @field_validator("field")
     @classmethod
     def _plain(cls, value: str) -> str:
-        if "." in value:
-            raise custom_error("a lookup field of the job itself (no relationship path)")
-        return check_field_path(value)
+        return check_plain_name(value, "a lookup field of the job itself (no relationship path)")
 
 
 class OutcomeRule(SpecModel):
@@ -167,9 +173,7 @@ class ModelSpec(SpecModel):
     @field_validator("sobject")
     @classmethod
     def _sobject_ok(cls, value: str) -> str:
-        if "." in value:
-            raise custom_error("an sObject API name (bpats__Job__c), not a path")
-        return check_field_path(value)
+        return check_plain_name(value, "an sObject API name (bpats__Job__c), not a path")
 
     @field_validator("custom_fields", mode="before")
     @classmethod

@@ -3,19 +3,17 @@
 ``<state>/<org key>/watermarks/<scope>.json``, next to the created ledger
 (:mod:`asymbl_sf.ledger`). A scope is a model plus the filters that narrow it
 (``applications``, ``applications.created_only``): a watermark left by a narrowed read must
-not make a full read skip the rows it did not cover. A file is replaced atomically (temporary
-file, fsync, rename), and only once a read has returned its last row.
+not make a full read skip the rows it did not cover. A file is replaced atomically
+(:func:`asymbl_sf.atomic.write_atomically`), and only once a read has returned its last row.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from asymbl_sf.atomic import write_atomically
 from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.ledger import org_state_dir
 from asymbl_sf.reading.delta import Watermark
@@ -62,19 +60,5 @@ class WatermarkStore:
             self._memory[scope] = mark
             return
         body = json.dumps({"watermark": mark.stamp, "edge": mark.edge}, separators=(",", ":"))
-        _atomic_write(path, body.encode("utf-8"))
+        write_atomically(path, body.encode("utf-8"))
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

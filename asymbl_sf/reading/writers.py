@@ -11,15 +11,13 @@ so every row of a model has the same columns whatever it holds.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+# ``read --output`` writes through it; kept importable from here, where it was first defined.
+from asymbl_sf.atomic import open_atomically
 from asymbl_sf.reading.catalog import APPLICATION_CANDIDATE_KEYS, MODELS
 from asymbl_sf.reading.spec import ReadMapping
 
@@ -113,19 +111,4 @@ class _CleaningWriter:
         return self.out.write(self.clean(text))
 
 
-@contextlib.contextmanager
-def open_atomically(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at ``path`` only once it is complete (written to a temporary
-    file beside it, fsync'ed, renamed); if the block fails, ``path`` is left as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+__all__ = ["FORMATS", "NESTED_SHAPES", "Column", "csv_columns", "open_atomically", "write_rows"]

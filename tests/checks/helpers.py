@@ -17,6 +17,29 @@ def mapping(text: str) -> Mapping:
     return parse_mapping(textwrap.dedent(text).lstrip("\n"), source=SOURCE)
 
 
+def extending_default(settings: str | None = None, **fields: str) -> str:
+    """A mapping that extends the default, with ``settings`` (YAML) and, per object, the YAML
+    of the fields it changes. Laid out as a person would write it::
+
+        version: 1
+        extends: default
+        settings: SETTINGS      # line 3, when given
+        objects:
+          OBJECT:
+            fields:
+              FIELD: ...        # the first field: line 6, or 7 under settings
+    """
+    text = "version: 1\nextends: default\n"
+    if settings is not None:
+        text += f"settings: {settings}\n"
+    if fields:
+        text += "objects:\n"
+    for sobject, yaml in fields.items():
+        text += f"  {sobject}:\n    fields:\n"
+        text += textwrap.indent(textwrap.dedent(yaml).strip("\n") + "\n", " " * 6)
+    return text
+
+
 def check(org: LocalOrg, text: str | None = None, **salesforce: str) -> CheckReport:
     client = Asymbl(org.salesforce(**salesforce))
     return client.check(mapping(text) if text is not None else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.schema import OrgSchema
-from tests.checks.helpers import check, lines, problems
+from tests.checks.helpers import check, extending_default, lines, problems
 
 
 def _without_package() -> OrgSchema:
@@ -57,22 +57,14 @@ def test_an_inactive_record_type_says_so(local_org: LocalOrg) -> None:
 
 
 def test_a_misspelled_job_key_names_the_closest_field(local_org: LocalOrg) -> None:
-    report = check(local_org, """
-        version: 1
-        extends: default
-        settings: {job_remote_key: Job_Number__c}
-        """)
+    report = check(local_org, extending_default("{job_remote_key: Job_Number__c}"))
     assert lines(report) == [
         "org.yaml:3: settings.job_remote_key: no field `Job_Number__c` on bpats__Job__c, so every "
         "remote: job id fails; did you mean `bpats__Job_Number__c`?"]
 
 
 def test_a_job_key_that_cannot_be_filtered(local_org: LocalOrg) -> None:
-    report = check(local_org, """
-        version: 1
-        extends: default
-        settings: {job_remote_key: bpats__Job_Description__c}
-        """)
+    report = check(local_org, extending_default("{job_remote_key: bpats__Job_Description__c}"))
     assert [i.text() for i in report.errors] == [
         "settings.job_remote_key: bpats__Job__c.bpats__Job_Description__c (textarea) cannot be "
         "filtered on, so remote: job ids cannot be looked up; use Name, or a unique external-id "
@@ -80,11 +72,8 @@ def test_a_job_key_that_cannot_be_filtered(local_org: LocalOrg) -> None:
 
 
 def test_a_unique_job_key_passes_without_the_uniqueness_note(local_org: LocalOrg) -> None:
-    (item,) = check(local_org, """
-        version: 1
-        extends: default
-        settings: {job_remote_key: bpats__Job_Number__c}
-        """).find("org.job_key")
+    report = check(local_org, extending_default("{job_remote_key: bpats__Job_Number__c}"))
+    (item,) = report.find("org.job_key")
     assert (item.severity, item.message) == (
         "ok", "remote: job ids are looked up by bpats__Job__c.bpats__Job_Number__c")
 

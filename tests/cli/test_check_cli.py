@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from asymbl_sf.cli.app import app
+from tests.helpers.cli import run_cli
 
 BAD = """\
 version: 1
@@ -28,29 +26,20 @@ objects:
 """
 
 
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD",
-                 "SF_CLIENT_ID", "SF_CLIENT_SECRET", "ASYMBL_SF_ORG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args))
-
-
-def test_the_default_mapping_passes(tmp_path: Path) -> None:
-    result = run("check", "--org", f"local:{tmp_path / 'org'}")
+def test_the_default_mapping_passes(tmp_path: Path, org_arg: str) -> None:
+    result = run_cli("check", "--org", org_arg)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "0 errors, 0 warnings, 41 passed (--all lists them); 2 API calls;" in result.stderr
     assert f"ok: the mapping fits local org in {tmp_path / 'org'}" in result.stderr
 
 
-def test_each_problem_is_one_line_and_the_exit_code_is_1(tmp_path: Path) -> None:
+def test_each_problem_is_one_line_and_the_exit_code_is_1(tmp_path: Path, org_arg: str) -> None:
     (tmp_path / "bad.yaml").write_text(BAD)
-    result = run("check", "--org", f"local:{tmp_path / 'org'}", "--mapping", "bad.yaml")
+    result = run_cli("check", "--org", org_arg, "--mapping", "bad.yaml")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[:4] == [
@@ -73,9 +62,9 @@ def test_each_problem_is_one_line_and_the_exit_code_is_1(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr
 
 
-def test_json_puts_the_whole_report_on_stdout(tmp_path: Path) -> None:
+def test_json_puts_the_whole_report_on_stdout(tmp_path: Path, org_arg: str) -> None:
     (tmp_path / "bad.yaml").write_text(BAD)
-    result = run("check", "--org", f"local:{tmp_path / 'org'}", "-m", "bad.yaml", "--json")
+    result = run_cli("check", "--org", org_arg, "-m", "bad.yaml", "--json")
     assert result.exit_code == 1
     body = json.loads(result.stdout)
     assert body["ok"] is False and body["errors"] == 4 and body["api_calls"] == 2
@@ -85,21 +74,23 @@ def test_json_puts_the_whole_report_on_stdout(tmp_path: Path) -> None:
         "field.exists", "bad.yaml", 6, "did you mean `Email`?")
 
 
-def test_all_lists_the_passed_checks_too(tmp_path: Path) -> None:
-    result = run("check", "--org", f"local:{tmp_path / 'org'}", "--all")
+def test_all_lists_the_passed_checks_too(org_arg: str) -> None:
+    result = run_cli("check", "--org", org_arg, "--all")
     assert result.exit_code == 0
     assert ("ok      mappings/asymbl.yaml:33: Contact record type `Candidate` is there"
             in result.stderr.splitlines())
 
 
-def test_a_mapping_that_does_not_load_is_reported_like_any_bad_input(tmp_path: Path) -> None:
+def test_a_mapping_that_does_not_load_is_reported_like_any_bad_input(
+    tmp_path: Path, org_arg: str
+) -> None:
     (tmp_path / "broken.yaml").write_text("version: 1\nobjects: {Contact: {from: nowhere}}\n")
-    result = run("check", "--org", f"local:{tmp_path / 'org'}", "-m", "broken.yaml")
+    result = run_cli("check", "--org", org_arg, "-m", "broken.yaml")
     assert result.exit_code == 1
     assert "broken.yaml:2" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_check_has_help() -> None:
-    result = run("check", "--help")
+    result = run_cli("check", "--help")
     assert result.exit_code == 0 and "--mapping" in result.stdout and "--json" in result.stdout

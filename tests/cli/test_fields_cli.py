@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from asymbl_sf.cli.app import app
+from tests.helpers.cli import run_cli
 
 
 @pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD",
-                 "SF_CLIENT_ID", "SF_CLIENT_SECRET", "ASYMBL_SF_ORG"):
-        monkeypatch.delenv(name, raising=False)
+def wide_terminal(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one table row per line
-    monkeypatch.chdir(tmp_path)
 
 
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args))
-
-
-def test_the_table_shows_each_field_with_type_values_and_mapping_use(tmp_path: Path) -> None:
-    result = run("fields", "bpats__ATS_Applicant__c", "--org", f"local:{tmp_path / 'org'}")
+def test_the_table_shows_each_field_with_type_values_and_mapping_use(org_arg: str) -> None:
+    result = run_cli("fields", "bpats__ATS_Applicant__c", "--org", org_arg)
     assert result.exit_code == 0, result.stderr
     source = next(line for line in result.stdout.splitlines() if "bpats__Source__c" in line)
     cells = [c.strip() for c in source.strip("│ ").split("│")]
@@ -39,8 +29,8 @@ def test_the_table_shows_each_field_with_type_values_and_mapping_use(tmp_path: P
         result.stderr)
 
 
-def test_custom_and_json(tmp_path: Path) -> None:
-    result = run("fields", "Contact", "--custom", "--json", "--org", f"local:{tmp_path / 'org'}")
+def test_custom_and_json(org_arg: str) -> None:
+    result = run_cli("fields", "Contact", "--custom", "--json", "--org", org_arg)
     assert result.exit_code == 0
     body = json.loads(result.stdout)
     assert body["object"] == "Contact"
@@ -49,8 +39,8 @@ def test_custom_and_json(tmp_path: Path) -> None:
     assert used == ["bpats__Desired_Salary__c", "bpats__Earliest_Available_Date__c"]
 
 
-def test_an_unknown_object_suggests_the_closest(tmp_path: Path) -> None:
-    result = run("fields", "Contcat", "--org", f"local:{tmp_path / 'org'}")
+def test_an_unknown_object_suggests_the_closest(org_arg: str) -> None:
+    result = run_cli("fields", "Contcat", "--org", org_arg)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert ("error: Salesforce said NOT_FOUND: no object `Contcat` in this org; did you mean "
@@ -58,5 +48,5 @@ def test_an_unknown_object_suggests_the_closest(tmp_path: Path) -> None:
 
 
 def test_fields_has_help() -> None:
-    result = run("fields", "--help")
+    result = run_cli("fields", "--help")
     assert result.exit_code == 0 and "--custom" in result.stdout

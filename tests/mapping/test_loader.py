@@ -166,3 +166,33 @@ def test_position_of_a_key_is_kept_for_later_checks() -> None:
     file, line, _ = position
     lines = default_mapping_path().read_text().splitlines()
     assert file == "mappings/asymbl.yaml" and lines[line - 1].strip().startswith("Email:")
+
+
+BAD_EXTENDS = "must be 'default' or a path to a mapping file"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- version: 1\n", "m.yaml:1: the file must be a mapping of keys (version, objects)"),
+        ("version: 1\nextends: ''\n", f"m.yaml:2: extends: {BAD_EXTENDS}"),
+        ("version: 1\nextends: [a]\n", f"m.yaml:2: extends: {BAD_EXTENDS}"),
+    ],
+)
+def test_file_level_problems_are_worded_for_a_mapping(text: str, expected: str) -> None:
+    with pytest.raises(MappingError) as info:
+        parse_mapping(text, source="m.yaml")
+    assert [str(p) for p in info.value.problems] == [expected]
+
+
+def test_unreadable_file_and_too_deep_extends(tmp_path: Path) -> None:
+    (tmp_path / "latin1.yaml").write_bytes(b"version: 1\n# caf\xe9\n")
+    with pytest.raises(MappingError, match=r"latin1\.yaml: cannot read the mapping file: 'utf-8'"):
+        load_mapping(tmp_path / "latin1.yaml")
+    for n in range(12):  # m0 extends m1 extends ... m11 extends m12
+        (tmp_path / f"m{n}.yaml").write_text(f"version: 1\nextends: m{n + 1}.yaml\n")
+    with pytest.raises(MappingError) as info:
+        load_mapping(tmp_path / "m0.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'm9.yaml'}:2: extends: more than 10 files deep"  # the 10th file
+    ]

@@ -19,11 +19,8 @@ from tests.reading.helpers import T0, Clock, Pipeline, kombo
 
 
 @pytest.fixture(autouse=True)
-def state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Ledgers and watermarks of any on-disk org go to the test's own folder."""
-    folder = tmp_path / "state"
-    monkeypatch.setenv("ASYMBL_SF_STATE_DIR", str(folder))
-    return folder
+def _state_in_the_test_folder(state_dir: Path) -> None:
+    """Every reading test keeps ledgers and watermarks in its own folder (see ``state_dir``)."""
 
 
 @pytest.fixture

@@ -7,22 +7,15 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import Result
 
-from asymbl_sf.cli.app import app
 from asymbl_sf.connect import connect_local
+from tests.helpers.cli import run_cli
 from tests.reading.helpers import kombo
 
-
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD",
-                 "SF_CLIENT_ID", "SF_CLIENT_SECRET", "ASYMBL_SF_ORG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture
@@ -36,11 +29,12 @@ def org_path(tmp_path: Path) -> Path:
     return path
 
 
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, ["read", *args])
+def run(*args: str) -> Result:
+    """``asymbl-sf read ARGS...``."""
+    return run_cli("read", *args)
 
 
-def summary(result: Any) -> str:
+def summary(result: Result) -> str:
     return " ".join(result.stderr.split())
 
 
@@ -148,7 +142,7 @@ def test_a_bad_read_mapping_is_reported_with_file_and_line(tmp_path: Path) -> No
 
 
 def test_read_has_help() -> None:
-    result = CliRunner().invoke(app, ["read", "--help"])
+    result = run("--help")
     assert result.exit_code == 0
     for option in ("--since", "--include-deleted", "--format", "--output", "--created-only",
                    "--all-contacts", "--remote-data", "--read-mapping", "--org"):

@@ -29,34 +29,29 @@ def test_the_default_mapping_has_every_model() -> None:
 
 
 def test_problems_name_file_line_and_key_all_at_once(tmp_path: Path) -> None:
+    # The unknown model (a catalog problem, see the next test) waits until the file is valid.
     text = """\
 extends: default
 models:
   jobs:
     fields:
-      nmae: Name
       status: {field: bpats__Status__c, map: {Open: OPEN}, convert: text}
       salary_amount: {field: "bpats__Salary__c; DELETE", convert: number}
       opened_at: {field: bpats__Posted_Date__c, convert: timestamp}
-  candidates:
-    fields:
-      phone_numbers: Phone
   applications:
-    fields:
-      job_id: bpats__Job__r.Id
     outcome:
       - {when: {bpats__Applicant_Status__c: Rejected}, then: LOST}
   placements:
     sobject: bpats__Placement__c
 """
     assert problems(text, tmp_path) == [
-        "org.yaml:6:7: models.jobs.fields.status: give map or convert, not both",
-        "org.yaml:7:7: models.jobs.fields.salary_amount: 'bpats__Salary__c; DELETE' is not a "
+        "org.yaml:5:7: models.jobs.fields.status: give map or convert, not both",
+        "org.yaml:6:7: models.jobs.fields.salary_amount: 'bpats__Salary__c; DELETE' is not a "
         "Salesforce field name (letters, digits and _, optionally behind relationship names: "
         "Owner.Email)",
-        "org.yaml:8:49: models.jobs.fields.opened_at.convert: must be one of text, datetime, "
+        "org.yaml:7:49: models.jobs.fields.opened_at.convert: must be one of text, datetime, "
         "date, bool, number or integer (got 'timestamp')",
-        "org.yaml:16:56: models.applications.outcome[0].then: must be one of PENDING, HIRED, "
+        "org.yaml:10:56: models.applications.outcome[0].then: must be one of PENDING, HIRED, "
         "DECLINED or REJECTED (got 'LOST')",
     ]
 
@@ -100,6 +95,23 @@ models:
     ]
 
 
+def test_an_sobject_and_a_team_lookup_are_single_names_not_paths(tmp_path: Path) -> None:
+    text = """\
+extends: default
+models:
+  jobs:
+    sobject: bpats__Job__c.Owner
+  hiring_team:
+    members:
+      - {field: Owner.Manager, label: Recruiter}
+"""
+    assert problems(text, tmp_path) == [
+        "org.yaml:4:5: models.jobs.sobject: an sObject API name (bpats__Job__c), not a path",
+        "org.yaml:7:10: models.hiring_team.members[0].field: a lookup field of the job itself "
+        "(no relationship path)",
+    ]
+
+
 def test_a_file_without_extends_needs_every_model(tmp_path: Path) -> None:
     text = "version: 1\nmodels:\n  users:\n    sobject: User\n"
     assert problems(text, tmp_path) == [
@@ -115,6 +127,26 @@ def test_yaml_syntax_and_duplicate_keys(tmp_path: Path) -> None:
                     tmp_path) == ["org.yaml:3:1: settings: duplicate key"]
     assert problems("", tmp_path) == [
         "org.yaml:1: the file is empty; it starts with 'version: 1'"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("- version: 1\n",
+     "org.yaml:1: a read mapping is a mapping of keys (version, settings, models)"),
+    ("version: 1\nextends: ''\n",
+     "org.yaml:2: extends: must be 'default' or a path to a read mapping"),
+    ("version: 1\nextends: org.yaml\n",
+     "org.yaml:2: extends: extends loops back on itself: org.yaml → org.yaml"),
+    ("version: 1\nextends: gone.yaml\n", "gone.yaml: no such read mapping file"),
+])
+def test_file_level_problems_are_worded_for_a_read_mapping(text: str, expected: str,
+                                                          tmp_path: Path) -> None:
+    assert problems(text, tmp_path) == [expected]
+
+
+def test_an_unreadable_read_mapping(tmp_path: Path) -> None:
+    (tmp_path / "org.yaml").write_bytes(b"version: 1\n# caf\xe9\n")
+    with pytest.raises(MappingError, match=r"org\.yaml: cannot read the read mapping: 'utf-8'"):
+        load_read_mapping(tmp_path / "org.yaml")
 
 
 def test_extends_overrides_field_by_field(tmp_path: Path) -> None:

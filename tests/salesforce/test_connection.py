@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -30,10 +29,8 @@ from tests.salesforce.logins import (
     SOAP_FAULT,
     SOAP_LOGIN_URL,
     USERNAME,
-    new_rsa_key,
     soap_ok,
     token_ok,
-    write_key,
 )
 
 SOAP_OK = soap_ok(NEW_TOKEN)
@@ -58,16 +55,6 @@ def client_credentials_settings(tmp_path: Path) -> ConnectionSettings:
                         SF_DOMAIN="acme.my")
 
 
-@pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    return new_rsa_key()
-
-
-@pytest.fixture
-def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
-    return write_key(tmp_path / "server.key", rsa_key)
-
-
 def jwt_settings(tmp_path: Path, key_file: Path, **extra: str) -> ConnectionSettings:
     return settings_for(tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_USERNAME=USERNAME,
                         SF_PRIVATE_KEY_FILE=str(key_file), **extra)
@@ -82,13 +69,6 @@ def form(request: requests.PreparedRequest) -> dict[str, str]:
 def assert_no_secret(text: str) -> None:
     for secret in SECRETS:
         assert secret not in text
-
-
-@pytest.fixture
-def mocked() -> responses.RequestsMock:
-    """Every request must be answered by a registered mock: nothing reaches the network."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 # -- session -----------------------------------------------------------------------------------
@@ -374,16 +354,6 @@ def test_a_session_handed_in_is_the_one_used(
 
 
 # -- connect() -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SF_* / ASYMBL_SF_ORG in the environment, and a working directory without ``.env``."""
-    for name in list(os.environ):
-        if name.startswith("SF_") or name == "ASYMBL_SF_ORG":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_connect_without_credentials_uses_the_local_org_and_says_so_once(

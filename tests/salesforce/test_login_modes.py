@@ -3,8 +3,7 @@ expired session exactly once, refusing clearly, and with a timeout on every requ
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
@@ -12,7 +11,7 @@ import pytest
 import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from asymbl_sf import connect
+from asymbl_sf import Asymbl, connect
 from asymbl_sf.errors import AuthenticationError
 from asymbl_sf.salesforce.connection import DEFAULT_TIMEOUT, TimeoutSession
 from tests.salesforce.logins import (
@@ -25,8 +24,6 @@ from tests.salesforce.logins import (
     mock_login,
     mock_refused_login,
     mode_env,
-    new_rsa_key,
-    write_key,
 )
 
 QUERY_URL = f"{API}/query/"
@@ -34,37 +31,18 @@ EXPIRED = [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or in
 NO_ROWS = {"done": True, "totalSize": 0, "records": []}
 ALL_MODES = ("session", *LOGIN_MODES)
 
-
-@pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    return new_rsa_key()
+LoginEnv = Callable[[str], None]
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SF_* / ASYMBL_SF_ORG in the environment; the working directory is an empty folder."""
-    for name in list(os.environ):
-        if name.startswith("SF_") or name == "ASYMBL_SF_ORG":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def login_env(clean_env: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch) -> LoginEnv:
+    """Puts the ``SF_*`` variables of a login mode in an otherwise clean environment."""
 
+    def put(mode: str) -> None:
+        for name, value in mode_env(mode, key_file).items():
+            monkeypatch.setenv(name, value)
 
-@pytest.fixture
-def key_file(clean_env: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
-    return write_key(clean_env / "server.key", rsa_key)
-
-
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    """Every request must hit a registered mock: nothing reaches the network."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
+    return put
 
 
 def logins(mocked: responses.RequestsMock) -> list[responses.Call]:
@@ -84,19 +62,31 @@ def expected_session(mode: str) -> str:
     return ACCESS_TOKEN if mode == "session" else NEW_TOKEN
 
 
+def refused_query(client: Asymbl) -> AuthenticationError:
+    """The error a query ends with (it must end with one)."""
+    with pytest.raises(AuthenticationError) as caught:
+        client.api.query("SELECT Id FROM Contact")
+    return caught.value
+
+
+def assert_no_secret_in(error: AuthenticationError) -> None:
+    for secret in SECRETS:
+        assert secret not in str(error) and secret not in repr(error)
+
+
 # -- each mode from the environment and from .env ------------------------------------------------
 
 
 @pytest.mark.parametrize("mode", ALL_MODES)
 @pytest.mark.parametrize("source", ["environment", "dotenv"])
 def test_each_login_mode_connects(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str, source: str,
+    clean_env: Path, key_file: Path, login_env: LoginEnv, mocked: responses.RequestsMock,
+    mode: str, source: str,
 ) -> None:
-    values = mode_env(mode, key_file)
     if source == "environment":
-        set_env(monkeypatch, values)
+        login_env(mode)
     else:
+        values = mode_env(mode, key_file)
         (clean_env / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     if mode != "session":
         mock_login(mocked, mode)
@@ -108,10 +98,9 @@ def test_each_login_mode_connects(
 
 
 def test_the_jwt_assertion_is_signed_with_the_key_from_the_file(
-    clean_env: Path, key_file: Path, rsa_key: rsa.RSAPrivateKey, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch,
+    login_env: LoginEnv, rsa_key: rsa.RSAPrivateKey, mocked: responses.RequestsMock
 ) -> None:
-    set_env(monkeypatch, mode_env("jwt", key_file))
+    login_env("jwt")
     mock_login(mocked, "jwt")
     connect()
     body = str(logins(mocked)[0].request.body)
@@ -126,10 +115,9 @@ def test_the_jwt_assertion_is_signed_with_the_key_from_the_file(
 
 @pytest.mark.parametrize("mode", LOGIN_MODES)
 def test_an_expired_session_is_renewed_by_logging_in_once_more(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str,
+    login_env: LoginEnv, mocked: responses.RequestsMock, mode: str
 ) -> None:
-    set_env(monkeypatch, mode_env(mode, key_file))
+    login_env(mode)
     mock_login(mocked, mode, NEW_TOKEN)
     mock_login(mocked, mode, RENEWED_TOKEN)
     mocked.get(QUERY_URL, status=401, json=EXPIRED)
@@ -145,51 +133,41 @@ def test_an_expired_session_is_renewed_by_logging_in_once_more(
 
 @pytest.mark.parametrize("mode", LOGIN_MODES)
 def test_a_session_refused_after_renewal_ends_after_exactly_one_more_login(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str,
+    login_env: LoginEnv, mocked: responses.RequestsMock, mode: str
 ) -> None:
     # simple-salesforce alone would log in up to four more times; asymbl-sf logs in once.
-    set_env(monkeypatch, mode_env(mode, key_file))
+    login_env(mode)
     mock_login(mocked, mode, NEW_TOKEN)
     mock_login(mocked, mode, RENEWED_TOKEN)
     mocked.get(QUERY_URL, status=401, json=EXPIRED)
-    client = connect()
-    with pytest.raises(AuthenticationError) as caught:
-        client.api.query("SELECT Id FROM Contact")
-    assert "refused the new session" in str(caught.value)
+    error = refused_query(connect())
+    assert "refused the new session" in str(error)
     assert len(logins(mocked)) == 2
     assert len(queries(mocked)) == 2
 
 
 @pytest.mark.parametrize("mode", LOGIN_MODES)
 def test_a_refused_renewal_is_a_clear_error_without_secrets(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str,
+    login_env: LoginEnv, mocked: responses.RequestsMock, mode: str
 ) -> None:
-    set_env(monkeypatch, mode_env(mode, key_file))
+    login_env(mode)
     mock_login(mocked, mode)
     mock_refused_login(mocked, mode)  # the second login: answers are given in order
     mocked.get(QUERY_URL, status=401, json=EXPIRED)
-    client = connect()
-    with pytest.raises(AuthenticationError) as caught:
-        client.api.query("SELECT Id FROM Contact")
-    message = str(caught.value)
-    assert caught.value.error_code == "SESSION_RENEWAL_FAILED"
-    assert "logging in again failed" in message and "Salesforce refused the" in message
-    for secret in SECRETS:
-        assert secret not in message and secret not in repr(caught.value)
+    error = refused_query(connect())
+    assert error.error_code == "SESSION_RENEWAL_FAILED"
+    assert "logging in again failed" in str(error) and "Salesforce refused the" in str(error)
+    assert_no_secret_in(error)
 
 
 def test_an_access_token_session_is_not_renewed_and_the_error_says_what_to_do(
-    clean_env: Path, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+    login_env: LoginEnv, mocked: responses.RequestsMock
 ) -> None:
-    set_env(monkeypatch, mode_env("session"))
+    login_env("session")
     mocked.get(QUERY_URL, status=401, json=EXPIRED)
-    client = connect()
-    with pytest.raises(AuthenticationError) as caught:
-        client.api.query("SELECT Id FROM Contact")
-    assert "SF_ACCESS_TOKEN" in str(caught.value)
-    assert ACCESS_TOKEN not in str(caught.value)
+    error = refused_query(connect())
+    assert "SF_ACCESS_TOKEN" in str(error)
+    assert ACCESS_TOKEN not in str(error)
     assert len(logins(mocked)) == 0
     assert len(queries(mocked)) == 1
 
@@ -199,18 +177,16 @@ def test_an_access_token_session_is_not_renewed_and_the_error_says_what_to_do(
 
 @pytest.mark.parametrize("mode", LOGIN_MODES)
 def test_wrong_credentials_are_a_clear_error_without_secrets(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str,
+    login_env: LoginEnv, mocked: responses.RequestsMock, mode: str
 ) -> None:
-    set_env(monkeypatch, mode_env(mode, key_file))
+    login_env(mode)
     mock_refused_login(mocked, mode)
     with pytest.raises(AuthenticationError) as caught:
         connect()
     message = str(caught.value)
     assert message.split(": ", 1)[1].startswith("Salesforce refused the ")
     assert caught.value.error_code in ("INVALID_LOGIN", "invalid_grant")
-    for secret in SECRETS:
-        assert secret not in message and secret not in repr(caught.value)
+    assert_no_secret_in(caught.value)
     assert "PRIVATE KEY" not in message
 
 
@@ -219,10 +195,9 @@ def test_wrong_credentials_are_a_clear_error_without_secrets(
 
 @pytest.mark.parametrize("mode", ALL_MODES)
 def test_every_request_of_every_mode_carries_the_timeout(
-    clean_env: Path, key_file: Path, mocked: responses.RequestsMock,
-    monkeypatch: pytest.MonkeyPatch, mode: str,
+    login_env: LoginEnv, mocked: responses.RequestsMock, mode: str
 ) -> None:
-    set_env(monkeypatch, mode_env(mode, key_file))
+    login_env(mode)
     if mode != "session":
         mock_login(mocked, mode, NEW_TOKEN)
         mock_login(mocked, mode, RENEWED_TOKEN)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -79,13 +78,9 @@ def key_text(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def secrets(tmp_path: Path, key_text: str, monkeypatch: pytest.MonkeyPatch) -> Secrets:
+def secrets(clean_env: Path, key_text: str) -> Secrets:
     """A clean environment in an empty working directory, and a key file there."""
-    for name in list(os.environ):
-        if name.startswith("SF_") or name in ("ASYMBL_SF_ORG", "ASYMBL_SF_DEBUG"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    key_file = tmp_path / "server.key"
+    key_file = clean_env / "server.key"
     key_file.write_text(key_text)
     lines = [line for line in key_text.splitlines() if line and not line.startswith("-----")]
     return Secrets(key_file, lines)
@@ -95,12 +90,6 @@ def secrets(tmp_path: Path, key_text: str, monkeypatch: pytest.MonkeyPatch) -> S
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries happen, but without sleeping."""
     monkeypatch.setattr("asymbl_sf.salesforce.retry.time", SimpleNamespace(sleep=lambda s: None))
-
-
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 @pytest.fixture
