@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
 from asymbl_sf.errors import SalesforceError
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
+from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import SObjectDescribe
 
 from .api_passthrough import passthrough

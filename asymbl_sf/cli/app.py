@@ -22,6 +22,8 @@ from .common import (
     OrgOpt,
     PayloadArg,
     call,
+    named,
+    payload_source,
     read_payload,
     report,
     spent,
@@ -56,7 +58,8 @@ def create_application(
 ) -> None:
     """Create an application: the candidate's Contact (reused by email) and the applicant."""
     client, result = call(org, mapping, lambda c: c.create_application(
-        read_payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect))
+        read_payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect),
+        source=payload_source(payload))
     report(result, client)
     say(_summary(result, client.usage.calls, client.usage.remaining))
 
@@ -93,8 +96,11 @@ def render(
     from asymbl_sf.models import parse_application
 
     try:
-        application = parse_application(read_payload(payload), job_id=job_id, dialect=dialect)
+        application = parse_application(read_payload(payload), job_id=job_id, dialect=dialect,
+                                        source=payload_source(payload))
         plan = render_plan(application, load_mapping(mapping))
+    except PayloadError as exc:
+        fail(named(exc, payload_source(payload)))
     except Exception as exc:
         fail(exc)
     emit_json({
@@ -129,7 +135,7 @@ def create_candidate(
         fail(PayloadError(Problem("--on-existing", "must be reuse or fail")))
     client, result = call(org, mapping, lambda c: c.create_candidate(
         read_payload(payload), dry_run=dry_run, job_id=job_id, dialect=dialect,
-        on_existing=on_existing))
+        on_existing=on_existing), source=payload_source(payload))
     report(result, client)
     if result.get("status") == "dry_run":
         say(_summary(result, client.usage.calls, client.usage.remaining))
@@ -154,7 +160,8 @@ def add_attachment(
 ) -> None:
     """Add a file (base64 data or a URL) to an application's candidate."""
     client, result = call(org, mapping, lambda c: c.add_attachment(
-        application_id, read_payload(payload), candidate_id=candidate_id, dialect=dialect))
+        application_id, read_payload(payload), candidate_id=candidate_id, dialect=dialect),
+        source=payload_source(payload))
     report(result, client)
     data = result["data"]
     verb = "uploaded" if result["actions"]["attachment"] != "skip" else "already there:"
@@ -178,7 +185,7 @@ def create_activity(
     """Log an email, note or other activity as a Task on the candidate."""
     client, result = call(org, mapping, lambda c: c.create_activity(
         read_payload(payload), candidate_id=candidate_id, application_id=application_id,
-        dialect=dialect))
+        dialect=dialect), source=payload_source(payload))
     report(result, client)
     data = result["data"]
     verb = "logged" if result["actions"]["activity"] == "create" else "already logged:"
@@ -202,7 +209,7 @@ def move_stage(
     """Move an application to another stage of its job."""
     client, result = call(org, None, lambda c: c.move_application_stage(
         application_id, stage, payload=read_payload(payload) if payload is not None else None,
-        dialect=dialect))
+        dialect=dialect), source=payload_source(payload))
     report(result, client)
     data = result["data"]
     say(f"application {data.get('name')} ({data['id']}) is on stage "

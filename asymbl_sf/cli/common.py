@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from asymbl_sf import Asymbl, connect
-from asymbl_sf.errors import AsymblError, PayloadError, Problem
+from asymbl_sf.errors import AsymblError, ConfigurationError, PayloadError, Problem
 from asymbl_sf.models.limits import DEFAULT_LIMITS, decode_json, too_big
 from asymbl_sf.salesforce.settings import ConnectionSettings
 
@@ -31,7 +31,8 @@ DialectOpt = Annotated[str | None, typer.Option(
 
 
 def read_payload(source: str) -> Any:
-    """The payload as a dict (stdin) or a path (file), so errors can name the file.
+    """The payload as a dict (stdin) or a path (file), so errors can name the file; a body on
+    standard input that is not a JSON object is refused at once.
 
     Standard input is read only up to the payload size cap plus one character, so an endless
     or enormous stream is refused without being held in memory.
@@ -44,23 +45,48 @@ def read_payload(source: str) -> Any:
             raise PayloadError(Problem("", f"not UTF-8 text: {exc.reason}", name)) from None
         if len(text) > DEFAULT_LIMITS.max_bytes:
             raise PayloadError(too_big(None, name))
-        return decode_json(text.removeprefix("\ufeff"), name)
+        body = decode_json(text.removeprefix("\ufeff"), name)
+        if not isinstance(body, dict):
+            # Refused here: a JSON string handed on would be taken for a file path or JSON text.
+            raise PayloadError(Problem("", "the body must be a JSON object", name))
+        return body
     path = Path(source)
-    if not path.is_file():
-        raise PayloadError(Problem("", f"no such file: {source}"))
+    if not path.is_file():  # the argument is wrong, not the payload's content
+        raise ConfigurationError(f"no such file: {source}")
     return path
 
 
+def payload_source(payload: str | None) -> str | None:
+    """How messages name a payload argument: its path, or ``standard input`` for ``-``."""
+    if payload is None:
+        return None
+    return "standard input" if payload == "-" else payload
+
+
 def call(
-    org: str | None, mapping: Path | None, action: Callable[[Asymbl], T]
+    org: str | None, mapping: Path | None, action: Callable[[Asymbl], T], *,
+    source: str | None = None,
 ) -> tuple[Asymbl, T]:
-    """Connect and run one client method; every failure becomes a message and exit code 1."""
+    """Connect and run one client method; every failure becomes a message and exit code 1.
+
+    ``source`` names the payload (:func:`payload_source`): a problem with the payload that does
+    not name where it came from is reported as coming from there.
+    """
     secure_settings()
     try:
         client = connect(org, mapping=mapping)
         return client, action(client)
+    except PayloadError as exc:
+        fail(named(exc, source))
     except Exception as exc:  # every failure becomes a message, never a traceback
         fail(exc)
+
+
+def named(error: PayloadError, source: str | None) -> PayloadError:
+    """``error`` with ``source`` on every problem that names no source of its own."""
+    if source is None or all(p.source for p in error.problems):
+        return error
+    return PayloadError(p if p.source else p.with_source(source) for p in error.problems)
 
 
 def secure_settings() -> None:

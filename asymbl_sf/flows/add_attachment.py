@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
 from asymbl_sf.errors import PayloadError, Problem, TransientError
 from asymbl_sf.fetch import FetchError, FetchPolicy, fetch
 from asymbl_sf.ids import key_prefix, to_18
@@ -22,6 +20,7 @@ from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.files import fits_json, upload_version
 from asymbl_sf.salesforce.retry import write_once
+from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo

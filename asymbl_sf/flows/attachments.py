@@ -11,11 +11,10 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.files import download_version
+from asymbl_sf.salesforce.soql import format_soql
 
 from . import result as kombo
 from .common import require_id, rows

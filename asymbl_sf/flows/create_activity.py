@@ -2,22 +2,31 @@
 
 Two API calls: one Composite that checks the candidate (or finds it through the application),
 resolves the activity's user to a Salesforce User, and reads the Contact's recent Tasks; and one
-insert. An activity already logged — the same source id, or the same subject, body, day and kind
-on the same Contact — is not logged twice.
+insert (two plain calls, insert and read, when the Task's text holds ``@{``, which Composite
+would take for a reference and substitute). An activity already logged — the same source id,
+or the same subject, body, day and kind on the same Contact — is not logged twice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
-from asymbl_sf.errors import PayloadError, Problem, TransientError, WriteError
+from asymbl_sf.errors import (
+    AuthenticationError,
+    PayloadError,
+    Problem,
+    RequestLimitError,
+    SalesforceError,
+    TransientError,
+    WriteError,
+)
 from asymbl_sf.ids import to_18
 from asymbl_sf.mapping import Mapping, RenderedPlan, render
 from asymbl_sf.models.canonical import Activity
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.retry import write_once
+from asymbl_sf.salesforce.soql import format_soql
+from asymbl_sf.salesforce.units import holds_reference
 from asymbl_sf.schema import OrgSchema
 
 from . import result as kombo
@@ -87,6 +96,8 @@ class CreateActivity:
 
     def _insert(self, plan: RenderedPlan, fields: dict[str, Any]) -> dict[str, Any]:
         """Insert the Task and read it back (one Composite with allOrNone)."""
+        if holds_reference(fields):
+            return self._insert_plainly(plan, fields)
         created = self.api.composite([
             SubRequest("POST", self.api.sobject_url("Task"), "task", fields),
             SubRequest("GET", self.api.query_url(
@@ -100,6 +111,20 @@ class CreateActivity:
                                      status=error.status, maybe_applied=False)
             raise WriteError(_problems(plan, error))
         return dict((rows(created.get("read")) or [{**fields, "Id": answer.body["id"]}])[0])
+
+    def _insert_plainly(self, plan: RenderedPlan, fields: dict[str, Any]) -> dict[str, Any]:
+        """Insert the Task outside Composite, which would substitute the ``@{...}`` its text
+        holds, then read it back: two calls instead of one."""
+        try:
+            answer = self.api.restful("sobjects/Task/", method="POST", json=fields)
+        except (TransientError, RequestLimitError, AuthenticationError):
+            raise
+        except SalesforceError as exc:
+            raise WriteError(_problems(plan, exc)) from None
+        task_id = str(answer["id"])
+        found = self.api.query(format_soql(
+            f"SELECT {', '.join(TASK_FIELDS)} FROM Task WHERE Id = {{}}", task_id))
+        return dict((found or [{**fields, "Id": task_id}])[0])
 
     # -- lookups --------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi
 from asymbl_sf.salesforce.files import fits_json, upload_version
 from asymbl_sf.salesforce.retry import write_once
+from asymbl_sf.salesforce.stepwise import left_behind_message, partial_write_error
 from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack, UnitResult
 from asymbl_sf.schema import OrgSchema
 
@@ -372,9 +373,16 @@ def _write_unit(
     api: SalesforceApi, plan: RenderedPlan, unit: list[PendingWrite], read_back: list[ReadBack]
 ) -> UnitResult:
     """One allOrNone write. Refused records are a WriteError; a row lock on any of them rolled
-    the whole unit back, so it is a TransientError that is safe to send again."""
+    the whole unit back, so it is a TransientError that is safe to send again. A unit written
+    step by step (see salesforce/stepwise.py) whose undo failed names the records that stayed."""
     outcome = BatchWriter(api).write([unit], read_back)[0]
     if outcome.errors:
+        if outcome.left_behind:  # undoing the earlier records failed: say what stayed
+            refusals = _write_problems(plan, outcome.errors)
+            raise partial_write_error([
+                left_behind_message(key, record_id, "; ".join(map(str, refusals)),
+                                    outcome.undo_error)
+                for key, record_id in outcome.left_behind.items()])
         if all(isinstance(e, TransientError) for e in outcome.errors.values()):
             first = next(iter(outcome.errors.values()))
             raise TransientError(str(first.message), error_code=first.error_code,

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
 from asymbl_sf.errors import SalesforceError
 from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.models.canonical import JobReference
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
+from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import OrgSchema
 
 JOB = "bpats__Job__c"

@@ -34,9 +34,10 @@ def find_written(
 ) -> UnitResult | None:
     """What an application write made, if it is in the org; None when it is not.
 
-    ``unit`` went out as one allOrNone Composite, so it exists entirely or not at all: finding
-    its first new record is proof enough. A unit that only updates existing records is never
-    "found" (None): sending the same updates again changes nothing more.
+    A unit sent as one allOrNone Composite exists entirely or not at all; one written step by
+    step may exist in part, which raises a :class:`TransientError` (``OUTCOME_UNKNOWN``) naming
+    what was found. A unit that only updates existing records is never "found" (None): sending
+    the same updates again changes nothing more.
     """
     creates = [w for w in unit if not w.record_id]
     if not creates:
@@ -59,8 +60,18 @@ def find_written(
     for entry in decisions.files:
         if entry.get("checksum") in by_checksum:
             found.ids[entry["key"]] = by_checksum[entry["checksum"]]
-    if creates[0].key not in found.ids:
+    missing = [w for w in creates if w.key not in found.ids]
+    if len(missing) == len(creates):
         return None
+    if missing:
+        # Only a unit written step by step (salesforce/stepwise.py) can be part-way: say what
+        # is there rather than report a success for records that do not exist.
+        there = ", ".join(f"{w.key} {found.ids[w.key]}" for w in creates if w.key in found.ids)
+        raise TransientError(
+            "the connection to Salesforce was lost during the write; asymbl-sf looked and found "
+            f"{there}, but not {', '.join(w.key for w in missing)}: the write is incomplete. "
+            "Sending the request again completes it (the records found are reused)",
+            error_code=OUTCOME_UNKNOWN, maybe_applied=True)
     keys = {w.key for w in unit}
     found.ids = {k: v for k, v in found.ids.items() if k in keys}
     return found

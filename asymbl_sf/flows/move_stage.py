@@ -12,11 +12,10 @@ from datetime import date, timezone
 from datetime import datetime as dt
 from typing import Any
 
-from simple_salesforce.format import format_soql
-
 from asymbl_sf.errors import PayloadError, Problem, WriteError
 from asymbl_sf.ids import to_18
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
+from asymbl_sf.salesforce.soql import format_soql
 
 from . import result as kombo
 from .common import find_stage, require_id, rows

@@ -165,12 +165,18 @@ class PreviousOutcomes:
 def read_outcomes(path: Path) -> PreviousOutcomes:
     """The last outcome of every line in a results file (JSON Lines or CSV, told by content).
 
-    Rows that cannot be read (a torn last line) are skipped. A line whose last outcome is final
-    is in ``final``; one whose last outcome is ``failed``/``blocked`` is in ``retryable``.
+    Rows that cannot be read (a torn last line, cut inside a character even) are skipped. Rows
+    end at ``\n``, ``\r\n`` or ``\r`` only (which JSON escapes inside a row): a message that
+    holds a character ``str.splitlines`` also takes for a line break (NEL, LINE SEPARATOR, which
+    earlier versions wrote raw) does not split its row. A
+    line whose last outcome is final is in ``final``; one whose last outcome is
+    ``failed``/``blocked`` is in ``retryable``.
     """
     out = PreviousOutcomes()
     try:
-        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by with
+        # "replace": a row torn inside a multi-byte character must not stop the whole reading.
+        handle = open(path, encoding="utf-8", errors="replace",  # noqa: SIM115 - closed by with
+                      newline="")
     except FileNotFoundError:
         raise ConfigurationError(f"no results file {path} (give the file an earlier import "
                                  "wrote)") from None
@@ -197,8 +203,9 @@ def _jsonl_rows(handle: IO[str]) -> Iterable[tuple[int, str]]:
             row = json.loads(text)
         except ValueError:
             continue  # a torn last line
-        if isinstance(row, dict) and isinstance(row.get("line"), int):
-            yield row["line"], str(row.get("outcome"))
+        line = row.get("line") if isinstance(row, dict) else None
+        if type(line) is int and line >= 0:
+            yield line, str(row.get("outcome"))
 
 
 def _csv_rows(handle: IO[str]) -> Iterable[tuple[int, str]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AnyMapping
@@ -28,9 +29,10 @@ from typing import Any, BinaryIO, Literal, cast
 import ijson
 
 from asymbl_sf.errors import ConfigurationError, PayloadError, Problem
-from asymbl_sf.models.limits import decode_json
+from asymbl_sf.models.limits import MAX_DEPTH, decode_json
 
 from .columns import ColumnMap
+from .json_array import TOO_DEEP, NotAnArray, array_items
 
 Format = Literal["json", "jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("json", "jsonl", "csv")
@@ -208,14 +210,23 @@ def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord
     reader = io.BufferedReader(stream, buffer_size=1 << 16)
     position = 0
     try:
-        for item in ijson.items(reader, "item", use_float=True):
+        for item in array_items(reader, MAX_DEPTH):
             position += 1
-            if not isinstance(item, dict):
+            if item is TOO_DEEP:
+                yield SourceRecord(position, problem=Problem(
+                    "", f"record {position} of the array nests deeper than {MAX_DEPTH} levels "
+                        "of objects and lists; no supported payload nests that deep: check what "
+                        "produced it (the other records are read as usual)", name))
+            elif not isinstance(item, dict):
                 yield SourceRecord(position, problem=Problem(
                     "", f"record {position} of the array is {_kind(item)}, not a JSON object",
                     name))
-                continue
-            yield _with_envelope(position, item)
+            else:
+                yield _with_envelope(position, item)
+    except NotAnArray as exc:
+        yield SourceRecord(1, problem=Problem(
+            "", f"the file holds {exc.kind}, not a JSON array of records: give an array "
+                "([{...}, {...}]) or JSON Lines (--format jsonl)", name))
     except ijson.JSONError as exc:
         yield SourceRecord(position + 1, problem=Problem(
             "", f"the file stops being valid JSON after record {position} "
@@ -226,15 +237,17 @@ def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord
 def _csv_records(
     stream: _Replayable, columns: ColumnMap, name: str, notes: list[str] | None
 ) -> Iterator[SourceRecord]:
-    text = io.TextIOWrapper(io.BufferedReader(stream, buffer_size=1 << 16),
-                            encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, delimiter=columns.delimiter)
+    lines = _TextLines(io.BufferedReader(stream, buffer_size=1 << 16))
+    reader = csv.reader(lines, delimiter=columns.delimiter)
     try:
         header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except csv.Error as exc:
         raise ConfigurationError(f"{name}: the header row cannot be read ({exc})") from None
     if header is None:
         return
+    if lines.bad:
+        raise ConfigurationError(f"{name}: the header row {lines.bad_text(1, reader.line_num)}; "
+                                 "save the file as UTF-8")
     missing = [h for h in columns.columns if h not in header]
     if missing:
         raise ConfigurationError(
@@ -253,11 +266,11 @@ def _csv_records(
         except csv.Error as exc:
             yield SourceRecord(start, problem=Problem("", f"not valid CSV: {exc}", name, start))
             continue
-        except UnicodeDecodeError:
+        if lines.bad_between(start, reader.line_num):
             yield SourceRecord(start, problem=Problem(
-                "", "the file is not valid UTF-8 from here on; save it as UTF-8 and import it "
-                    "again (the rows after this point were not read)", name, start))
-            return
+                "", f"the row {lines.bad_text(start, reader.line_num)}; save the file as UTF-8 "
+                    "and import this row again", name, start))
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -267,6 +280,52 @@ def _csv_records(
             continue
         body, job_id, source_id = columns.payload(dict(zip(header, row, strict=True)))
         yield SourceRecord(start, source_id, body, job_id, dialect="kombo")
+
+
+class _TextLines:
+    """The lines of a UTF-8 byte stream as text, each decoded on its own, for :mod:`csv`.
+
+    A decoder over the whole stream reads ahead, so one bad byte would fail whatever row was
+    being read at the time (the header row, for a byte in the first 64 KB). Line by line, a bad
+    byte is replaced (so the CSV reader stays in step) and its line remembered in :attr:`bad`,
+    which the caller turns into a failure of the row holding it. Lines end at ``\n``, ``\r\n``
+    or a lone ``\r``, as CSV's own reading with ``newline=""`` would split them.
+    """
+
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self.stream = stream
+        self.number = 0
+        #: line number -> (byte offset in the line, the byte) of its first invalid byte
+        self.bad: dict[int, tuple[int, int]] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.stream:
+            lone_cr = b"\r" in raw and _LONE_CR.search(raw) is not None
+            for piece in _LONE_CR.split(raw) if lone_cr else (raw,):
+                if piece:
+                    yield self._decode(piece)
+
+    def _decode(self, piece: bytes) -> str:
+        self.number += 1
+        try:
+            return piece.decode("utf-8-sig" if self.number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            self.bad[self.number] = (exc.start, piece[exc.start])
+            return piece.decode("utf-8-sig" if self.number == 1 else "utf-8", "replace")
+
+    def bad_between(self, first: int, last: int) -> bool:
+        return any(first <= number <= last for number in self.bad)
+
+    def bad_text(self, first: int, last: int) -> str:
+        """Where the first invalid byte of lines ``first``..``last`` is, in words."""
+        number = min(n for n in self.bad if first <= n <= last)
+        offset, byte = self.bad[number]
+        return (f"is not valid UTF-8 text: line {number} has the byte 0x{byte:02x} at byte "
+                f"{offset + 1} of the line")
+
+
+#: Splits after a carriage return that no line feed follows (an old Mac line end).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 
 
 # -- envelope keys ------------------------------------------------------------------------------

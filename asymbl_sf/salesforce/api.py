@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,7 +78,13 @@ class SubResponse:
 
 @dataclass
 class ApiUsage:
-    """Calls this client made, and the org's daily budget as Salesforce last reported it."""
+    """Calls this client made, and the org's daily budget as Salesforce last reported it.
+
+    An import sends requests from several threads at once (``--max-concurrency``), so the
+    counts change only under a lock (``+=`` on an attribute is a read and a write, and two
+    threads can interleave them); read :attr:`by_kind` through :meth:`kinds` while calls may
+    still be running.
+    """
 
     calls: int = 0
     used: int | None = None
@@ -87,12 +94,40 @@ class ApiUsage:
     retries: int = 0
     #: Times an expired session was renewed by logging in again.
     renewals: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
 
     @property
     def remaining(self) -> int | None:
-        if self.used is None or self.limit is None:
+        with self._lock:
+            used, limit = self.used, self.limit
+        if used is None or limit is None:
             return None
-        return max(self.limit - self.used, 0)
+        return max(limit - used, 0)
+
+    def note_call(self, kind: str) -> None:
+        """Count one API call of ``kind`` (``query``, ``composite``, ``POST sobjects/X``...)."""
+        with self._lock:
+            self.calls += 1
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+    def note_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def note_renewal(self) -> None:
+        with self._lock:
+            self.renewals += 1
+
+    def note_budget(self, used: int, limit: int) -> None:
+        """What Salesforce last said of the daily budget (the two together, never half)."""
+        with self._lock:
+            self.used, self.limit = used, limit
+
+    def kinds(self) -> dict[str, int]:
+        """A copy of :attr:`by_kind`, safe to iterate while other threads make calls."""
+        with self._lock:
+            return dict(self.by_kind)
 
 
 class SalesforceApi:
@@ -167,8 +202,7 @@ class SalesforceApi:
         self, kind: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *,
         idempotent: bool,
     ) -> Any:
-        self.usage.calls += 1
-        self.usage.by_kind[kind] = self.usage.by_kind.get(kind, 0) + 1
+        self.usage.note_call(kind)
         try:
             return function(*args, **kwargs)
         except SimpleSalesforceError as exc:
@@ -185,7 +219,7 @@ class SalesforceApi:
     def _renew_session(self) -> None:
         """Log in again through the ``renew`` hook and use the new session from now on."""
         assert self.renew is not None
-        self.usage.renewals += 1
+        self.usage.note_renewal()
         _log.info("the Salesforce session expired; logging in again")
         try:
             fresh = self.renew()
@@ -205,7 +239,7 @@ class SalesforceApi:
 
     def _note_retry(self, kind: str) -> Callable[[tenacity.RetryCallState], None]:
         def note(state: tenacity.RetryCallState) -> None:
-            self.usage.retries += 1
+            self.usage.note_retry()
             error = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
             _log.info("%s failed (%s); trying again in %.1f s (attempt %d of %d)", kind, error,
@@ -216,7 +250,7 @@ class SalesforceApi:
         usage = getattr(self.sf, "api_usage", None) or {}
         found = usage.get("api-usage") if isinstance(usage, dict) else None
         if found is not None:
-            self.usage.used, self.usage.limit = found.used, found.total
+            self.usage.note_budget(found.used, found.total)
 
     # -- resources ------------------------------------------------------------------------------
 
@@ -305,6 +339,14 @@ class SalesforceApi:
         body = {"allOrNone": all_or_none, "records": list(records)}
         return list(self._call("collections", self.sf.restful, "composite/sobjects",
                                method="PATCH", json=body))
+
+    def delete_collection(
+        self, ids: Sequence[str], *, all_or_none: bool = False
+    ) -> list[dict[str, Any]]:
+        """sObject Collections delete (at most 200 ids, in that order); one result per id."""
+        params = {"ids": ",".join(ids), "allOrNone": str(all_or_none).lower()}
+        return list(self._call("collections", self.sf.restful, "composite/sobjects",
+                               method="DELETE", params=params))
 
     # -- describe -------------------------------------------------------------------------------
 

@@ -1,66 +1,29 @@
 """The batch-first writer: units of records that reference each other, written in few calls.
 
 A *unit* is what one input record becomes: say a Contact, the applicant that points at it, and
-the files published to it. One unit alone goes out as a single Composite request with
-``allOrNone`` (nothing half-written) and ``@{ref.id}`` references, plus read-back queries so the
-caller learns the new records' names and timestamps without another call. Many units go out level
-by level through sObject Collections, 200 records a call: Contacts first, then what references
+the files published to it (:mod:`asymbl_sf.salesforce.units`). One unit alone goes out as a single
+Composite request with ``allOrNone`` (nothing half-written) and ``@{ref.id}`` references, plus
+read-back queries so the caller learns the new records' names and timestamps without another
+call. A unit whose values hold text Composite would take for a reference goes level by level
+without references instead (:mod:`asymbl_sf.salesforce.stepwise`). Many units go out level by
+level through sObject Collections, 200 records a call: Contacts first, then what references
 them; a unit whose parent failed is *blocked*, not attempted.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from asymbl_sf.errors import SalesforceError
+from .api import SalesforceApi, SubRequest, SubResponse, error_from_body
+from .stepwise import StepwiseWriter
+from .units import PendingWrite, ReadBack, UnitResult, ref_id, unit_holds_reference
 
-from .api import SalesforceApi, SubRequest, error_from_body
+__all__ = ["BatchWriter", "PendingWrite", "ReadBack", "UnitResult"]
 
 COLLECTION_SIZE = 200
 COMPOSITE_SIZE = 25
 COMPOSITE_QUERIES = 5
-
-
-@dataclass
-class PendingWrite:
-    """One record to create (or update, when ``record_id`` is set)."""
-
-    key: str
-    sobject: str
-    fields: dict[str, Any]
-    #: field -> key of another write in the same unit whose new id goes there.
-    refs: dict[str, str] = field(default_factory=dict)
-    record_id: str | None = None
-
-
-@dataclass
-class ReadBack:
-    """After writing, read these fields of the record written under ``key``."""
-
-    key: str
-    sobject: str
-    fields: list[str]
-
-
-@dataclass
-class UnitResult:
-    ids: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, SalesforceError] = field(default_factory=dict)
-    blocked: list[str] = field(default_factory=list)
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.blocked
-
-
-def _ref_id(key: str) -> str:
-    """Composite reference ids must be alphanumeric (underscores allowed)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", key)
-
 
 class BatchWriter:
     def __init__(self, api: SalesforceApi) -> None:
@@ -69,6 +32,9 @@ class BatchWriter:
     def write(
         self, units: Sequence[Sequence[PendingWrite]], read_back: Sequence[ReadBack] = ()
     ) -> list[UnitResult]:
+        if len(units) == 1 and unit_holds_reference(units[0]):
+            # Composite would substitute the look-alike; Collections take values as written.
+            return [StepwiseWriter(self.api).write(units[0], read_back)]
         if len(units) == 1 and self._fits_composite(units[0], read_back):
             return [self._write_composite(units[0], read_back)]
         return self._write_collections(units)
@@ -88,40 +54,44 @@ class BatchWriter:
         for write in unit:
             body = dict(write.fields)
             for field_name, target in write.refs.items():
-                body[field_name] = f"@{{{_ref_id(target)}.id}}"
+                body[field_name] = f"@{{{ref_id(target)}.id}}"
             if write.record_id:
                 url = api.sobject_url(write.sobject, write.record_id)
-                subrequests.append(SubRequest("PATCH", url, _ref_id(write.key), body))
+                subrequests.append(SubRequest("PATCH", url, ref_id(write.key), body))
             else:
                 subrequests.append(SubRequest("POST", api.sobject_url(write.sobject),
-                                              _ref_id(write.key), body))
+                                              ref_id(write.key), body))
         created = {w.key for w in unit if not w.record_id}
         for item in read_back:
             if item.key not in created:
                 continue
             soql = (f"SELECT {', '.join(item.fields)} FROM {item.sobject} "
-                    f"WHERE Id = '@{{{_ref_id(item.key)}.id}}'")
-            subrequests.append(SubRequest("GET", api.query_url(soql), _ref_id("read_" + item.key)))
+                    f"WHERE Id = '@{{{ref_id(item.key)}.id}}'")
+            subrequests.append(SubRequest("GET", api.query_url(soql), ref_id("read_" + item.key)))
         answers = api.composite(subrequests, all_or_none=True)
         result = UnitResult()
-        failures = {k: a for k, a in answers.items() if not a.ok and not _is_halted(a.body)}
+        failures = _failures(subrequests, answers)
         for write in unit:
-            answer = answers.get(_ref_id(write.key))
+            answer = answers.get(ref_id(write.key))
             if answer is None:
                 continue
             if answer.ok:
                 result.ids[write.key] = write.record_id or str(answer.body["id"])
-            elif _ref_id(write.key) in failures:
+            elif ref_id(write.key) in failures:
                 result.errors[write.key] = answer.error()
             else:
                 result.blocked.append(write.key)
+        for item in read_back:  # a read-back that failed also rolled the writes back
+            failed = failures.get(ref_id("read_" + item.key))
+            if failed is not None:
+                result.errors[f"{item.key} (read back)"] = failed.error()
         if result.errors:
             # allOrNone rolled everything back: nothing of this unit exists.
             result.ids.clear()
             result.blocked = [w.key for w in unit if w.key not in result.errors]
             return result
         for item in read_back:
-            answer = answers.get(_ref_id("read_" + item.key))
+            answer = answers.get(ref_id("read_" + item.key))
             if answer is not None and answer.ok and answer.body.get("records"):
                 result.records[item.key] = answer.body["records"][0]
         return result
@@ -176,6 +146,23 @@ class BatchWriter:
                     results[index].ids[write.key] = str(answer.get("id") or write.record_id)
                 else:
                     results[index].errors[write.key] = error_from_body(answer.get("errors"), 200)
+
+
+def _failures(
+    subrequests: Sequence[SubRequest], answers: dict[str, SubResponse]
+) -> dict[str, SubResponse]:
+    """The subrequests that failed of their own accord, by reference id.
+
+    The others of an allOrNone call answer PROCESSING_HALTED. When every failure says that (a
+    reference Composite could not resolve fails that way itself), the first one in request
+    order is the culprit: a failed call never passes for a blocked one that wrote nothing.
+    """
+    failed = [answers[s.reference_id] for s in subrequests
+              if s.reference_id in answers and not answers[s.reference_id].ok]
+    own = {a.reference_id: a for a in failed if not _is_halted(a.body)}
+    if failed and not own:
+        own = {failed[0].reference_id: failed[0]}
+    return own
 
 
 def _is_halted(body: Any) -> bool:

@@ -61,10 +61,10 @@ def test_bad_payload_exits_non_zero_with_one_line_per_problem(org_arg: str) -> N
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = [line.strip() for line in result.stderr.splitlines()]
-    assert any(line.startswith("candidate.email_address:") for line in lines)
-    assert any(line.startswith("candidate.location.country:") for line in lines)
-    assert any(line.startswith("attachments[0].data:") for line in lines)
-    assert any(line.startswith("colour:") for line in lines)
+    assert any(line.startswith("standard input: candidate.email_address:") for line in lines)
+    assert any(line.startswith("standard input: candidate.location.country:") for line in lines)
+    assert any(line.startswith("standard input: attachments[0].data:") for line in lines)
+    assert any(line.startswith("standard input: colour:") for line in lines)
     assert "Traceback" not in result.stderr
 
 

@@ -112,3 +112,35 @@ def test_unknown_candidate_is_refused(local_org: LocalOrg, client: Asymbl) -> No
         client.create_activity(merge_activity("0038d0000000099AAA", "NOTE"))
     assert caught.value.problems[0].path == "candidate_id"
     assert local_org.count("Task") == 0
+
+
+@pytest.mark.parametrize("text", ["Reply to @{task.id}", "@{app.records[0].bpats__Job__c}"])
+def test_text_that_looks_like_a_composite_reference_is_logged_as_written(
+    local_org: LocalOrg, client: Asymbl, application: dict[str, Any], text: str
+) -> None:
+    activity = merge_activity(application["candidate_id"], "NOTE")
+    activity["model"]["subject"] = text
+    activity["model"]["body"] = f"body {text}"
+    local_org.calls.reset()
+    result = client.create_activity(activity)
+    (task,) = local_org.records("Task")
+    assert task["Subject"] == text and task["Description"].startswith(f"body {text}")
+    assert result["data"]["id"] == task["Id"]
+    assert local_org.calls.total == 3  # lookups, insert, read back: no Composite write
+    again = client.create_activity(activity)
+    assert again["actions"]["activity"] == "exists" and local_org.count("Task") == 1
+
+
+def test_a_refused_task_with_reference_text_names_the_field(
+    local_org: LocalOrg, client: Asymbl, application: dict[str, Any]
+) -> None:
+    from asymbl_sf import WriteError
+
+    local_org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                                lambda sobject, body: sobject == "Task", fields=("Subject",))
+    activity = merge_activity(application["candidate_id"], "NOTE")
+    activity["model"]["subject"] = "@{task.id}"
+    with pytest.raises(WriteError) as caught:
+        client.create_activity(activity)
+    assert caught.value.problems[0].path == "subject"  # where the payload gave the Subject
+    assert local_org.count("Task") == 0

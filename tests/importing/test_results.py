@@ -52,3 +52,28 @@ def test_line_set_is_a_compact_set() -> None:
     lines.discard(0)
     assert len(lines) == 2 and 9 in lines and 1_000_000 in lines and 0 not in lines
     assert -1 not in lines and 5 not in lines
+
+
+def test_line_separators_in_a_message_never_split_a_row(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "r.jsonl"
+    writer = ResultsWriter(path)
+    message = "one\u2028two\x85three\u2029four \u00e9"
+    writer.write([ResultRow(1, "a", "failed", message=message), ResultRow(2, None, "created")])
+    writer.close()
+    rows = path.read_text(encoding="utf-8").splitlines()  # the strictest reader there is
+    assert len(rows) == 2 and json.loads(rows[0])["message"] == message
+    assert "\u00e9" in rows[0]  # readable text otherwise
+    assert 2 in read_outcomes(path).final and 1 in read_outcomes(path).retryable
+
+
+def test_results_written_raw_or_torn_inside_a_character_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    # An earlier version's row with a raw LINE SEPARATOR, a good row, and a row torn in the
+    # middle of a two-byte character by a kill.
+    path.write_bytes('{"line": 1, "outcome": "failed", "message": "a\u2028b"}\n'.encode()
+                     + b'{"line": 2, "outcome": "created"}\n'
+                     + b'{"line": 3, "outcome": "created", "message": "\xc3')
+    previous = read_outcomes(path)
+    assert 1 in previous.retryable and 2 in previous.final and 3 not in previous.final

@@ -177,3 +177,78 @@ def test_mapping_csv_section_is_a_column_map() -> None:
     with pytest.raises(MappingError) as caught:
         column_map_for(bad, None)
     assert caught.value.problems[0].line == 4
+
+
+# -- hostile input: deep nesting, bytes that are not UTF-8 --------------------------------------
+
+
+def test_a_record_nested_too_deep_fails_alone_and_quickly(tmp_path: Path) -> None:
+    from asymbl_sf.models.limits import MAX_DEPTH
+
+    depth = 200_000  # ijson.items took minutes on this; the event stream is linear
+    path = tmp_path / "deep.json"
+    path.write_bytes(b'[{"a": 1}, ' + b'{"x": ' * depth + b"1" + b"}" * depth
+                     + b', {"b": [' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"]}]")
+    records = list(read_records(path))
+    assert [r.line for r in records] == [1, 2, 3]
+    assert records[0].payload == {"a": 1}
+    problem = records[1].problem
+    assert problem is not None and problem.source == str(path)
+    assert f"record 2 of the array nests deeper than {MAX_DEPTH} levels" in problem.message
+    assert records[2].problem is None  # exactly the cap is fine
+
+
+def test_a_record_one_level_over_the_cap_is_refused() -> None:
+    from asymbl_sf.models.limits import MAX_DEPTH
+
+    over = b"[" + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH  # an object holding this: MAX_DEPTH + 1
+    records = list(read_records(io.BytesIO(b'[{"x": ' + over[1:] + b"}]"), format="json"))
+    assert records[0].problem is not None and "nests deeper" in records[0].problem.message
+
+
+def test_a_json_file_that_is_not_an_array_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text('{"candidate": {}}')
+    (record,) = read_records(path, format="json")
+    assert record.problem is not None and "holds an object, not a JSON array" in \
+        record.problem.message
+
+
+def test_json_array_items_keep_their_shape() -> None:
+    records = list(read_records(io.BytesIO(
+        b'[{"a": {"b": [1, 2.5, {"c": null}], "d": true}, "e": "\\u00e9"}]'), format="json"))
+    assert records[0].payload == {"a": {"b": [1, 2.5, {"c": None}], "d": True}, "e": "\u00e9"}
+
+
+def test_a_bad_byte_early_in_a_csv_fails_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes("\ufeffRef,Email,First,Last,Second email,Job,City\n".encode()
+                     + b"r1,a@x.com,Ann,Lee,,,\n"
+                     + b'r2,b@x.com,"B\xffo\nB",Ray,,,\n'
+                     + b"r3,c@x.com,Cy,D\xc3\xa9,,,\n")
+    records = list(read_records(path, column_map=ColumnMap.from_spec(COLUMNS)))
+    assert [r.line for r in records] == [2, 3, 5]
+    assert records[0].source_id == "r1" and records[0].problem is None
+    problem = records[1].problem
+    assert problem is not None and (problem.line, problem.source) == (3, str(path))
+    assert "line 3 has the byte 0xff at byte 14 of the line" in problem.message
+    assert records[2].payload is not None
+    assert records[2].payload["candidate"]["last_name"] == "D\u00e9"
+
+
+def test_a_bad_byte_in_the_header_names_line_and_byte(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"Ref,Em\xe9il\nr1,a@x.com\n")
+    with pytest.raises(ConfigurationError, match=r"header row is not valid UTF-8 text: line 1 "
+                                                 r"has the byte 0xe9 at byte 7"):
+        list(read_records(path, column_map=ColumnMap.from_spec(COLUMNS)))
+
+
+def test_csv_line_ends_of_every_kind_are_rows(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"Ref,Email,First,Last,Second email,Job,City\r"
+                     b"r1,a@x.com,A,B,,,\r\nr2,b@x.com,\"C\rD\",E,,,\rr3,c@x.com,F,G,,,")
+    records = list(read_records(path, column_map=ColumnMap.from_spec(COLUMNS)))
+    assert [r.source_id for r in records] == ["r1", "r2", "r3"]
+    assert records[1].payload is not None
+    assert records[1].payload["candidate"]["first_name"] == "C\rD"

@@ -86,9 +86,6 @@ def _names_ok(text: str) -> bool:
 
 #: Names of records (jobs, stages): any text, hostile fragments favoured.
 names = hostile_text.filter(_names_ok)
-#: Without Composite reference look-alikes: the flows still build queries with
-#: simple-salesforce's format_soql, which leaves '@{' as it is (see the xfail tests below).
-names_without_references = names.filter(lambda text: "@{" not in text)
 
 _LOCAL_CHARS = "abcXYZ019!#$%&'*+/=?^_`{|}~.-"
 #: Valid emails (Salesforce's email rule) whose local part is full of SOQL specials.
@@ -158,7 +155,7 @@ def _query(reference: str, client: Asymbl, soql: str) -> Any:
 # -- the flows' own lookups ------------------------------------------------------------------
 
 
-@given(text=names_without_references)
+@given(text=names)
 def test_a_job_named_by_remote_key_is_found_and_only_it(
     org: LocalOrg, client: Asymbl, text: str
 ) -> None:
@@ -223,7 +220,7 @@ def _application_body(email: str) -> dict[str, Any]:
 _domains = iter(range(10**9))
 
 
-@given(text=names_without_references, email=emails)
+@given(text=names, email=emails)
 def test_create_application_finds_the_remote_job_and_reuses_the_contact(
     org: LocalOrg, client: Asymbl, text: str, email: str
 ) -> None:
@@ -274,10 +271,6 @@ def test_move_stage_by_name_picks_exactly_that_stage(
 REFERENCE_LOOKALIKES = [f for f in SOQL_FRAGMENTS if "@{" in f]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flows/lookup.py builds the job query with simple-salesforce's format_soql, which leaves "
-    "'@{' raw; Composite then substitutes it. Fixed by switching to "
-    "asymbl_sf.salesforce.soql.format_soql."))
 @pytest.mark.parametrize("name", REFERENCE_LOOKALIKES)
 def test_a_job_name_that_looks_like_a_composite_reference_is_found(
     org: LocalOrg, client: Asymbl, name: str
@@ -289,10 +282,6 @@ def test_a_job_name_that_looks_like_a_composite_reference_is_found(
     assert facts.job_error is None and facts.job is not None and facts.job["Id"] == job
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "salesforce/writer.py sends record bodies in one Composite request, whose '@{ref.id}' "
-    "references are substituted in body values too: a candidate's text holding '@{Contact.id}' "
-    "is written as an id, or the write fails while the result says success."))
 def test_candidate_text_that_looks_like_a_composite_reference_is_stored_as_written(
     org: LocalOrg, client: Asymbl
 ) -> None:

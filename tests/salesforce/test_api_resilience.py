@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -53,6 +55,14 @@ class Renewals:
     def __call__(self) -> str:
         self.count += 1
         return f"00D8d0000000001!renewed-{self.count}"
+
+
+@pytest.fixture
+def renew(api: SalesforceApi) -> Renewals:
+    """``api`` renews an expired session through a counting hook (as a login mode would)."""
+    hook = Renewals()
+    api.renew = hook
+    return hook
 
 
 # -- reads are retried --------------------------------------------------------------------------
@@ -245,10 +255,8 @@ def test_an_expired_session_without_a_renew_hook_is_a_clear_error_at_once(
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_an_expired_session_is_renewed_once_and_the_call_repeated(
-    local_org: LocalOrg, api: SalesforceApi, method: str
+    local_org: LocalOrg, api: SalesforceApi, renew: Renewals, method: str
 ) -> None:
-    renew = Renewals()
-    api.renew = renew
     local_org.faults.next(1, "expired_session", method=method)
     if method == "GET":
         assert api.query(CONTACTS) == []
@@ -263,10 +271,8 @@ def test_an_expired_session_is_renewed_once_and_the_call_repeated(
 
 
 def test_a_session_refused_again_after_renewal_fails_clearly_without_looping(
-    local_org: LocalOrg, api: SalesforceApi
+    local_org: LocalOrg, api: SalesforceApi, renew: Renewals
 ) -> None:
-    renew = Renewals()
-    api.renew = renew
     local_org.faults.next(5, "expired_session")
     with pytest.raises(AuthenticationError) as caught:
         api.query(CONTACTS)
@@ -277,10 +283,8 @@ def test_a_session_refused_again_after_renewal_fails_clearly_without_looping(
 
 
 def test_a_call_renews_at_most_once_even_across_its_retries(
-    local_org: LocalOrg, api: SalesforceApi
+    local_org: LocalOrg, api: SalesforceApi, renew: Renewals
 ) -> None:
-    renew = Renewals()
-    api.renew = renew
     local_org.faults.next(1, "expired_session")
     local_org.faults.next(1, "http_503")
     local_org.faults.next(1, "expired_session")
@@ -290,9 +294,9 @@ def test_a_call_renews_at_most_once_even_across_its_retries(
     assert renew.count == 1
 
 
-def test_a_later_call_may_renew_again(local_org: LocalOrg, api: SalesforceApi) -> None:
-    renew = Renewals()
-    api.renew = renew
+def test_a_later_call_may_renew_again(
+    local_org: LocalOrg, api: SalesforceApi, renew: Renewals
+) -> None:
     for _ in range(3):  # a long import: the session expires every few hours
         local_org.faults.next(1, "expired_session")
         api.query(CONTACTS)
@@ -377,10 +381,10 @@ def test_http_retries_a_get_and_translates_errors(
     assert caught.value.status == 404
 
 
+@pytest.mark.usefixtures("renew")
 def test_http_sends_the_current_session_and_can_drop_a_default_header(
     local_org: LocalOrg, api: SalesforceApi
 ) -> None:
-    api.renew = Renewals()
     local_org.faults.next(1, "expired_session", path="/limits")
     response = api.http("GET", f"{api.sf.base_url}limits/", headers={"Content-Type": None})
     assert response.request.headers["Authorization"] == "Bearer 00D8d0000000001!renewed-1"
@@ -393,3 +397,68 @@ def test_http_never_repeats_a_post(local_org: LocalOrg, api: SalesforceApi) -> N
         api.http("POST", f"{api.sf.base_url}sobjects/Contact/", json={"LastName": "Doe"})
     assert caught.value.maybe_applied is True
     assert local_org.calls["POST sobject"] == 1
+
+
+# -- counting from several threads ---------------------------------------------------------------
+
+
+class _SlowCounts(dict[str, int]):
+    """A by_kind that waits between reading a count and writing it back, so that any other
+    thread counting at the same time without the lock would overwrite this one's count."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = super().get(key, default)
+        time.sleep(0.0001)
+        return found
+
+
+def test_usage_counts_every_call_made_from_many_threads_at_once(api: SalesforceApi) -> None:
+    threads, per_thread = 8, 200
+    api.usage.by_kind = _SlowCounts()
+    start = threading.Barrier(threads)
+
+    def work() -> None:
+        start.wait()
+        for n in range(per_thread):
+            api._call("odd" if n % 2 else "even", lambda: None)  # counted like any call
+            api.usage.note_retry()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    total = threads * per_thread
+    assert api.usage.calls == total and api.usage.retries == total
+    assert api.usage.kinds() == {"even": total // 2, "odd": total // 2}
+
+
+def test_usage_kinds_is_a_copy_and_the_budget_is_set_whole(api: SalesforceApi) -> None:
+    api.usage.note_call("query")
+    kinds = api.usage.kinds()
+    kinds["query"] = 99
+    assert api.usage.by_kind == {"query": 1}
+    api.usage.note_budget(10, 100)
+    assert api.usage.remaining == 90
+
+
+# -- deleting a collection (what undoing a step-by-step write uses) -----------------------------
+
+
+def test_delete_collection_deletes_and_answers_per_id(local_org: LocalOrg,
+                                                      api: SalesforceApi) -> None:
+    made = [r["id"] for r in api.create_collection([new_contact("A"), new_contact("B")])]
+    answers = api.delete_collection([made[0], "003000000000000AAA", made[1]])
+    assert [a["success"] for a in answers] == [True, False, True]
+    assert local_org.count("Contact") == 0
+    assert api.usage.kinds()["collections"] == 2
+
+
+def test_delete_collection_is_a_write_and_never_repeated(local_org: LocalOrg,
+                                                         api: SalesforceApi) -> None:
+    (made,) = [r["id"] for r in api.create_collection([new_contact()])]
+    local_org.faults.next(1, "lost_response", path="composite/sobjects", method="DELETE")
+    with pytest.raises(TransientError) as caught:
+        api.delete_collection([made])
+    assert caught.value.maybe_applied
+    assert local_org.calls["DELETE composite/sobjects"] == 1
