@@ -114,6 +114,9 @@ class _Run:
         self.started = time.monotonic()
         self._phase: str | None = None
         self._phase_started = self.started
+        #: When the last report went out: a phase's first report comes after its first chunk,
+        #: so the phase is taken to have started when the previous one last reported.
+        self._last_report = self.started
         #: Rows of the temporary database that got their outcome (the rest are pending).
         self._decided = 0
         self.writer: ResultsWriter | None = None
@@ -310,7 +313,8 @@ class _Run:
             return
         now = time.monotonic()
         if self._phase != phase:
-            self._phase, self._phase_started = phase, now
+            self._phase, self._phase_started = phase, self._last_report
+        self._last_report = now
         counts = dict(self.summary.outcomes)
         callback(ImportProgress(phase, done, total, counts, now - self._phase_started, finished))
 
