@@ -77,9 +77,13 @@ def connect_local(
     """
     from asymbl_sf.api_version import DEFAULT_API_VERSION
     from asymbl_sf.localorg import LocalOrg
+    from asymbl_sf.localorg.env_steering import steer_from_env
     from asymbl_sf.localorg.org import SESSION_ID
 
     local = LocalOrg(path, api_version=api_version or DEFAULT_API_VERSION)
+    # Testing aid: latency, faults and a daily limit from ASYMBL_SF_LOCAL_* (env_steering.py),
+    # so a test can steer the org of a CLI subprocess it cannot reach otherwise.
+    steer_from_env(local)
     where = f"local org in {path}" if path else "in-memory local org"
     client = Asymbl(local.salesforce(), mapping=mapping, description=where, retry=retry)
     client.api.renew = lambda: SESSION_ID
