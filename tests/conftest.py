@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 import responses
 
-#: Environment variables that choose or configure an org besides every ``SF_*`` one.
-ORG_VARIABLES = ("ASYMBL_SF_ORG", "ASYMBL_SF_DEBUG")
+#: Variables that change which org a command opens or how it behaves (the ``ASYMBL_SF_LOCAL_*``
+#: ones steer the local org's latency, faults and daily limit: docs/local-org.md).
+ORG_VARIABLES = ("ASYMBL_SF_ORG", "ASYMBL_SF_DEBUG", "ASYMBL_SF_LOCAL_LATENCY",
+                 "ASYMBL_SF_LOCAL_FAULTS", "ASYMBL_SF_LOCAL_DAILY_LIMIT")
 
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No ``SF_*``, ``ASYMBL_SF_ORG`` or ``ASYMBL_SF_DEBUG`` in the environment, and the test's
+    """No ``SF_*`` nor any of :data:`ORG_VARIABLES` in the environment, and the test's
     empty folder as the working directory: no org, ``.env`` or debug setting of the machine
     running the tests reaches a test, and what a command writes stays in the test's folder.
     Returns that folder."""
