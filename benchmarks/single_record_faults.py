@@ -29,30 +29,9 @@ from asymbl_sf.flows.lost_answer import LOST_ANSWER_WARNING
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.localorg.faults import TRANSIENT_KINDS
 from asymbl_sf.salesforce.retry import RetryPolicy
-from asymbl_sf.schema import OrgSchema
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kombo_application.json"
 APPLICANT = "bpats__ATS_Applicant__c"
-
-
-def case_safe_schema() -> OrgSchema:
-    """The packaged schema with the Contact+Job key compared case-sensitively.
-
-    The local org fills ``bpats__Contact_Job_Relationship__c`` from the 15-character Contact and
-    Job ids, and the packaged describe calls the field case-insensitive, so two Contacts whose
-    ids differ only in letter case (the 11th and the 37th) collide with DUPLICATE_VALUE on the
-    same job. Until the local org derives the key from case-safe ids, this benchmark compares
-    it case-sensitively, as the ids themselves are.
-    """
-    schema = OrgSchema()
-    for describe in OrgSchema.packaged():
-        if describe.name == APPLICANT:
-            fields = [f.model_copy(update={"caseSensitive": True})
-                      if f.name == "bpats__Contact_Job_Relationship__c" else f
-                      for f in describe.fields]
-            describe = describe.model_copy(update={"fields": fields})
-        schema.add(describe)
-    return schema
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kombo_application.json"
 
 
 def payload(base: dict[str, Any], number: int) -> dict[str, Any]:
@@ -93,7 +72,6 @@ def main() -> None:
     # A client made like connect(org="local") makes one: it renews an expired session once.
     client = connect_local(None, retry=RetryPolicy(sleep=lambda seconds: None))
     org: LocalOrg = client.local_org  # type: ignore[attr-defined]
-    org.load_schema(case_safe_schema())
     org.faults.at_rate(args.rate, TRANSIENT_KINDS, seed=args.seed, path="/composite$")
     base = json.loads(EXAMPLE.read_text())
 
