@@ -25,7 +25,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -128,8 +128,8 @@ def run(s: Scenario, *, baseline_records: int, isolate: bool = True) -> list[Mea
     import is run a second time under ``tracemalloc`` for its traced peak, so the timed run is
     not slowed by tracing."""
 
-    def call(fn: object, *args: object) -> Measurement:
-        return run_isolated(fn, *args) if isolate else fn(*args)  # type: ignore[operator]
+    def call(fn: Callable[..., Measurement], *args: object) -> Measurement:
+        return run_isolated(fn, *args) if isolate else fn(*args)
 
     timed = replace(s, trace_memory=False)
     ours = call(import_run, timed)

@@ -176,7 +176,8 @@ def table(rows: Sequence[Measurement], ratio: tuple[Measurement, Measurement] | 
             m.label,
             _count(m),
             f"{m.api_calls:,}",
-            f"{m.calls_per_record:.4f}",
+            f"{m.calls_per_record:.4f}" if m.calls_per_record >= 0.001 or not m.api_calls
+            else f"{m.calls_per_record:.6f}",
             f"{m.wall_seconds:,.1f}",
             f"{m.records / m.wall_seconds:,.0f}" if m.wall_seconds else "-",
             _mb(m.traced_peak),

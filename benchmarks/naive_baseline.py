@@ -103,13 +103,15 @@ def run_naive(
             contact_id = found[0]["Id"]
             result.contacts_reused += 1
         else:
-            contact_id = sf.Contact.create(contact.fields)["id"]
+            contacts: Any = sf.Contact
+            contact_id = contacts.create(contact.fields)["id"]
             result.contacts_created += 1
         refs = {"Contact": contact_id, "job": found_job.id, "stage": stage_id}
         fields = dict(applicant.fields)
         fields.update({name: refs[ref] for name, ref in applicant.refs.items() if ref in refs})
+        applicants: Any = getattr(sf, APPLICANT)  # simple-salesforce's SFType for the object
         try:
-            getattr(sf, APPLICANT).create(fields)
+            applicants.create(fields)
             result.applications_created += 1
         except SalesforceError:
             result.failed += 1

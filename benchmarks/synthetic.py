@@ -130,21 +130,22 @@ def generate(
         else:
             job = rng.choice(jobs)
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        key: str | None
         if kind == "repeat":
             key = rng.choice(earlier)
             email = f"  {key.upper()} "
         elif kind == "existing":
             key = existing_email(rng.randrange(existing_contacts))
             email = key.capitalize()
-        else:
-            key = f"{first.lower()}.{index}@example.com".replace("ü", "ue")
-            email = key
-            if len(earlier) < 10_000:
-                earlier.append(key)
-            else:
-                earlier[rng.randrange(len(earlier))] = key
-        if kind == "bad_email":
+        elif kind == "bad_email":
             email, key = f"{first.lower()}.{index}@@example..com", None
+        else:
+            key = email = f"{first.lower()}.{index}@example.com"
+            if kind == "new":  # only a valid record's email can be repeated later
+                if len(earlier) < 10_000:
+                    earlier.append(key)
+                else:
+                    earlier[rng.randrange(len(earlier))] = key
         person = _person(rng, first, "" if kind == "no_last_name" else last, email)
         stage = "No Such Stage" if kind == "unknown_stage" else None
         payload = _BUILDERS[dialect](rng, person, job, stage)
