@@ -9,9 +9,23 @@ other tools share), so asymbl-sf keeps its own ledger: one JSON Lines file per o
 
 Appends take an exclusive ``flock`` and are flushed and fsync'ed before ``record`` returns, so
 two processes importing into the same org at once lose nothing. A process killed while writing
-leaves at most a torn last line: readers skip it and the next append starts on a fresh line. The
-records of that one write were created but are then not in the ledger (the ledger is written
-after Salesforce confirmed the create, never before).
+leaves at most a torn last line: readers skip it and the next append starts on a fresh line.
+
+Ids are known only once Salesforce answers a create, and a process killed after the org saved a
+batch but before the answer arrived would never learn them. So the import first appends one
+*pending* line naming the batch's records by natural key (never personal data: a digest of the
+email for a Contact, ``<Contact id>/<Job id>`` for an application)::
+
+    {"sobject": "Contact", "pending": ["9f2c41d07a3be815"], "at": "2026-01-05T09:00:00Z"}
+
+and, once answered, a line with the ids that also *settles* the keys (created or refused)::
+
+    {"sobject": "Contact", "ids": ["0038d00000000A1AAI"], "settled": ["9f2c41d07a3be815"], ...}
+
+A later import that finds a record by lookup whose key is pending and unsettled knows this tool
+sent it, records its id and settles the key (:class:`PendingClaims`). A record that existed
+before the import was never pending, so it is never recorded. Lines without ``ids`` (pending
+lines) are skipped by older readers, so the format stays compatible both ways.
 
 The state folder is ``.asymbl-sf/state`` in the working directory unless ``ASYMBL_SF_STATE_DIR``
 names another; :mod:`asymbl_sf.reading.watermarks` keeps delta-sync watermarks beside the ledger.
@@ -26,7 +40,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from asymbl_sf.atomic import file_lock
 from asymbl_sf.flows.lookup import APPLICANT
@@ -97,6 +111,19 @@ def record_created(ledger: CreatedLedger | None, result: Mapping[str, Any]) -> N
                                         "miss this record"})
 
 
+#: Natural keys per pending line: a line stays a few hundred kilobytes at most.
+PENDING_PER_LINE = 5_000
+
+
+class _Entry(NamedTuple):
+    """One ledger line: ids created, keys sent (pending), keys answered (settled)."""
+
+    sobject: str
+    ids: list[str]
+    pending: list[str]
+    settled: list[str]
+
+
 class CreatedLedger:
     """Ids of the records asymbl-sf created in one org.
 
@@ -106,7 +133,7 @@ class CreatedLedger:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._memory: list[tuple[str, list[str]]] = []
+        self._memory: list[_Entry] = []
 
     @classmethod
     def for_org(cls, org_key: str, root: Path | None = None) -> CreatedLedger:
@@ -118,23 +145,48 @@ class CreatedLedger:
     def in_memory(cls) -> CreatedLedger:
         return cls(None)
 
-    def record(self, sobject: str, ids: Iterable[str]) -> None:
-        """Remember that asymbl-sf created these records of ``sobject`` (15- or 18-char ids).
+    def record(self, sobject: str, ids: Iterable[str], *, settled: Iterable[str] = ()) -> None:
+        """Remember that asymbl-sf created these records of ``sobject`` (15- or 18-char ids),
+        and that the pending natural keys ``settled`` got their answer (created or refused).
 
         Returns once the line is on disk. Raises ``ValueError`` for a value that is not an id.
         """
         full = [to_18(i) for i in ids]
-        if not full:
+        keys = [str(k) for k in settled]
+        if not full and not keys:
+            return
+        self._append([_Entry(sobject, full, [], keys)])
+
+    def note_pending(self, sobject: str, keys: Iterable[str]) -> None:
+        """Remember, before sending them, that creates of ``sobject`` records with these natural
+        keys are about to go out: one append (one fsync) for the lot."""
+        wanted = list(dict.fromkeys(str(k) for k in keys))
+        self._append([_Entry(sobject, [], wanted[i:i + PENDING_PER_LINE], [])
+                      for i in range(0, len(wanted), PENDING_PER_LINE)])
+
+    def unsettled(self, sobject: str) -> set[str]:
+        """Natural keys of ``sobject`` sent by some run that never learnt their outcome."""
+        wanted = sobject.lower()
+        pending: set[str] = set()
+        settled: set[str] = set()
+        for entry in self._entries():
+            if entry.sobject == wanted:
+                pending.update(entry.pending)
+                settled.update(entry.settled)
+        return pending - settled
+
+    def _append(self, entries: list[_Entry]) -> None:
+        if not entries:
             return
         if self.path is None:
-            self._memory.append((sobject.lower(), full))
+            self._memory.extend(e._replace(sobject=e.sobject.lower()) for e in entries)
             return
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        line = json.dumps({"sobject": sobject, "ids": full, "at": at}, separators=(",", ":"))
+        data = b"".join(_line(entry, at) for entry in entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+b") as handle, file_lock(handle):
             prefix = b"\n" if self._ends_torn(handle) else b""
-            handle.write(prefix + line.encode("utf-8") + b"\n")
+            handle.write(prefix + data)
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -152,15 +204,15 @@ class CreatedLedger:
     def ids(self, sobject: str) -> set[str]:
         """Every id recorded for ``sobject`` (case-insensitive name), 18 characters each."""
         wanted = sobject.lower()
-        return {i for name, ids in self._entries() if name == wanted for i in ids}
+        return {i for entry in self._entries() if entry.sobject == wanted for i in entry.ids}
 
     def __contains__(self, record_id: object) -> bool:
         if not isinstance(record_id, str) or not looks_like_id(record_id):
             return False
         full = to_18(record_id)
-        return any(full in ids for _, ids in self._entries())
+        return any(full in entry.ids for entry in self._entries())
 
-    def _entries(self) -> Iterator[tuple[str, list[str]]]:
+    def _entries(self) -> Iterator[_Entry]:
         if self.path is None:
             yield from self._memory
             return
@@ -173,7 +225,48 @@ class CreatedLedger:
                     yield entry
 
 
-def _parse_line(raw: bytes) -> tuple[str, list[str]] | None:
+class PendingClaims:
+    """Settles, for one import run, the pending creates an earlier (killed) run left behind.
+
+    The unsettled keys are read from the ledger once per sObject, at the first lookup, so the
+    hot path costs a set lookup per record found and one append per chunk that claims any.
+    """
+
+    def __init__(self, ledger: CreatedLedger) -> None:
+        self.ledger = ledger
+        self._open: dict[str, set[str]] = {}
+
+    def claim(self, sobject: str, found: Mapping[str, str]) -> list[str]:
+        """Of the records a lookup ``found`` (natural key → id), record as created those whose
+        key an earlier run sent without learning the answer, and settle their keys. Returns the
+        ids recorded."""
+        if not found:
+            return []
+        name = sobject.lower()
+        if name not in self._open:
+            self._open[name] = self.ledger.unsettled(sobject)
+        unsettled = self._open[name]
+        hits = {key: record_id for key, record_id in found.items() if key in unsettled}
+        if not hits:
+            return []
+        self.ledger.record(sobject, hits.values(), settled=hits)
+        unsettled.difference_update(hits)
+        return list(hits.values())
+
+
+def _line(entry: _Entry, at: str) -> bytes:
+    data: dict[str, Any] = {"sobject": entry.sobject}
+    if entry.pending:
+        data["pending"] = entry.pending
+    else:
+        data["ids"] = entry.ids  # always present on a non-pending line: older readers need it
+    if entry.settled:
+        data["settled"] = entry.settled
+    data["at"] = at
+    return json.dumps(data, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _parse_line(raw: bytes) -> _Entry | None:
     """One ledger line, or None for a torn or foreign line (skipped, never fatal)."""
     try:
         data = json.loads(raw)
@@ -181,7 +274,13 @@ def _parse_line(raw: bytes) -> tuple[str, list[str]] | None:
         return None
     if not isinstance(data, dict):
         return None
-    sobject, ids = data.get("sobject"), data.get("ids")
-    if not isinstance(sobject, str) or not isinstance(ids, list):
+    sobject = data.get("sobject")
+    if not isinstance(sobject, str):
         return None
-    return sobject.lower(), [i for i in ids if isinstance(i, str) and looks_like_id(i)]
+    ids, pending, settled = (data.get(name, []) for name in ("ids", "pending", "settled"))
+    if not isinstance(ids, list) or not isinstance(pending, list) or \
+            not isinstance(settled, list):
+        return None
+    return _Entry(sobject.lower(), [i for i in ids if isinstance(i, str) and looks_like_id(i)],
+                  [k for k in pending if isinstance(k, str)],
+                  [k for k in settled if isinstance(k, str)])

@@ -8,6 +8,9 @@
    matched back by (Contact, job).
 4. Each row's outcome goes to the results file.
 
+With a created ledger, each job's records are noted there as pending while its CSV is written
+(before any upload), and the job's results settle them (:mod:`asymbl_sf.ledger`).
+
 A job's rows that fail with ``UNABLE_TO_LOCK_ROW`` go again in a new job (as many times as the
 retry policy allows); other failures are the rows' outcomes. A job that fails as a whole (a bad
 column) fails all its rows. About twenty API calls for any volume: the two scans (create, two
@@ -22,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 from asymbl_sf.dedupe import normalize_email
 from asymbl_sf.errors import TransientError
 from asymbl_sf.ids import to_18
+from asymbl_sf.ledger import PENDING_PER_LINE
 from asymbl_sf.salesforce.bulk import Bulk2, IngestResult
 
 from .decide import APP_CREATE, BLOCKED, Decider
+from .ledger_keys import applicant_key, contact_key
 from .outcomes import outcome
 from .planning import APPLICANT, CONTACT
 from .progress import DECIDING, WRITING
@@ -75,8 +80,9 @@ class BulkRun:
             header = _union(fields for _, fields in self.state.contacts_to_create())
             if not header:
                 return
-            rows = ([_cell(fields.get(name)) for name in header]
-                    for _, fields in self.state.contacts_to_create())
+            rows = self._noting(CONTACT, ((contact_key(key), [_cell(fields.get(name))
+                                                              for name in header])
+                                          for key, fields in self.state.contacts_to_create()))
             result = self._insert(CONTACT, header, rows, self._fail_contacts)
             if result is None:
                 return
@@ -102,6 +108,7 @@ class BulkRun:
                     continue
                 errors.append((match_key(value), code, message, field))
             self.state.set_contact_errors(errors)
+            self._settle(CONTACT, [contact_key(key) for key, *_ in errors])
             if not retry_left:
                 return
 
@@ -111,7 +118,8 @@ class BulkRun:
         self.state.set_contact_ids(ids)
         self.run_.summary.contacts_new += len(ids)
         if self.run_.ledger is not None:
-            self.run_.ledger.record(CONTACT, [i for _, i in ids])
+            self.run_.ledger.record(CONTACT, [i for _, i in ids],
+                                    settled=[contact_key(key) for key, _ in ids])
 
     def _fail_contacts(self, code: str, message: str) -> None:
         self.state.set_contact_errors(
@@ -123,7 +131,8 @@ class BulkRun:
         refs = self.run_.rules.applicant_refs
         header = _union([dict.fromkeys(self.state.applicant_fields()), dict.fromkeys(refs)])
         for attempt in self._attempts():
-            result = self._insert(APPLICANT, header, self._applicant_rows(header),
+            result = self._insert(APPLICANT, header,
+                                  self._noting(APPLICANT, self._applicant_rows(header)),
                                   self._fail_applicants)
             if result is None:
                 return
@@ -142,11 +151,13 @@ class BulkRun:
                     continue
                 errors.append((row, code, message, field))
             self._applicants_failed(errors)
+            self._settle(APPLICANT, self._applicant_keys([row for row, *_ in errors]))
             if not retry_left:
                 return
 
-    def _applicant_rows(self, header: list[str]) -> Iterator[list[str]]:
-        """CSV rows of the applications still to create (re-decided from the run state)."""
+    def _applicant_rows(self, header: list[str]) -> Iterator[tuple[str, list[str]]]:
+        """Ledger keys and CSV rows of the applications still to create (re-decided from the
+        run state)."""
         for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
             decisions, facts = self.decider.decide(chunk)
             for decision in decisions:
@@ -163,7 +174,8 @@ class BulkRun:
                 fields = dict(decision.row.applicant)
                 for name, ref in self.run_.rules.applicant_refs.items():
                     fields[name] = ids.get(ref) or ""
-                yield [_cell(fields.get(name)) for name in header]
+                yield (applicant_key(contact.contact_id, decision.job_id),
+                       [_cell(fields.get(name)) for name in header])
 
     def _pairs(self, rows: list[dict[str, str]]) -> list[tuple[int, str] | None]:
         contacts = self.state.keys_of_contacts(
@@ -182,8 +194,9 @@ class BulkRun:
         found = [(pair[0], pair[1], to_18(row["sf__Id"]))
                  for row, pair in zip(rows, self._pairs(rows), strict=True) if pair is not None]
         self.state.set_applicant_ids(found)
-        if self.run_.ledger is not None and found:
-            self.run_.ledger.record(APPLICANT, [i for _, _, i in found])
+        if self.run_.ledger is not None:
+            self.run_.ledger.record(APPLICANT, [i for _, _, i in found],
+                                    settled=self._applicant_keys(rows))
 
     def _applicants_failed(self, errors: list[tuple[dict[str, str], str, str, str | None]]
                            ) -> None:
@@ -203,6 +216,34 @@ class BulkRun:
                         and applicant.applicant_id is None and applicant.first_line == d.row.line:
                     pending.append((d.key, d.job_id, code, message, None))
         self.state.set_applicant_errors(pending)
+
+    # -- the created ledger -----------------------------------------------------------------------
+
+    def _noting(self, sobject: str, keyed: Iterator[tuple[str, list[str]]]
+                ) -> Iterator[list[str]]:
+        """The rows of ``keyed``, their keys noted in the ledger as pending as they are read.
+        :meth:`Bulk2.insert` reads every row before it uploads any, so the notes are on disk
+        before the job can create anything."""
+        ledger = self.run_.ledger
+        keys: list[str] = []
+        for key, row in keyed:
+            keys.append(key)
+            if ledger is not None and len(keys) >= PENDING_PER_LINE:
+                ledger.note_pending(sobject, keys)
+                keys = []
+            yield row
+        if ledger is not None and keys:
+            ledger.note_pending(sobject, keys)
+
+    def _settle(self, sobject: str, keys: list[str]) -> None:
+        """Settle in the ledger the pending keys of records refused for good."""
+        if self.run_.ledger is not None and keys:
+            self.run_.ledger.record(sobject, [], settled=keys)
+
+    def _applicant_keys(self, rows: list[dict[str, str]]) -> list[str]:
+        """Ledger keys of result rows of the applications job (the columns sent come back)."""
+        return [applicant_key(row[self.contact_field], row[self.job_field]) for row in rows
+                if row.get(self.contact_field) and row.get(self.job_field)]
 
     # -- shared ---------------------------------------------------------------------------------
 

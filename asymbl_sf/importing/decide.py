@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.dedupe import WhenMany, choose_match
+from asymbl_sf.ledger import PendingClaims
 
+from .ledger_keys import applicant_key, contact_key
 from .lookups import OrgLookup
-from .planning import PlannedRow
+from .planning import APPLICANT, CONTACT, PlannedRow
 from .references import References, Unresolved
 from .results import ResultRow
 from .state import NEW, ORG, ApplicantState, ContactState, RunState, match_key
@@ -73,11 +75,13 @@ class Decider:
     """Decides chunks of one run, keeping what it learns in ``state``."""
 
     def __init__(self, state: RunState, lookup: OrgLookup, references: References,
-                 when_many: WhenMany) -> None:
+                 when_many: WhenMany, *, claims: PendingClaims | None = None) -> None:
         self.state = state
         self.lookup = lookup
         self.references = references
         self.when_many = when_many
+        #: Settles in the created ledger what a killed run sent and this run finds.
+        self.claims = claims
 
     def decide(self, rows: list[PlannedRow]) -> tuple[list[Decision], ChunkFacts]:
         """Decisions for ``rows`` (in line order); their states are saved to the run state."""
@@ -86,10 +90,16 @@ class Decider:
         live = [d for d in decisions if d.failure is None]
         facts = ChunkFacts()
         facts.contacts = self.state.contacts([d.key for d in live])
+        known = set(facts.contacts)
         unknown = sorted({d.row.match_value for d in live if d.key not in facts.contacts})
         found = self.lookup.contacts(unknown) if unknown else {}
         for decision in live:
             self._decide_contact(decision, facts, found.get(decision.row.match_value, []))
+        if self.claims is not None:
+            # A single match only: with several, which one a killed run made is a guess.
+            self.claims.claim(CONTACT, {
+                contact_key(s.key): s.contact_id for s in facts.contacts.values()
+                if s.key not in known and s.origin == ORG and s.matches == 1 and s.contact_id})
         self._decide_applications([d for d in live if d.failure is None], facts)
         self.state.save_contacts(facts.contacts.values())
         self.state.save_applicants(facts.applicants.values())
@@ -164,6 +174,9 @@ class Decider:
             if contact.origin == ORG and contact.contact_id:
                 to_check.setdefault((contact.contact_id, decision.job_id), []).append(decision)
         found = self.lookup.applicants(list(to_check)) if to_check else {}
+        if self.claims is not None:
+            self.claims.claim(APPLICANT, {applicant_key(contact_id, job_id): applicant_id
+                                          for (contact_id, job_id), applicant_id in found.items()})
         for pair, applicant_id in found.items():
             first = to_check[pair][0]
             facts.applicants[first.pair] = ApplicantState(

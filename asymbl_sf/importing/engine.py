@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from asymbl_sf.errors import AuthenticationError, ConfigurationError, RequestLimitError
-from asymbl_sf.ledger import CreatedLedger
+from asymbl_sf.ledger import CreatedLedger, PendingClaims
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.bulk import Bulk2
@@ -186,7 +186,9 @@ class _Run:
         references.load_jobs(state.pending_jobs())
         references.load_users(state.pending_users())
         lookup = self._lookup(state, references, bulk)
-        decider = Decider(state, lookup, references, self.rules.when_many)
+        claims = (PendingClaims(self.ledger) if self.ledger is not None
+                  and not self.options.dry_run else None)
+        decider = Decider(state, lookup, references, self.rules.when_many, claims=claims)
         if self.options.dry_run:
             self._dry_run(state, decider, planned)
         elif bulk:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from asymbl_sf.errors import SalesforceError
 
 from .decide import APP_CREATE, BLOCKED, CREATE, ChunkFacts, Decider, Decision
+from .ledger_keys import applicant_key, contact_key
 from .lookups import OrgLookup
 from .outcomes import outcome
 from .planning import APPLICANT, CONTACT
@@ -60,7 +61,7 @@ class RestRun:
             written: WriteResult[int] = WriteResult()
             try:
                 self.writer.create(CONTACT, contacts, lambda keys: self._find_contacts(
-                    keys, values), written)
+                    keys, values), written, ledger_key=contact_key)
             finally:
                 for key, contact_id in written.ids.items():
                     facts.contacts[key].contact_id = contact_id
@@ -81,7 +82,8 @@ class RestRun:
         made: WriteResult[tuple[int, str]] = WriteResult()
         try:
             self.writer.create(APPLICANT, applicants, lambda pairs: self._find_applicants(
-                pairs, contact_of), made)
+                pairs, contact_of), made, ledger_key=lambda pair: applicant_key(
+                    contact_of[pair], pair[1]))
         finally:
             for pair, applicant_id in made.ids.items():
                 facts.applicants[pair].applicant_id = applicant_id

@@ -19,6 +19,10 @@ Failures, and what is done about them:
   attempts; what is still not written then fails with the last error;
 * ``REQUEST_LIMIT_EXCEEDED`` or a session that cannot be renewed stops the import: what was
   written so far is in the result, and the error is raised after every call under way ended.
+
+With a created ledger, the records' natural keys are noted there as pending (one append) before
+the first call goes out, and each round's answers settle them, so a rerun after a crash can tell
+the records this run sent from those that were in the org already (:mod:`asymbl_sf.ledger`).
 """
 
 from __future__ import annotations
@@ -82,14 +86,18 @@ class CollectionWriter:
 
     def create(
         self, sobject: str, records: dict[K, dict[str, Any]],
-        find: Callable[[list[K]], dict[K, str]], into: WriteResult[K],
+        find: Callable[[list[K]], dict[K, str]], into: WriteResult[K], *,
+        ledger_key: Callable[[K], str] | None = None,
     ) -> None:
         """Create ``records`` (key → fields) of ``sobject``, recording ids and errors in ``into``.
 
         ``find(keys)`` returns the ids of those records that exist in the org (used after a lost
         answer). Raises :class:`RequestLimitError` / :class:`AuthenticationError` to stop the
-        import, after ``into`` holds everything learnt.
+        import, after ``into`` holds everything learnt. ``ledger_key(key)`` names a record in the
+        ledger's pending notes (none are written without it).
         """
+        if self.ledger is not None and ledger_key is not None:
+            self.ledger.note_pending(sobject, (ledger_key(key) for key in records))
         pending = dict(records)
         last_error: dict[K, SalesforceError] = {}
         attempts = max(self.retry.attempts, 1)
@@ -99,17 +107,21 @@ class CollectionWriter:
             again: dict[K, dict[str, Any]] = {}
             unsure: dict[K, SalesforceError] = {}
             stop: SalesforceError | None = None
+            created: dict[K, str] = {}
+            refused: list[K] = []
             for outcome in outcomes:
                 into.ids.update(outcome.ids)
-                self._remember(sobject, outcome.ids.values())
+                created.update(outcome.ids)
                 into.errors.update(outcome.errors)
+                refused.extend(outcome.errors)
                 again.update({key: records[key] for key in outcome.again})
                 last_error.update(outcome.again)
                 unsure.update(outcome.unsure)
                 last_error.update(outcome.unsure)
                 stop = stop or outcome.stop
+            self._remember(sobject, created, refused, ledger_key)
             if unsure:
-                self._settle(sobject, unsure, find, into, again, records)
+                self._settle(sobject, unsure, find, into, again, records, ledger_key)
             if stop is not None:
                 raise stop  # the records in ``again`` keep no outcome: a rerun does them
             pending = again
@@ -121,6 +133,8 @@ class CollectionWriter:
                     self.retry.sleep(delays[min(attempt, len(delays) - 1)])
         for key in pending:
             into.errors[key] = last_error[key]
+        # Only calls known not to have reached the org, or refused rows, end up here.
+        self._remember(sobject, {}, list(pending), ledger_key)
 
     # -- one round ------------------------------------------------------------------------------
 
@@ -195,10 +209,11 @@ class CollectionWriter:
         self, sobject: str, unsure: dict[K, SalesforceError],
         find: Callable[[list[K]], dict[K, str]], into: WriteResult[K],
         again: dict[K, dict[str, Any]], records: dict[K, dict[str, Any]],
+        ledger_key: Callable[[K], str] | None,
     ) -> None:
         """Look up records whose create may have happened: found ones are done, the others go
         into ``again``. When the lookup itself fails they fail with ``OUTCOME_UNKNOWN`` (the next
-        run looks again before creating anything)."""
+        run looks again before creating anything; their pending notes stay unsettled)."""
         try:
             found = find(list(unsure))
         except (RequestLimitError, AuthenticationError):
@@ -217,12 +232,15 @@ class CollectionWriter:
                 into.errors.pop(key, None)
             else:
                 again[key] = records[key]
-        self._remember(sobject, [found[k] for k in unsure if k in found])
+        self._remember(sobject, {k: found[k] for k in unsure if k in found}, [], ledger_key)
 
-    def _remember(self, sobject: str, ids: Any) -> None:
-        ids = list(ids)
-        if self.ledger is not None and ids:
-            self.ledger.record(sobject, ids)
+    def _remember(self, sobject: str, created: dict[K, str], refused: list[K],
+                  ledger_key: Callable[[K], str] | None) -> None:
+        """One ledger line: the ids created, settling the keys of those and of ``refused``."""
+        if self.ledger is None:
+            return
+        settled = [ledger_key(k) for k in (*created, *refused)] if ledger_key else []
+        self.ledger.record(sobject, created.values(), settled=settled)
 
 
 def _holds_reference(bodies: list[list[dict[str, Any]]]) -> bool:

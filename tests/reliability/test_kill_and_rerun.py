@@ -87,12 +87,6 @@ def test_killed_after_the_org_wrote_and_before_the_results_file_said_so(
         assert campaign.final_summary["outcomes"]["exists"] == len(inputs.expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Found by the fault campaign: the ledger of created records is written after Salesforce "
-    "answers, so applications a killed import made are found by the rerun as 'exists' and "
-    "never enter the ledger; read --created-only then misses them. Needs a fix in "
-    "asymbl_sf/importing (e.g. note the pending creates before sending, settle them on the "
-    "rerun), owned by the import's author."))
 def test_the_ledger_names_applications_a_killed_import_made(tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path, 300, seed=12)
     org_path = tmp_path / "org"
