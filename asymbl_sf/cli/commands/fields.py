@@ -57,7 +57,12 @@ def fields(
     if as_json:
         emit_json({"object": sobject, "fields": rows})
     else:
-        Console(highlight=False).print(fields_table(sobject, rows))
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            # Piped into a file or a pager, rich would squeeze the table into 80 columns until
+            # each header is a word per line; give it room instead (no terminal to fit).
+            console = Console(highlight=False, width=200)
+        console.print(fields_table(sobject, rows))
     used = sum(1 for r in rows if r["used_by_mapping"])
     say(f"{len(rows)} field{'s' if len(rows) != 1 else ''} of {sobject}, {used} used by the "
         f"mapping ({client.usage.calls} API call{'s' if client.usage.calls != 1 else ''})")
