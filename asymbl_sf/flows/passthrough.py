@@ -31,19 +31,19 @@ def _used_paths(mapping: Mapping, kind: str) -> set[str]:
 
 def unmapped_passthrough(payload: Any, mapping: Mapping, kind: str = "application") -> list[str]:
     """A warning per passthrough key of ``payload`` that no mapped field reads."""
-    used = _used_paths(mapping, kind)
-    warnings = []
     owners: list[tuple[str, Any]] = [("", payload)]
     candidate = getattr(payload, "candidate", None)
     if candidate is not None:
         owners.append(("candidate", candidate))
-    for prefix, owner in owners:
-        for name in PASSTHROUGH:
-            values = getattr(owner, name, None) or {}
-            for key in values:
-                path = f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
-                if not any(u == path or u.startswith(path + ".") for u in used):
-                    warnings.append(
-                        f"{path} is not mapped to any Salesforce field and was ignored; name it "
-                        "in your mapping (e.g. MyField__c: {from: " + path + "}) to write it")
-    return warnings
+    keys = [f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
+            for prefix, owner in owners for name in PASSTHROUGH
+            for key in getattr(owner, name, None) or {}]
+    if not keys:
+        # The common case, and the import's hot path: no passthrough, so no need to walk the
+        # mapping for the paths it reads.
+        return []
+    used = _used_paths(mapping, kind)
+    return [f"{path} is not mapped to any Salesforce field and was ignored; name it in your "
+            "mapping (e.g. MyField__c: {from: " + path + "}) to write it"
+            for path in keys
+            if not any(u == path or u.startswith(path + ".") for u in used)]
