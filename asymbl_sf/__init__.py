@@ -1,9 +1,9 @@
 """asymbl-sf: write recruiting data (Kombo, Merge and Truto payloads) straight into Asymbl ATS.
 
-    import asymbl_sf
-    client = asymbl_sf.connect()                 # credentials from env / .env, else the local org
-    result = client.create_application("examples/kombo_application.json",
-                                       job_id="remote:Registered Nurse")
+import asymbl_sf
+client = asymbl_sf.connect()                 # credentials from env / .env, else the local org
+result = client.create_application("examples/kombo_application.json",
+                                   job_id="remote:Registered Nurse")
 """
 
 from asymbl_sf.client import Asymbl

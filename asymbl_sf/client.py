@@ -40,10 +40,16 @@ class Asymbl:
     the shipped default.
     """
 
-    def __init__(self, sf: Salesforce, *, mapping: Mapping | str | Path | None = None,
-                 description: str | None = None, fetch_policy: FetchPolicy | None = None,
-                 retry: RetryPolicy | None = None,
-                 ledger: CreatedLedger | Literal[False] | None = None) -> None:
+    def __init__(
+        self,
+        sf: Salesforce,
+        *,
+        mapping: Mapping | str | Path | None = None,
+        description: str | None = None,
+        fetch_policy: FetchPolicy | None = None,
+        retry: RetryPolicy | None = None,
+        ledger: CreatedLedger | Literal[False] | None = None,
+    ) -> None:
         #: Limits for downloading attachments given by URL (size, time, private addresses).
         self.fetch_policy = fetch_policy
         #: ``retry``: how often a read that failed transiently is tried again (writes never are).
@@ -85,12 +91,19 @@ class Asymbl:
         kept under ``.asymbl-sf/state/<org_key>/``, in memory for an in-memory org, None when
         the client was made with ``ledger=False``."""
         if self._ledger is None:
-            self._ledger = (CreatedLedger.for_org(self.org_key) if self._state_on_disk
-                            else CreatedLedger.in_memory())
+            self._ledger = (
+                CreatedLedger.for_org(self.org_key)
+                if self._state_on_disk
+                else CreatedLedger.in_memory()
+            )
         return self._ledger or None
 
     def create_application(
-        self, payload: Payload, job_id: str | None = None, dry_run: bool = False, *,
+        self,
+        payload: Payload,
+        job_id: str | None = None,
+        dry_run: bool = False,
+        *,
         dialect: str | None = None,
     ) -> dict[str, Any]:
         """Create (or find) the candidate's Contact and the application on the job.
@@ -106,8 +119,13 @@ class Asymbl:
         return result
 
     def create_candidate(
-        self, payload: Payload, dry_run: bool = False, *, job_id: str | None = None,
-        dialect: str | None = None, on_existing: str = "reuse",
+        self,
+        payload: Payload,
+        dry_run: bool = False,
+        *,
+        job_id: str | None = None,
+        dialect: str | None = None,
+        on_existing: str = "reuse",
     ) -> dict[str, Any]:
         """Create or reuse the candidate's Contact; also the application when a job is given.
 
@@ -120,14 +138,23 @@ class Asymbl:
             raise ValueError("on_existing must be 'reuse' or 'fail'")
         application = parse_candidate(payload, job_id=job_id, dialect=dialect)
         flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        result = flow.run(application, dry_run=dry_run, require_job=False,
-                          on_existing=on_existing, shape="candidate")
+        result = flow.run(
+            application,
+            dry_run=dry_run,
+            require_job=False,
+            on_existing=on_existing,
+            shape="candidate",
+        )
         record_created(self.ledger, result)
         return result
 
     def add_attachment(
-        self, application_id: str | None, attachment: Payload | Attachment, *,
-        candidate_id: str | None = None, dialect: str | None = None,
+        self,
+        application_id: str | None,
+        attachment: Payload | Attachment,
+        *,
+        candidate_id: str | None = None,
+        dialect: str | None = None,
     ) -> dict[str, Any]:
         """Add a file to an application (it is stored on the candidate's Contact).
 
@@ -136,18 +163,29 @@ class Asymbl:
         is downloaded safely first. The same bytes already on the Contact are not uploaded twice.
         """
         if not isinstance(attachment, Attachment):
-            attachment = parse_attachment(attachment, application_id=application_id,
-                                          candidate_id=candidate_id, dialect=dialect)
+            attachment = parse_attachment(
+                attachment,
+                application_id=application_id,
+                candidate_id=candidate_id,
+                dialect=dialect,
+            )
         elif application_id or candidate_id:
-            attachment = attachment.model_copy(update={
-                "application_id": application_id or attachment.application_id,
-                "candidate_id": candidate_id or attachment.candidate_id})
+            attachment = attachment.model_copy(
+                update={
+                    "application_id": application_id or attachment.application_id,
+                    "candidate_id": candidate_id or attachment.candidate_id,
+                }
+            )
         flow = AddAttachment(self.api, self.mapping, self.instance_url, self.fetch_policy)
         return flow.run(attachment)
 
     def move_application_stage(
-        self, application_id: str | None, stage_id: str | None = None, *,
-        payload: Payload | None = None, dialect: str | None = None,
+        self,
+        application_id: str | None,
+        stage_id: str | None = None,
+        *,
+        payload: Payload | None = None,
+        dialect: str | None = None,
     ) -> dict[str, Any]:
         """Move an application to another stage of its job, by stage id or stage name.
 
@@ -177,12 +215,23 @@ class Asymbl:
         return attachments
 
     def import_records(
-        self, source: Any, *, format: str | None = None, job_id: str | None = None,
-        dialect: str | None = None, api: str = "auto", dry_run: bool = False,
-        results: str | Path | None = None, results_format: str = "jsonl",
-        retry_from: str | Path | None = None, column_map: str | Path | None = None,
-        max_concurrency: int = 4, progress: Any = None, retry: RetryPolicy | None = None,
-        chunk_size: int | None = None, bulk_threshold: int | None = None,
+        self,
+        source: Any,
+        *,
+        format: str | None = None,
+        job_id: str | None = None,
+        dialect: str | None = None,
+        api: str = "auto",
+        dry_run: bool = False,
+        results: str | Path | None = None,
+        results_format: str = "jsonl",
+        retry_from: str | Path | None = None,
+        column_map: str | Path | None = None,
+        max_concurrency: int = 4,
+        progress: Any = None,
+        retry: RetryPolicy | None = None,
+        chunk_size: int | None = None,
+        bulk_threshold: int | None = None,
     ) -> Any:
         """Import many applications (a JSON array, JSON Lines or CSV file, ``"-"`` for stdin,
         an open binary file, or a list of payloads) in batches; resumable. Returns an
@@ -191,10 +240,19 @@ class Asymbl:
         from asymbl_sf.importing import ImportOptions, run_import
 
         options = ImportOptions(
-            format=format, job_id=job_id, dialect=dialect, api=api,  # type: ignore[arg-type]
-            dry_run=dry_run, results=results, results_format=results_format,  # type: ignore[arg-type]
-            retry_from=retry_from, column_map=column_map, max_concurrency=max_concurrency,
-            progress=progress, retry=retry)
+            format=format,  # type: ignore[arg-type]
+            job_id=job_id,
+            dialect=dialect,
+            api=api,
+            dry_run=dry_run,
+            results=results,
+            results_format=results_format,  # type: ignore[arg-type]
+            retry_from=retry_from,
+            column_map=column_map,
+            max_concurrency=max_concurrency,
+            progress=progress,
+            retry=retry,
+        )
         if chunk_size is not None:
             options.chunk_size = chunk_size
         if bulk_threshold is not None:
@@ -202,8 +260,12 @@ class Asymbl:
         return run_import(self.api, self.mapping, source, options, ledger=self.ledger)
 
     def create_activity(
-        self, payload: Payload | Activity, *, candidate_id: str | None = None,
-        application_id: str | None = None, dialect: str | None = None,
+        self,
+        payload: Payload | Activity,
+        *,
+        candidate_id: str | None = None,
+        application_id: str | None = None,
+        dialect: str | None = None,
     ) -> dict[str, Any]:
         """Log an email, note or other activity as a completed Task on the candidate's Contact.
 
@@ -211,13 +273,24 @@ class Asymbl:
         object). Linked to the application (``WhatId``) when one is given; owned by the activity's
         user when that is a Salesforce User. The same activity twice creates one Task.
         """
-        activity = payload if isinstance(payload, Activity) else parse_activity(
-            payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect)
+        activity = (
+            payload
+            if isinstance(payload, Activity)
+            else parse_activity(
+                payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect
+            )
+        )
         return CreateActivity(self.api, self.mapping, self.instance_url).run(activity)
 
     def read(
-        self, model: str, since: datetime | str | None = None, include_deleted: bool = False, *,
-        created_only: bool = False, all_contacts: bool = False, remote_data: bool = False,
+        self,
+        model: str,
+        since: datetime | str | None = None,
+        include_deleted: bool = False,
+        *,
+        created_only: bool = False,
+        all_contacts: bool = False,
+        remote_data: bool = False,
         read_mapping: ReadMapping | str | Path | None = None,
     ) -> ReadStream:
         """Stream the unified objects (Kombo's shape) of ``model``: users, jobs, candidates,
@@ -239,11 +312,20 @@ class Asymbl:
         else:
             mapping = self._read_mapping = self._read_mapping or load_read_mapping()
         if self._watermarks is None:
-            self._watermarks = (WatermarkStore.for_org(self.org_key) if self._state_on_disk
-                                else WatermarkStore.in_memory())
+            self._watermarks = (
+                WatermarkStore.for_org(self.org_key)
+                if self._state_on_disk
+                else WatermarkStore.in_memory()
+            )
         reader = Reader(self.api, mapping, self.instance_url, self._watermarks, self.ledger)
-        return reader.read(model, since, include_deleted, created_only=created_only,
-                           all_contacts=all_contacts, remote_data=remote_data)
+        return reader.read(
+            model,
+            since,
+            include_deleted,
+            created_only=created_only,
+            all_contacts=all_contacts,
+            remote_data=remote_data,
+        )
 
     # -- looking at the org (docs/checks.md) ------------------------------------------------------
 
@@ -255,8 +337,11 @@ class Asymbl:
         """
         from asymbl_sf.checks import check_org
 
-        chosen = mapping if isinstance(mapping, Mapping) else (
-            self.mapping if mapping is None else load_mapping(mapping))
+        chosen = (
+            mapping
+            if isinstance(mapping, Mapping)
+            else (self.mapping if mapping is None else load_mapping(mapping))
+        )
         return check_org(self.api, chosen, org=self.description)
 
     def fields(self, sobject: str, custom_only: bool = False) -> list[dict[str, Any]]:
@@ -266,8 +351,9 @@ class Asymbl:
 
         return object_fields(self.api, sobject, self.mapping, custom_only=custom_only)
 
-    def passthrough(self, method: str, path: str, data: Any = None,
-                    params: dict[str, str] | None = None) -> Any:
+    def passthrough(
+        self, method: str, path: str, data: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
         """Any REST call to this org: ``path`` relative to ``/services/data/vXX.X/`` or absolute
         under ``/services/``. Returns the JSON answer (None when empty)."""
         from asymbl_sf.checks import passthrough

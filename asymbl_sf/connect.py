@@ -43,20 +43,24 @@ def connect(
     """
     settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
     if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
-        settings = ConnectionSettings.model_validate(
-            {**dict(settings), "api_version": api_version})
+        settings = ConnectionSettings.model_validate({**dict(settings), "api_version": api_version})
     chosen = org or settings.org
     if chosen is None and not settings.configured:
         chosen = "local"
-        print(f"asymbl-sf: no Salesforce credentials configured; using the local org in "
-              f"{DEFAULT_LOCAL_PATH}/ (see docs/connecting.md)", file=stderr or sys.stderr)
+        print(
+            f"asymbl-sf: no Salesforce credentials configured; using the local org in "
+            f"{DEFAULT_LOCAL_PATH}/ (see docs/connecting.md)",
+            file=stderr or sys.stderr,
+        )
     if chosen is not None and is_local_org(chosen):
-        return connect_local(local_org_path(chosen), mapping=mapping,
-                             api_version=settings.api_version, retry=retry)
+        return connect_local(
+            local_org_path(chosen), mapping=mapping, api_version=settings.api_version, retry=retry
+        )
     if chosen is not None:
         raise ConfigurationError(
             f"unknown org {chosen!r}: use 'local', 'local:PATH', or leave it unset to use the "
-            "credentials in the environment")
+            "credentials in the environment"
+        )
     session = TimeoutSession()
     client = Asymbl(open_salesforce(settings, session), mapping=mapping, retry=retry)
     client.api.renew = session_renewer(settings, session)

@@ -37,8 +37,10 @@ def choose_match(
     if when_many == "fail":
         raise ValueError(f"{len(matches)} Contacts match ({ids}); the mapping says when_many: fail")
     chosen = matches[0] if when_many == "oldest" else matches[-1]
-    return chosen, (f"{len(matches)} Contacts have this email ({ids}); used the {when_many} one, "
-                    f"{chosen.get('Id')}")
+    return chosen, (
+        f"{len(matches)} Contacts have this email ({ids}); used the {when_many} one, "
+        f"{chosen.get('Id')}"
+    )
 
 
 def updates_for(

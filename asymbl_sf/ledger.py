@@ -106,9 +106,13 @@ def record_created(ledger: CreatedLedger | None, result: Mapping[str, Any]) -> N
     except OSError as exc:
         warnings = result.get("warnings")
         if isinstance(warnings, list):
-            warnings.append({"message": f"created, but the ledger of created records could "
-                                        f"not be written ({exc}): read --created-only will "
-                                        "miss this record"})
+            warnings.append(
+                {
+                    "message": f"created, but the ledger of created records could "
+                    f"not be written ({exc}): read --created-only will "
+                    "miss this record"
+                }
+            )
 
 
 #: Natural keys per pending line: a line stays a few hundred kilobytes at most.
@@ -161,8 +165,12 @@ class CreatedLedger:
         """Remember, before sending them, that creates of ``sobject`` records with these natural
         keys are about to go out: one append (one fsync) for the lot."""
         wanted = list(dict.fromkeys(str(k) for k in keys))
-        self._append([_Entry(sobject, [], wanted[i:i + PENDING_PER_LINE], [])
-                      for i in range(0, len(wanted), PENDING_PER_LINE)])
+        self._append(
+            [
+                _Entry(sobject, [], wanted[i : i + PENDING_PER_LINE], [])
+                for i in range(0, len(wanted), PENDING_PER_LINE)
+            ]
+        )
 
     def unsettled(self, sobject: str) -> set[str]:
         """Natural keys of ``sobject`` sent by some run that never learnt their outcome."""
@@ -278,9 +286,11 @@ def _parse_line(raw: bytes) -> _Entry | None:
     if not isinstance(sobject, str):
         return None
     ids, pending, settled = (data.get(name, []) for name in ("ids", "pending", "settled"))
-    if not isinstance(ids, list) or not isinstance(pending, list) or \
-            not isinstance(settled, list):
+    if not isinstance(ids, list) or not isinstance(pending, list) or not isinstance(settled, list):
         return None
-    return _Entry(sobject.lower(), [i for i in ids if isinstance(i, str) and looks_like_id(i)],
-                  [k for k in pending if isinstance(k, str)],
-                  [k for k in settled if isinstance(k, str)])
+    return _Entry(
+        sobject.lower(),
+        [i for i in ids if isinstance(i, str) and looks_like_id(i)],
+        [k for k in pending if isinstance(k, str)],
+        [k for k in settled if isinstance(k, str)],
+    )

@@ -20,8 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: Field types whose values are text and so have a ``length`` that Salesforce enforces.
 TEXT_TYPES = frozenset(
-    {"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "combobox",
-     "encryptedstring"}
+    {
+        "string",
+        "textarea",
+        "email",
+        "phone",
+        "url",
+        "picklist",
+        "multipicklist",
+        "combobox",
+        "encryptedstring",
+    }
 )
 
 

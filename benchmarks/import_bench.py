@@ -91,16 +91,25 @@ def import_run(s: Scenario) -> Measurement:
     m = Measurement(label=f"import ({what})", records=s.records)
     with measuring(m, trace_memory=s.trace_memory):
         summary = client.import_records(
-            s.input, format=s.format, job_id=s.job_id, api=s.api, dry_run=s.dry_run,
-            results=s.results, column_map=s.column_map, max_concurrency=s.max_concurrency)
+            s.input,
+            format=s.format,
+            job_id=s.job_id,
+            api=s.api,
+            dry_run=s.dry_run,
+            results=s.results,
+            column_map=s.column_map,
+            max_concurrency=s.max_concurrency,
+        )
     m.api_calls = org.calls.total
     m.calls_by_endpoint = dict(org.calls.by_endpoint)
     m.outcomes = dict(summary.outcomes)
-    m.notes.append(f"path taken: {summary.api}; the client counted {summary.api_calls:,} calls; "
-                   f"Contacts new {summary.contacts_new:,}, reused {summary.contacts_reused:,}; "
-                   f"applications new {summary.applications_new:,}, existing "
-                   f"{summary.applications_exist:,}"
-                   + (f"; stopped: {summary.stopped_reason}" if summary.stopped_reason else ""))
+    m.notes.append(
+        f"path taken: {summary.api}; the client counted {summary.api_calls:,} calls; "
+        f"Contacts new {summary.contacts_new:,}, reused {summary.contacts_reused:,}; "
+        f"applications new {summary.applications_new:,}, existing "
+        f"{summary.applications_exist:,}"
+        + (f"; stopped: {summary.stopped_reason}" if summary.stopped_reason else "")
+    )
     return m
 
 
@@ -153,71 +162,116 @@ def _default_baseline(records: int, latency: float) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=10_000, help="applications in the file")
     parser.add_argument("--api", choices=("auto", "rest", "bulk"), default="auto")
     parser.add_argument("--dry-run", action="store_true", help="plan only: read, write nothing")
-    parser.add_argument("--latency", type=float, default=0.0,
-                        help="seconds the org waits before answering each call (default 0)")
-    parser.add_argument("--existing", type=int, default=None,
-                        help="Contacts already in the org (default: a tenth of --records)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the org waits before answering each call (default 0)",
+    )
+    parser.add_argument(
+        "--existing",
+        type=int,
+        default=None,
+        help="Contacts already in the org (default: a tenth of --records)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--format", choices=("jsonl", "json", "csv"), default="jsonl")
     parser.add_argument("--max-concurrency", type=int, default=4)
     parser.add_argument(
-        "--baseline-records", type=int, default=None,
+        "--baseline-records",
+        type=int,
+        default=None,
         help=f"records the naive loop runs on, scaled to the file (default: all without "
-             f"latency, else {DEFAULT_BASELINE_SAMPLE:,}); 0 skips it")
-    parser.add_argument("--trace-memory", action="store_true",
-                        help="also measure the traced peak (a second run under tracemalloc)")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="where the input and results files go (default: a temporary folder)")
+        f"latency, else {DEFAULT_BASELINE_SAMPLE:,}); 0 skips it",
+    )
+    parser.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="also measure the traced peak (a second run under tracemalloc)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the input and results files go (default: a temporary folder)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run everything in this process (memory figures then overlap)")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run everything in this process (memory figures then overlap)",
+    )
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be at least 1")
     existing = args.records // 10 if args.existing is None else args.existing
-    baseline = (_default_baseline(args.records, args.latency)
-                if args.baseline_records is None else args.baseline_records)
+    baseline = (
+        _default_baseline(args.records, args.latency)
+        if args.baseline_records is None
+        else args.baseline_records
+    )
 
     with tempfile.TemporaryDirectory(prefix="asymbl-bench-") as tmp:
         folder = args.workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"applications.{args.format}"
-        write(generate(args.records, seed=args.seed, existing_contacts=existing), path,
-              args.format)
+        write(generate(args.records, seed=args.seed, existing_contacts=existing), path, args.format)
         column_map = None
         if args.format == "csv":
             column_map = folder / "columns.yaml"
             write_column_map(column_map)
         scenario = Scenario(
-            input=str(path), format=args.format, records=args.records, existing=existing,
-            seed=args.seed, latency=args.latency, api=args.api, dry_run=args.dry_run,
-            job_id=SEEDED_JOBS[0], max_concurrency=args.max_concurrency,
+            input=str(path),
+            format=args.format,
+            records=args.records,
+            existing=existing,
+            seed=args.seed,
+            latency=args.latency,
+            api=args.api,
+            dry_run=args.dry_run,
+            job_id=SEEDED_JOBS[0],
+            max_concurrency=args.max_concurrency,
             results=str(folder / "results.jsonl"),
-            column_map=str(column_map) if column_map else None, trace_memory=args.trace_memory)
+            column_map=str(column_map) if column_map else None,
+            trace_memory=args.trace_memory,
+        )
         rows = run(scenario, baseline_records=baseline, isolate=not args.in_process)
 
-    print(f"{args.records:,} applications ({args.format}), {existing:,} Contacts already in the "
-          f"org, latency {args.latency:g} s per call, seed {args.seed}; "
-          f"{_machine()}")
+    print(
+        f"{args.records:,} applications ({args.format}), {existing:,} Contacts already in the "
+        f"org, latency {args.latency:g} s per call, seed {args.seed}; "
+        f"{_machine()}"
+    )
     print(table(rows, ratio=(rows[1], rows[0]) if len(rows) == 2 else None))
     print(details(rows))
     if args.json:
-        args.json.write_text(json.dumps({
-            "arguments": {k: str(v) if isinstance(v, Path) else v
-                          for k, v in vars(args).items()},
-            "scenario": asdict(scenario), "machine": _machine(),
-            "runs": [m.as_dict() for m in rows]}, indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "arguments": {
+                        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                    },
+                    "scenario": asdict(scenario),
+                    "machine": _machine(),
+                    "runs": [m.as_dict() for m in rows],
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 
 def _machine() -> str:
-    return (f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-            f"{os.cpu_count()} CPUs")
+    return (
+        f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

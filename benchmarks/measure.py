@@ -168,28 +168,51 @@ def _count(m: Measurement) -> str:
 
 def table(rows: Sequence[Measurement], ratio: tuple[Measurement, Measurement] | None = None) -> str:
     """The figures as an aligned text table (``*``: scaled from a sample, see the notes)."""
-    headers = ("run", "records", "API calls", "calls/record", "wall s", "rec/s",
-               "traced peak MB", "RSS growth MB", "max RSS MB")
+    headers = (
+        "run",
+        "records",
+        "API calls",
+        "calls/record",
+        "wall s",
+        "rec/s",
+        "traced peak MB",
+        "RSS growth MB",
+        "max RSS MB",
+    )
     body: list[tuple[str, ...]] = []
     for m in rows:
-        body.append((
-            m.label,
-            _count(m),
-            f"{m.api_calls:,}",
-            f"{m.calls_per_record:.4f}" if m.calls_per_record >= 0.001 or not m.api_calls
-            else f"{m.calls_per_record:.6f}",
-            f"{m.wall_seconds:,.1f}",
-            f"{m.records / m.wall_seconds:,.0f}" if m.wall_seconds else "-",
-            _mb(m.traced_peak),
-            _mb(m.rss_growth),
-            _mb(m.max_rss),
-        ))
+        body.append(
+            (
+                m.label,
+                _count(m),
+                f"{m.api_calls:,}",
+                f"{m.calls_per_record:.4f}"
+                if m.calls_per_record >= 0.001 or not m.api_calls
+                else f"{m.calls_per_record:.6f}",
+                f"{m.wall_seconds:,.1f}",
+                f"{m.records / m.wall_seconds:,.0f}" if m.wall_seconds else "-",
+                _mb(m.traced_peak),
+                _mb(m.rss_growth),
+                _mb(m.max_rss),
+            )
+        )
     if ratio is not None:
         naive, ours = ratio
         calls = naive.api_calls / ours.api_calls if ours.api_calls else float("inf")
         wall = naive.wall_seconds / ours.wall_seconds if ours.wall_seconds else float("inf")
-        body.append((f"ratio ({naive.label} / {ours.label})", "", f"{calls:,.0f}x", "",
-                     f"{wall:,.1f}x", "", "", "", ""))
+        body.append(
+            (
+                f"ratio ({naive.label} / {ours.label})",
+                "",
+                f"{calls:,.0f}x",
+                "",
+                f"{wall:,.1f}x",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     return _align(headers, body)
 
 
@@ -200,10 +223,17 @@ def throughput_table(rows: Sequence[Measurement]) -> str:
     body = []
     for m in rows:
         cpu = m.cpu_seconds or 0.0
-        body.append((m.label, f"{m.records:,}", f"{m.outcomes.get('valid', 0):,}", f"{cpu:.2f}",
-                     f"{m.rate:,.0f}" if m.rate else "-",
-                     f"{cpu / m.records * 1e6:,.1f}" if m.records else "-",
-                     f"{m.wall_seconds:.2f}"))
+        body.append(
+            (
+                m.label,
+                f"{m.records:,}",
+                f"{m.outcomes.get('valid', 0):,}",
+                f"{cpu:.2f}",
+                f"{m.rate:,.0f}" if m.rate else "-",
+                f"{cpu / m.records * 1e6:,.1f}" if m.records else "-",
+                f"{m.wall_seconds:.2f}",
+            )
+        )
     return _align(headers, body)
 
 
@@ -211,8 +241,10 @@ def _align(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, body)])
 
@@ -228,8 +260,10 @@ def details(rows: Sequence[Measurement]) -> str:
         if m.outcomes:
             out.append("  outcomes: " + ", ".join(f"{k} {v:,}" for k, v in m.outcomes.items()))
         if m.scaled_from:
-            out.append(f"  * measured on the first {m.scaled_from:,} records, calls, outcomes "
-                       f"and wall time scaled by {m.records / m.scaled_from:,.1f} (one record "
-                       "at a time, so each costs the same)")
+            out.append(
+                f"  * measured on the first {m.scaled_from:,} records, calls, outcomes "
+                f"and wall time scaled by {m.records / m.scaled_from:,.1f} (one record "
+                "at a time, so each costs the same)"
+            )
         out.extend(f"  {note}" for note in m.notes)
     return "\n".join(out)

@@ -96,8 +96,9 @@ def run_naive(
             result.failed += 1
             continue
         found = sf.query(
-            format_soql("SELECT Id FROM Contact WHERE Email = {} ORDER BY CreatedDate LIMIT 1",
-                        email)
+            format_soql(
+                "SELECT Id FROM Contact WHERE Email = {} ORDER BY CreatedDate LIMIT 1", email
+            )
         )["records"]
         if found:
             contact_id = found[0]["Id"]
@@ -133,14 +134,19 @@ def _job(
     key = str(ref)
     if key not in jobs:
         field = "Id" if ref.kind == "id" else remote_key
-        rows = sf.query(format_soql(f"SELECT Id FROM bpats__Job__c WHERE {field} = {{}}",
-                                    ref.value))["records"]
+        rows = sf.query(
+            format_soql(f"SELECT Id FROM bpats__Job__c WHERE {field} = {{}}", ref.value)
+        )["records"]
         if len(rows) != 1:
             jobs[key] = None
         else:
-            stages = sf.query(format_soql(
-                "SELECT Id, Name FROM bpats__ATS_Stage__c WHERE bpats__Job__c = {} "
-                "ORDER BY bpats__Sequence__c", rows[0]["Id"]))["records"]
+            stages = sf.query(
+                format_soql(
+                    "SELECT Id, Name FROM bpats__ATS_Stage__c WHERE bpats__Job__c = {} "
+                    "ORDER BY bpats__Sequence__c",
+                    rows[0]["Id"],
+                )
+            )["records"]
             jobs[key] = _Job(rows[0]["Id"], [(s["Id"], s["Name"]) for s in stages])
     return jobs[key]
 

@@ -41,25 +41,46 @@ def seed(org: LocalOrg, count: int) -> None:
     Contact, Name and Contact+Job key.
     """
     job = next(j["Id"] for j in org.records("bpats__Job__c") if j["Name"] == "Registered Nurse")
-    stage = next(s["Id"] for s in org.records("bpats__ATS_Stage__c")
-                 if s["bpats__Job__c"] == job and s["Name"] == "Application")
+    stage = next(
+        s["Id"]
+        for s in org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job and s["Name"] == "Application"
+    )
     backend, store = org.backend, org.backend.store
     describe = store.describe(APPLICANT)
     assert describe is not None
     template: dict[str, Any] | None = None
     for n in range(count):
-        contact = backend.create("Contact", {"FirstName": "Candidate", "LastName": f"No. {n}",
-                                             "Email": f"candidate{n}@example.com",
-                                             "Phone": f"+1 555 {n:07d}"})["Id"]
+        contact = backend.create(
+            "Contact",
+            {
+                "FirstName": "Candidate",
+                "LastName": f"No. {n}",
+                "Email": f"candidate{n}@example.com",
+                "Phone": f"+1 555 {n:07d}",
+            },
+        )["Id"]
         if template is None:
-            template = backend.create(APPLICANT, {"bpats__ATS_Applicant__c": contact,
-                                                  "bpats__Job__c": job,
-                                                  "bpats__Stage__c": stage})
+            template = backend.create(
+                APPLICANT,
+                {
+                    "bpats__ATS_Applicant__c": contact,
+                    "bpats__Job__c": job,
+                    "bpats__Stage__c": stage,
+                },
+            )
             continue
         number = store.next_autonumber(APPLICANT, "Name")
-        store.put(APPLICANT, {**template, "Id": store.new_id(describe),
-                              "Name": f"APP-{number:05d}", "bpats__ATS_Applicant__c": contact,
-                              "bpats__Contact_Job_Relationship__c": f"{contact}{job}"})
+        store.put(
+            APPLICANT,
+            {
+                **template,
+                "Id": store.new_id(describe),
+                "Name": f"APP-{number:05d}",
+                "bpats__ATS_Applicant__c": contact,
+                "bpats__Contact_Job_Relationship__c": f"{contact}{job}",
+            },
+        )
 
 
 def serve(conn: Connection, count: int) -> None:
@@ -110,22 +131,36 @@ def measure(count: int) -> dict[str, float]:
         if process.is_alive():
             process.kill()
     assert rows == count, (rows, count)
-    return {"rows": rows, "api_calls": stream.stats.api_calls, "seconds": seconds,
-            "peak_mib": peak / 2**20, "seed_seconds": seconds_to_seed}
+    return {
+        "rows": rows,
+        "api_calls": stream.stats.api_calls,
+        "seconds": seconds,
+        "peak_mib": peak / 2**20,
+        "seed_seconds": seconds_to_seed,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000],
-                        help="numbers of applications to read (default: 5000 50000)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[5_000, 50_000],
+        help="numbers of applications to read (default: 5000 50000)",
+    )
     args = parser.parse_args()
-    print(f"{'applications':>12}  {'API calls':>9}  {'read (s)':>8}  {'rows/s':>7}  "
-          f"{'peak MiB':>8}  {'seed (s)':>8}")
+    print(
+        f"{'applications':>12}  {'API calls':>9}  {'read (s)':>8}  {'rows/s':>7}  "
+        f"{'peak MiB':>8}  {'seed (s)':>8}"
+    )
     for count in args.sizes:
         r = measure(count)
-        print(f"{int(r['rows']):>12,}  {int(r['api_calls']):>9}  {r['seconds']:>8.1f}  "
-              f"{r['rows'] / r['seconds']:>7,.0f}  {r['peak_mib']:>8.1f}  "
-              f"{r['seed_seconds']:>8.1f}")
+        print(
+            f"{int(r['rows']):>12,}  {int(r['api_calls']):>9}  {r['seconds']:>8.1f}  "
+            f"{r['rows'] / r['seconds']:>7,.0f}  {r['peak_mib']:>8.1f}  "
+            f"{r['seed_seconds']:>8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,9 @@ def run_one(client: Asymbl, body: dict[str, Any], tally: Counter[str]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=0.10,
-                        help="share of Composite calls that fail (default 0.10)")
+    parser.add_argument(
+        "--rate", type=float, default=0.10, help="share of Composite calls that fail (default 0.10)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -94,25 +95,35 @@ def main() -> None:
     per_contact = Counter(a["bpats__ATS_Applicant__c"] for a in applicants)
     files = org.count("ContentVersion")
 
-    print(f"{args.count} applications, {args.rate:.0%} of Composite calls failing "
-          f"(kinds: {', '.join(TRANSIENT_KINDS)}; seed {args.seed})")
+    print(
+        f"{args.count} applications, {args.rate:.0%} of Composite calls failing "
+        f"(kinds: {', '.join(TRANSIENT_KINDS)}; seed {args.seed})"
+    )
     print(f"first pass ({elapsed:.1f} s):")
     for outcome, number in sorted(first_pass.items()):
         print(f"  {outcome:32} {number:6}")
-    print(f"  API calls {calls_first_pass} ({calls_first_pass / args.count:.2f} per application; "
-          f"the org counted {org_counted}); reads retried {retries}; sessions renewed {renewals}")
+    print(
+        f"  API calls {calls_first_pass} ({calls_first_pass / args.count:.2f} per application; "
+        f"the org counted {org_counted}); reads retried {retries}; sessions renewed {renewals}"
+    )
     print(f"second pass, the {len(failed)} failed ones sent again without faults:")
     for outcome, number in sorted(second_pass.items()):
         print(f"  {outcome:32} {number:6}")
     print("in the org:")
-    print(f"  Contacts {len(contacts)} (emails seen twice: "
-          f"{sum(1 for n in emails.values() if n > 1)})")
-    print(f"  applicants {len(applicants)} (Contacts with two: "
-          f"{sum(1 for n in per_contact.values() if n > 1)})")
+    print(
+        f"  Contacts {len(contacts)} (emails seen twice: "
+        f"{sum(1 for n in emails.values() if n > 1)})"
+    )
+    print(
+        f"  applicants {len(applicants)} (Contacts with two: "
+        f"{sum(1 for n in per_contact.values() if n > 1)})"
+    )
     print(f"  files {files}")
     lost = args.count - len(emails)
-    print(f"  lost: {lost}; written twice: {len(contacts) - len(emails)} Contacts, "
-          f"{len(applicants) - len(per_contact)} applicants, {files - len(per_contact)} files")
+    print(
+        f"  lost: {lost}; written twice: {len(contacts) - len(emails)} Contacts, "
+        f"{len(applicants) - len(per_contact)} applicants, {files - len(per_contact)} files"
+    )
 
 
 if __name__ == "__main__":

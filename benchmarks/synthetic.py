@@ -36,12 +36,54 @@ Kind = Literal["new", "repeat", "existing", "bad_email", "no_last_name", "unknow
 INVALID_KINDS: tuple[Kind, ...] = ("bad_email", "no_last_name", "unknown_stage")
 Format = Literal["json", "jsonl", "csv"]
 
-_FIRST = ("Ada", "Ben", "Chloe", "Dmitri", "Elif", "Frank", "Grace", "Hiro", "Ines", "Jonas",
-          "Kemi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara")
-_LAST = ("Doe", "Smith", "Garcia", "Müller", "Okafor", "Tanaka", "Rossi", "Novak", "Silva",
-         "Kowalski", "Nguyen", "Jensen", "O'Brien", "Haddad", "Larsen", "Moreau")
-_CITIES = (("Berlin", "DE"), ("Austin", "US"), ("Lisbon", "PT"), ("Toronto", "CA"),
-           ("Warsaw", "PL"), ("Osaka", "JP"))
+_FIRST = (
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dmitri",
+    "Elif",
+    "Frank",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+)
+_LAST = (
+    "Doe",
+    "Smith",
+    "Garcia",
+    "Müller",
+    "Okafor",
+    "Tanaka",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Kowalski",
+    "Nguyen",
+    "Jensen",
+    "O'Brien",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+)
+_CITIES = (
+    ("Berlin", "DE"),
+    ("Austin", "US"),
+    ("Lisbon", "PT"),
+    ("Toronto", "CA"),
+    ("Warsaw", "PL"),
+    ("Osaka", "JP"),
+)
 _TITLES = ("Backend Engineer", "Registered Nurse", "Data Engineer", "Charge Nurse", "SRE")
 _COMPANIES = ("Acme Inc.", "Initech", "Globex", "Umbrella Health", "Hooli")
 # LinkedIn, Indeed and Website are values of the restricted picklist bpats__Source__c; a job
@@ -89,11 +131,14 @@ def seed_contacts(org: LocalOrg, count: int, *, seed: int = 7) -> None:
     rng = random.Random(seed)
     backend = org.backend
     for number in range(count):
-        backend.create("Contact", {
-            "FirstName": rng.choice(_FIRST),
-            "LastName": rng.choice(_LAST),
-            "Email": existing_email(number),
-        })
+        backend.create(
+            "Contact",
+            {
+                "FirstName": rng.choice(_FIRST),
+                "LastName": rng.choice(_LAST),
+                "Email": existing_email(number),
+            },
+        )
 
 
 def generate(
@@ -182,7 +227,10 @@ def _person(rng: random.Random, first: str, last: str, email: str) -> dict[str, 
 
 def _kombo(rng: random.Random, p: dict[str, Any], job: str, stage: str | None) -> dict[str, Any]:
     candidate: dict[str, Any] = {
-        "first_name": p["first_name"], "last_name": p["last_name"], "email_address": p["email"]}
+        "first_name": p["first_name"],
+        "last_name": p["last_name"],
+        "email_address": p["email"],
+    }
     if p["phone"]:
         candidate["phone_number"] = p["phone"]
     if p["title"]:
@@ -206,8 +254,10 @@ def _kombo(rng: random.Random, p: dict[str, Any], job: str, stage: str | None) -
 
 def _merge(rng: random.Random, p: dict[str, Any], job: str, stage: str | None) -> dict[str, Any]:
     candidate: dict[str, Any] = {
-        "first_name": p["first_name"], "last_name": p["last_name"],
-        "email_addresses": [{"value": p["email"], "email_address_type": "PERSONAL"}]}
+        "first_name": p["first_name"],
+        "last_name": p["last_name"],
+        "email_addresses": [{"value": p["email"], "email_address_type": "PERSONAL"}],
+    }
     if p["phone"]:
         candidate["phone_numbers"] = [{"value": p["phone"], "phone_number_type": "MOBILE"}]
     if p["city"]:
@@ -222,8 +272,10 @@ def _merge(rng: random.Random, p: dict[str, Any], job: str, stage: str | None) -
 
 def _truto(rng: random.Random, p: dict[str, Any], job: str, stage: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "first_name": p["first_name"], "last_name": p["last_name"],
-        "emails": [{"email": p["email"], "type": "personal"}]}
+        "first_name": p["first_name"],
+        "last_name": p["last_name"],
+        "emails": [{"email": p["email"], "type": "personal"}],
+    }
     if p["phone"]:
         body["phones"] = [{"number": p["phone"], "type": "mobile"}]
     if p["city"]:
@@ -253,9 +305,16 @@ CSV_COLUMNS: dict[str, str] = {
     "Stage": "stage_id",
     "Job": "job_id",
 }
-_CSV_FIELDS = {"First name": "first_name", "Last name": "last_name", "Email": "email",
-               "Phone": "phone", "Title": "title", "Company": "company", "City": "city",
-               "Source": "source"}
+_CSV_FIELDS = {
+    "First name": "first_name",
+    "Last name": "last_name",
+    "Email": "email",
+    "Phone": "phone",
+    "Title": "title",
+    "Company": "company",
+    "City": "city",
+    "Source": "source",
+}
 
 
 def write(records: Iterable[Synthetic], path: Path, fmt: Format) -> int:

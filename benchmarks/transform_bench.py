@@ -45,15 +45,15 @@ from benchmarks.synthetic import SEEDED_JOBS, Synthetic, generate
 DEFAULT_REPEAT = 3
 
 
-def _parse_and_render(records: Sequence[Synthetic], mapping: Mapping, schema: OrgSchema,
-                      job_id: str) -> int:
+def _parse_and_render(
+    records: Sequence[Synthetic], mapping: Mapping, schema: OrgSchema, job_id: str
+) -> int:
     """Parse and render every record; returns how many came out without a problem."""
     good = 0
     for record in records:
         payload = record.payload
         try:
-            application = parse_application(
-                payload, job_id=None if _names_job(payload) else job_id)
+            application = parse_application(payload, job_id=None if _names_job(payload) else job_id)
         except PayloadError:
             continue
         plan = render(application, mapping, schema)
@@ -64,8 +64,10 @@ def _parse_and_render(records: Sequence[Synthetic], mapping: Mapping, schema: Or
 def _names_job(payload: dict[str, object]) -> bool:
     # As the import does (its --job-id is a default for records whose body names no job).
     model, application = payload.get("model"), payload.get("application")
-    return bool((isinstance(model, dict) and model.get("job"))
-                or (isinstance(application, dict) and application.get("job_id")))
+    return bool(
+        (isinstance(model, dict) and model.get("job"))
+        or (isinstance(application, dict) and application.get("job_id"))
+    )
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, float]:
@@ -80,8 +82,9 @@ def _best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return min(_timed(fn) for _ in range(max(1, repeat)))
 
 
-def measure(records: int, *, seed: int = 1, repeat: int = DEFAULT_REPEAT,
-            profile: int = 0) -> list[Measurement]:
+def measure(
+    records: int, *, seed: int = 1, repeat: int = DEFAULT_REPEAT, profile: int = 0
+) -> list[Measurement]:
     """The three pipelines' throughput on ``records`` synthetic records (best of ``repeat``)."""
     sample = list(generate(records, seed=seed, existing_contacts=max(1, records // 10)))
     mapping = load_mapping()
@@ -113,22 +116,32 @@ def measure(records: int, *, seed: int = 1, repeat: int = DEFAULT_REPEAT,
 
     def from_jsonl() -> None:
         nonlocal read
-        read = sum(isinstance(planner.plan(s), PlannedRow)
-                   for s in read_records(io.BytesIO(lines), format="jsonl"))
+        read = sum(
+            isinstance(planner.plan(s), PlannedRow)
+            for s in read_records(io.BytesIO(lines), format="jsonl")
+        )
 
     out = []
-    for label, fn, ok in (("parse + render", parse_render, lambda: good),
-                          ("import planner", plan_only, lambda: planned),
-                          ("JSONL line -> plan", from_jsonl, lambda: read)):
+    for label, fn, ok in (
+        ("parse + render", parse_render, lambda: good),
+        ("import planner", plan_only, lambda: planned),
+        ("JSONL line -> plan", from_jsonl, lambda: read),
+    ):
         cpu, wall = _best(fn, repeat)
-        m = Measurement(label=label, records=records, wall_seconds=wall, cpu_seconds=cpu,
-                        rate=records / cpu if cpu else None)
+        m = Measurement(
+            label=label,
+            records=records,
+            wall_seconds=wall,
+            cpu_seconds=cpu,
+            rate=records / cpu if cpu else None,
+        )
         m.outcomes = {"valid": ok(), "invalid": records - ok()}
         out.append(m)
     gc.unfreeze()
     if profile:
-        out[0].notes.append(_profile(lambda: _parse_and_render(sample, mapping, schema, job_id),
-                                     profile))
+        out[0].notes.append(
+            _profile(lambda: _parse_and_render(sample, mapping, schema, job_id), profile)
+        )
     return out
 
 
@@ -148,16 +161,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
-                        help="passes per pipeline; the fastest counts (default %(default)s)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="print the N costliest functions of parse + render")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=DEFAULT_REPEAT,
+        help="passes per pipeline; the fastest counts (default %(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N costliest functions of parse + render",
+    )
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be at least 1")
     rows = measure(args.records, seed=args.seed, repeat=args.repeat, profile=args.profile)
-    print(f"transform + validate throughput, one core, {args.records:,} records "
-          f"(seed {args.seed}, best of {args.repeat})")
+    print(
+        f"transform + validate throughput, one core, {args.records:,} records "
+        f"(seed {args.seed}, best of {args.repeat})"
+    )
     print(throughput_table(rows))
     print(details(rows))
     return 0

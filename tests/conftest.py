@@ -12,8 +12,13 @@ import responses
 
 #: Variables that change which org a command opens or how it behaves (the ``ASYMBL_SF_LOCAL_*``
 #: ones steer the local org's latency, faults and daily limit: docs/local-org.md).
-ORG_VARIABLES = ("ASYMBL_SF_ORG", "ASYMBL_SF_DEBUG", "ASYMBL_SF_LOCAL_LATENCY",
-                 "ASYMBL_SF_LOCAL_FAULTS", "ASYMBL_SF_LOCAL_DAILY_LIMIT")
+ORG_VARIABLES = (
+    "ASYMBL_SF_ORG",
+    "ASYMBL_SF_DEBUG",
+    "ASYMBL_SF_LOCAL_LATENCY",
+    "ASYMBL_SF_LOCAL_FAULTS",
+    "ASYMBL_SF_LOCAL_DAILY_LIMIT",
+)
 
 
 @pytest.fixture

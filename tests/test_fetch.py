@@ -566,13 +566,16 @@ def with_url(url: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("url", "said"), [
-    ("http://169.254.169.254/latest/meta-data/iam/", "the cloud metadata address"),
-    ("http://127.0.0.1:8080/admin", "a loopback address"),
-    ("http://10.0.0.5/cv.pdf", "a private address"),
-    ("http://[fe80::1]/cv.pdf", "a link-local address"),
-    ("file:///etc/passwd", "must be an http(s) URL"),  # refused when the payload is read
-])
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://169.254.169.254/latest/meta-data/iam/", "the cloud metadata address"),
+        ("http://127.0.0.1:8080/admin", "a loopback address"),
+        ("http://10.0.0.5/cv.pdf", "a private address"),
+        ("http://[fe80::1]/cv.pdf", "a link-local address"),
+        ("file:///etc/passwd", "must be an http(s) URL"),  # refused when the payload is read
+    ],
+)
 def test_the_client_refuses_internal_urls_before_writing_anything(
     local_org: LocalOrg, url: str, said: str
 ) -> None:
@@ -589,9 +592,11 @@ def test_the_client_refuses_internal_urls_before_writing_anything(
 def test_add_attachment_refuses_a_file_url_too(local_org: LocalOrg) -> None:
     client = Asymbl(local_org.salesforce())
     with pytest.raises(PayloadError, match=r"data_url: must be an http\(s\) URL"):
-        client.add_attachment(None, {"name": "passwd", "type": "CV",
-                                     "data_url": "file:///etc/passwd"},
-                              candidate_id="0035g00000AbCdEAAV")
+        client.add_attachment(
+            None,
+            {"name": "passwd", "type": "CV", "data_url": "file:///etc/passwd"},
+            candidate_id="0035g00000AbCdEAAV",
+        )
 
 
 def test_an_explicit_policy_allows_an_intranet_file_server(local_org: LocalOrg) -> None:
@@ -623,8 +628,17 @@ def test_the_command_line_reports_a_refused_url_as_bad_input(
     monkeypatch.chdir(tmp_path)
     payload = tmp_path / "payload.json"
     payload.write_text(json.dumps(with_url("http://169.254.169.254/latest/meta-data/")))
-    result = CliRunner().invoke(app, ["create-application", str(payload), "--job-id",
-                                      "remote:Registered Nurse", "--org", f"local:{tmp_path}/o"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "create-application",
+            str(payload),
+            "--job-id",
+            "remote:Registered Nurse",
+            "--org",
+            f"local:{tmp_path}/o",
+        ],
+    )
     assert result.exit_code == 1
     assert "attachments[0].data_url" in result.stderr
     assert "cloud metadata address" in result.stderr

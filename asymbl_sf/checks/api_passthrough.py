@@ -36,14 +36,16 @@ def passthrough_url(api: SalesforceApi, path: str) -> str:
             # The session token would go along with the request: never to another host.
             raise ConfigurationError(
                 f"refusing {text.split('?')[0]!r}: passthrough only calls this org "
-                f"({origin}); give a path such as /services/data/ or sobjects/Contact/describe")
-        text = text[len(f"{parts.scheme}://{parts.netloc}"):] or "/"
+                f"({origin}); give a path such as /services/data/ or sobjects/Contact/describe"
+            )
+        text = text[len(f"{parts.scheme}://{parts.netloc}") :] or "/"
     if text.startswith("/"):
         if not text.startswith("/services/"):
             raise ConfigurationError(
                 f"refusing {text.split('?')[0]!r}: an absolute path must start with /services/ "
                 "(e.g. /services/data/ or /services/apexrest/...); a relative path starts at "
-                f"{api.base_path}/")
+                f"{api.base_path}/"
+            )
         return origin + text
     return f"{origin}{api.base_path}/{text}"
 

@@ -44,20 +44,22 @@ def field_rows(
     for fd in describe.fields:
         if custom_only and not fd.custom:
             continue
-        rows.append({
-            "name": fd.name,
-            "label": fd.label,
-            "type": fd.type,
-            "length": fd.length if fd.has_length_limit else None,
-            "required": fd.required_on_create,
-            "createable": fd.createable,
-            "updateable": fd.updateable,
-            "custom": fd.custom,
-            "picklist_values": fd.active_picklist_values,
-            "restricted_picklist": fd.restrictedPicklist,
-            "reference_to": list(fd.referenceTo),
-            "used_by_mapping": fd.name.lower() in used,
-        })
+        rows.append(
+            {
+                "name": fd.name,
+                "label": fd.label,
+                "type": fd.type,
+                "length": fd.length if fd.has_length_limit else None,
+                "required": fd.required_on_create,
+                "createable": fd.createable,
+                "updateable": fd.updateable,
+                "custom": fd.custom,
+                "picklist_values": fd.active_picklist_values,
+                "restricted_picklist": fd.restrictedPicklist,
+                "reference_to": list(fd.referenceTo),
+                "used_by_mapping": fd.name.lower() in used,
+            }
+        )
     return rows
 
 
@@ -65,19 +67,26 @@ def describe_object(api: SalesforceApi, sobject: str) -> SObjectDescribe:
     """A fresh describe of ``sobject``; an unknown object is a ``NOT_FOUND``
     :class:`SalesforceError` that names the closest objects the org has."""
     if not _OBJECT_NAME.match(sobject):
-        raise ConfigurationError(f"{sobject!r} is not an object API name (e.g. Contact, "
-                                 "bpats__Job__c)")
+        raise ConfigurationError(
+            f"{sobject!r} is not an object API name (e.g. Contact, bpats__Job__c)"
+        )
     try:
         body = api.restful(f"sobjects/{sobject}/describe")
     except SalesforceError as exc:
         if exc.error_code not in ("NOT_FOUND", "INVALID_TYPE"):
             raise
         listing = api.restful("sobjects")
-        names = [str(o.get("name")) for o in (listing or {}).get("sobjects", [])
-                 if isinstance(o, dict) and o.get("name")]
+        names = [
+            str(o.get("name"))
+            for o in (listing or {}).get("sobjects", [])
+            if isinstance(o, dict) and o.get("name")
+        ]
         hint = did_you_mean(close_names(sobject, ((n, None) for n in names)))
-        raise SalesforceError(f"no object `{sobject}` in this org" + (f"; {hint}" if hint else ""),
-                              error_code="NOT_FOUND", status=404) from None
+        raise SalesforceError(
+            f"no object `{sobject}` in this org" + (f"; {hint}" if hint else ""),
+            error_code="NOT_FOUND",
+            status=404,
+        ) from None
     return api.remember_describe(body)
 
 

@@ -39,8 +39,15 @@ _UPDATING = ("fill_blanks", "update")
 class FieldChecker:
     """Checks the fields of one mapped object against its describe."""
 
-    def __init__(self, mapping: Mapping, key: str, obj: ObjectSpec,
-                 describe: SObjectDescribe, *, skip_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        mapping: Mapping,
+        key: str,
+        obj: ObjectSpec,
+        describe: SObjectDescribe,
+        *,
+        skip_prefix: str | None = None,
+    ) -> None:
         #: Fields named with this prefix are not checked (a package the org lacks, reported
         #: once at org level).
         self.skip_prefix = skip_prefix
@@ -51,12 +58,29 @@ class FieldChecker:
         self.updates = obj.match is not None and obj.match.when_found in _UPDATING
         self.items: list[CheckItem] = []
 
-    def item(self, severity: Severity, check: str, field: str, message: str,
-             suggestion: str | None = None, *, at: tuple[Any, ...] = ()) -> None:
+    def item(
+        self,
+        severity: Severity,
+        check: str,
+        field: str,
+        message: str,
+        suggestion: str | None = None,
+        *,
+        at: tuple[Any, ...] = (),
+    ) -> None:
         where = self.mapping.position(("objects", self.key, "fields", field, *at))
-        self.items.append(CheckItem(
-            severity, check, message, self.describe.name, field, suggestion,
-            where[0] if where else None, where[1] if where else None))
+        self.items.append(
+            CheckItem(
+                severity,
+                check,
+                message,
+                self.describe.name,
+                field,
+                suggestion,
+                where[0] if where else None,
+                where[1] if where else None,
+            )
+        )
 
     def run(self) -> list[CheckItem]:
         for name, spec in self.obj.fields.items():
@@ -69,18 +93,23 @@ class FieldChecker:
             elif self._writable(fd, name):
                 self._value(fd, name, spec)
             if fd is not None and len(self.items) == before:
-                self.item("ok", "field.ok", name, f"{self.describe.name}.{fd.name}: "
-                                                  f"{_describe_type(fd)}")
+                self.item(
+                    "ok", "field.ok", name, f"{self.describe.name}.{fd.name}: {_describe_type(fd)}"
+                )
         return self.items
 
     # -- existence and access -------------------------------------------------------------------
 
     def _missing(self, name: str) -> None:
         names = close_names(name, ((f.name, f.label) for f in self.describe.fields))
-        self.item("error", "field.exists", name,
-                  f"no field `{name}` on {self.describe.name}",
-                  did_you_mean(names) or f"see the object's fields with: asymbl-sf fields "
-                                         f"{self.describe.name}")
+        self.item(
+            "error",
+            "field.exists",
+            name,
+            f"no field `{name}` on {self.describe.name}",
+            did_you_mean(names)
+            or f"see the object's fields with: asymbl-sf fields {self.describe.name}",
+        )
 
     def _writable(self, fd: FieldDescribe, name: str) -> bool:
         what = f"`{fd.name}` on {self.describe.name}"
@@ -92,19 +121,33 @@ class FieldChecker:
             elif fd.updateable:
                 why, fix = "set on update only", "remove it from the mapping"
             else:
-                why, fix = "read-only", ("remove it from the mapping (Salesforce fills it), or "
-                                         "give the user edit access to it (field-level security)")
-            self.item("error", "field.writable", name,
-                      f"{what} cannot be written ({why}): every new {self.describe.name} fails "
-                      "with INVALID_FIELD_FOR_INSERT_UPDATE", fix)
+                why, fix = (
+                    "read-only",
+                    (
+                        "remove it from the mapping (Salesforce fills it), or "
+                        "give the user edit access to it (field-level security)"
+                    ),
+                )
+            self.item(
+                "error",
+                "field.writable",
+                name,
+                f"{what} cannot be written ({why}): every new {self.describe.name} fails "
+                "with INVALID_FIELD_FOR_INSERT_UPDATE",
+                fix,
+            )
             return False
         spec = self.obj.fields[name]
         if self.updates and not fd.updateable and spec.ref is None and spec.record_type is None:
             assert self.obj.match is not None
-            self.item("error", "field.updateable", name,
-                      f"{what} can be set on create but not updated, and match.when_found: "
-                      f"{self.obj.match.when_found} updates existing records: those updates fail",
-                      "remove the field, or use when_found: reuse")
+            self.item(
+                "error",
+                "field.updateable",
+                name,
+                f"{what} can be set on create but not updated, and match.when_found: "
+                f"{self.obj.match.when_found} updates existing records: those updates fail",
+                "remove the field, or use when_found: reuse",
+            )
             return False
         return True
 
@@ -116,19 +159,32 @@ class FieldChecker:
             return
         if spec.record_type is not None:
             if fd.type != "reference" or "recordtype" not in _lower(fd.referenceTo):
-                self.item("error", "field.type", name,
-                          f"`{fd.name}` on {self.describe.name} is not a record type lookup "
-                          f"({_describe_type(fd)}); record_type fills RecordTypeId",
-                          "put record_type on RecordTypeId")
+                self.item(
+                    "error",
+                    "field.type",
+                    name,
+                    f"`{fd.name}` on {self.describe.name} is not a record type lookup "
+                    f"({_describe_type(fd)}); record_type fills RecordTypeId",
+                    "put record_type on RecordTypeId",
+                )
             else:
-                self.item("ok", "field.ok", name,
-                          f"{self.describe.name}.{fd.name}: the id of record type "
-                          f"`{spec.record_type}`, when the org has it")
+                self.item(
+                    "ok",
+                    "field.ok",
+                    name,
+                    f"{self.describe.name}.{fd.name}: the id of record type "
+                    f"`{spec.record_type}`, when the org has it",
+                )
             return
         if fd.type == "base64":
-            self.item("error", "field.type", name,
-                      f"{self.describe.name}.{fd.name} holds file content, which the writer fills "
-                      "from the attachment", "remove it from the mapping")
+            self.item(
+                "error",
+                "field.type",
+                name,
+                f"{self.describe.name}.{fd.name} holds file content, which the writer fills "
+                "from the attachment",
+                "remove it from the mapping",
+            )
             return
         self._type(fd, name, produced(self.obj, spec))
         values = domain(self.obj, spec)
@@ -140,9 +196,13 @@ class FieldChecker:
             limit = _limit(fd, spec)
             policy = spec.on_over_length or self.mapping.settings.over_length
             how = "cut, with a warning" if policy == "truncate" else "refused"
-            self.item("ok", "field.length", name,
-                      f"{self.describe.name}.{fd.name}: {_describe_type(fd)}; payload text over "
-                      f"{limit} characters is {how} (over_length: {policy})")
+            self.item(
+                "ok",
+                "field.length",
+                name,
+                f"{self.describe.name}.{fd.name}: {_describe_type(fd)}; payload text over "
+                f"{limit} characters is {how} (over_length: {policy})",
+            )
 
     def _ref(self, fd: FieldDescribe, name: str, ref: str) -> None:
         kind_refs = BUILTIN_TARGETS.get(self.obj.for_, {})
@@ -150,18 +210,31 @@ class FieldChecker:
         if target is None:
             return  # the loader rejects unknown refs
         if fd.type != "reference":
-            self.item("error", "field.ref", name,
-                      f"{self.describe.name}.{fd.name} is {_describe_type(fd)}, not a lookup, so "
-                      f"it cannot hold the {ref} record's id", "point the ref at a lookup field")
+            self.item(
+                "error",
+                "field.ref",
+                name,
+                f"{self.describe.name}.{fd.name} is {_describe_type(fd)}, not a lookup, so "
+                f"it cannot hold the {ref} record's id",
+                "point the ref at a lookup field",
+            )
         elif target.lower() not in _lower(fd.referenceTo):
             points = ", ".join(fd.referenceTo) or "nothing"
-            self.item("error", "field.ref", name,
-                      f"{self.describe.name}.{fd.name} looks up {points}, not {target}: the "
-                      f"{ref} id is refused (FIELD_INTEGRITY_EXCEPTION)",
-                      f"use a lookup to {target}")
+            self.item(
+                "error",
+                "field.ref",
+                name,
+                f"{self.describe.name}.{fd.name} looks up {points}, not {target}: the "
+                f"{ref} id is refused (FIELD_INTEGRITY_EXCEPTION)",
+                f"use a lookup to {target}",
+            )
         else:
-            self.item("ok", "field.ref", name,
-                      f"{self.describe.name}.{fd.name}: lookup to {target} ({ref})")
+            self.item(
+                "ok",
+                "field.ref",
+                name,
+                f"{self.describe.name}.{fd.name}: lookup to {target} ({ref})",
+            )
 
     def _type(self, fd: FieldDescribe, name: str, value: Produced) -> None:
         field = f"{self.describe.name}.{fd.name} is {_describe_type(fd)}"
@@ -170,35 +243,58 @@ class FieldChecker:
                 fits = ", ".join(sorted(value.types - TEXT_TYPES)) or "text"
                 if value.types & TEXT_TYPES and value.types - TEXT_TYPES:
                     fits += " or text"
-                self.item("error", "field.type", name,
-                          f"transform `{value.by}` gives {fits}, but {field}",
-                          "map the field to a source of that type, or change the transform",
-                          at=("transform",))
+                self.item(
+                    "error",
+                    "field.type",
+                    name,
+                    f"transform `{value.by}` gives {fits}, but {field}",
+                    "map the field to a source of that type, or change the transform",
+                    at=("transform",),
+                )
             return
         if value.kind == "object":
-            self.item("error", "field.type", name,
-                      f"`{self.obj.fields[name].from_}` is an object, but {field}",
-                      "point from at one of its parts", at=("from",))
+            self.item(
+                "error",
+                "field.type",
+                name,
+                f"`{self.obj.fields[name].from_}` is an object, but {field}",
+                "point from at one of its parts",
+                at=("from",),
+            )
         elif value.kind == "list" and fd.type != "multipicklist":
-            self.item("error", "field.type", name,
-                      f"`{self.obj.fields[name].from_}` is a list, but {field}",
-                      "add a transform: first (one item) or join (all, as text)", at=("from",))
+            self.item(
+                "error",
+                "field.type",
+                name,
+                f"`{self.obj.fields[name].from_}` is a list, but {field}",
+                "add a transform: first (one item) or join (all, as text)",
+                at=("from",),
+            )
         elif value.kind in _FITS and fd.type not in _FITS[value.kind]:
-            self.item("error", "field.type", name,
-                      f"`{self.obj.fields[name].from_}` is a {value.kind}, but {field}",
-                      "map a source of the field's type, or add a transform that converts it",
-                      at=("from",))
+            self.item(
+                "error",
+                "field.type",
+                name,
+                f"`{self.obj.fields[name].from_}` is a {value.kind}, but {field}",
+                "map a source of the field's type, or add a transform that converts it",
+                at=("from",),
+            )
 
-    def _sent(self, fd: FieldDescribe, name: str, spec: FieldSpec, value: Any,
-              origin: str) -> None:
+    def _sent(self, fd: FieldDescribe, name: str, spec: FieldSpec, value: Any, origin: str) -> None:
         at = {"constant": ("value",), "default": ("default",)}.get(origin, ("transform",))
         target = f"{self.describe.name}.{fd.name}"
         try:
             fitted = coerce(value, fd.type)
         except tr.TransformError as exc:
-            self.item("error", "field.value", name,
-                      f"{_subject(origin, value)} not valid for {target} ({_describe_type(fd)}): "
-                      f"the value {exc}", "change the value", at=at)
+            self.item(
+                "error",
+                "field.value",
+                name,
+                f"{_subject(origin, value)} not valid for {target} ({_describe_type(fd)}): "
+                f"the value {exc}",
+                "change the value",
+                at=at,
+            )
             return
         if fd.type in ("picklist", "multipicklist") and fd.restrictedPicklist:
             allowed = fd.active_picklist_values
@@ -209,56 +305,98 @@ class FieldChecker:
                     continue
                 subject = _subject(origin, part)
                 if spec.fallback_field:
-                    self.item("warning", "field.picklist", name,
-                              f"{subject} not a value of {target} (a restricted picklist): it "
-                              f"always goes to {spec.fallback_field} instead",
-                              _picklist_fix(part, allowed), at=at)
+                    self.item(
+                        "warning",
+                        "field.picklist",
+                        name,
+                        f"{subject} not a value of {target} (a restricted picklist): it "
+                        f"always goes to {spec.fallback_field} instead",
+                        _picklist_fix(part, allowed),
+                        at=at,
+                    )
                 else:
-                    self.item("error", "field.picklist", name,
-                              f"{subject} not a value of {target}, a restricted picklist: those "
-                              "writes fail (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)",
-                              _picklist_fix(part, allowed), at=at)
+                    self.item(
+                        "error",
+                        "field.picklist",
+                        name,
+                        f"{subject} not a value of {target}, a restricted picklist: those "
+                        "writes fail (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST)",
+                        _picklist_fix(part, allowed),
+                        at=at,
+                    )
             return
         if isinstance(fitted, str) and (limit := _limit(fd, spec)) and len(fitted) > limit:
             policy = spec.on_over_length or self.mapping.settings.over_length
             severity: Severity = "error" if policy == "reject" else "warning"
-            outcome = "refused (over_length: reject)" if policy == "reject" else (
-                f"always cut to {limit} (over_length: truncate)")
-            self.item(severity, "field.length", name,
-                      f"{_subject(origin, _short(fitted))} {len(fitted)} characters long, more "
-                      f"than the {limit} {target} holds: it is {outcome}",
-                      "shorten the value", at=at)
+            outcome = (
+                "refused (over_length: reject)"
+                if policy == "reject"
+                else (f"always cut to {limit} (over_length: truncate)")
+            )
+            self.item(
+                severity,
+                "field.length",
+                name,
+                f"{_subject(origin, _short(fitted))} {len(fitted)} characters long, more "
+                f"than the {limit} {target} holds: it is {outcome}",
+                "shorten the value",
+                at=at,
+            )
 
     def _free_picklist(self, fd: FieldDescribe, name: str, spec: FieldSpec) -> None:
         source = spec.from_ or "the template"
         target = f"{self.describe.name}.{fd.name}"
         if not spec.fallback_field:
-            self.item("warning", "field.picklist", name,
-                      f"{target} is a restricted picklist fed from `{source}`: a payload value "
-                      "that is not one of its values fails the write",
-                      "add a map transform to the picklist's values, or a fallback_field")
+            self.item(
+                "warning",
+                "field.picklist",
+                name,
+                f"{target} is a restricted picklist fed from `{source}`: a payload value "
+                "that is not one of its values fails the write",
+                "add a map transform to the picklist's values, or a fallback_field",
+            )
             return
         fallback = self.describe.field(spec.fallback_field)
         if fallback is None:
-            names = close_names(spec.fallback_field,
-                                ((f.name, f.label) for f in self.describe.fields))
-            self.item("error", "field.fallback", name,
-                      f"fallback_field: no field `{spec.fallback_field}` on {self.describe.name}",
-                      did_you_mean(names), at=("fallback_field",))
+            names = close_names(
+                spec.fallback_field, ((f.name, f.label) for f in self.describe.fields)
+            )
+            self.item(
+                "error",
+                "field.fallback",
+                name,
+                f"fallback_field: no field `{spec.fallback_field}` on {self.describe.name}",
+                did_you_mean(names),
+                at=("fallback_field",),
+            )
         elif not fallback.createable or (self.updates and not fallback.updateable):
-            self.item("error", "field.fallback", name,
-                      f"fallback_field {self.describe.name}.{fallback.name} cannot be written",
-                      "name a writable text field", at=("fallback_field",))
+            self.item(
+                "error",
+                "field.fallback",
+                name,
+                f"fallback_field {self.describe.name}.{fallback.name} cannot be written",
+                "name a writable text field",
+                at=("fallback_field",),
+            )
         elif fallback.type not in TEXT_TYPES:
-            self.item("error", "field.fallback", name,
-                      f"fallback_field {self.describe.name}.{fallback.name} is "
-                      f"{_describe_type(fallback)}; it needs to take text",
-                      "name a text field", at=("fallback_field",))
+            self.item(
+                "error",
+                "field.fallback",
+                name,
+                f"fallback_field {self.describe.name}.{fallback.name} is "
+                f"{_describe_type(fallback)}; it needs to take text",
+                "name a text field",
+                at=("fallback_field",),
+            )
         else:
-            self.item("ok", "field.picklist", name,
-                      f"{target}: values from `{source}` that are not among its "
-                      f"{len(fd.active_picklist_values)} picklist values go to "
-                      f"{fallback.name}, with a warning")
+            self.item(
+                "ok",
+                "field.picklist",
+                name,
+                f"{target}: values from `{source}` that are not among its "
+                f"{len(fd.active_picklist_values)} picklist values go to "
+                f"{fallback.name}, with a warning",
+            )
 
 
 def _lower(names: list[str]) -> set[str]:
@@ -288,8 +426,11 @@ def _describe_type(fd: FieldDescribe) -> str:
 def _picklist_fix(value: str, allowed: list[str]) -> str:
     close = did_you_mean(close_values(value, allowed))
     listing = ", ".join(f"`{v}`" for v in allowed)
-    return f"{close} (allowed: {listing})" if close else (
-        f"allowed: {listing}; or add the value to the picklist in Setup")
+    return (
+        f"{close} (allowed: {listing})"
+        if close
+        else (f"allowed: {listing}; or add the value to the picklist in Setup")
+    )
 
 
 def _subject(origin: str, value: Any) -> str:

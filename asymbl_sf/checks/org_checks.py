@@ -24,80 +24,106 @@ def _version_key(version: str) -> tuple[int, ...]:
 def api_version(configured: str, supported: list[str]) -> CheckItem:
     """Is the API version asymbl-sf speaks one the org serves?"""
     if not supported:
-        return CheckItem("warning", "org.api_version",
-                         f"the org did not list its API versions; using v{configured}")
+        return CheckItem(
+            "warning",
+            "org.api_version",
+            f"the org did not list its API versions; using v{configured}",
+        )
     latest = max(supported, key=_version_key)
     if configured in supported:
-        return CheckItem("ok", "org.api_version",
-                         f"API version {configured} is supported (the org's latest is {latest})")
+        return CheckItem(
+            "ok",
+            "org.api_version",
+            f"API version {configured} is supported (the org's latest is {latest})",
+        )
     return CheckItem(
-        "error", "org.api_version",
+        "error",
+        "org.api_version",
         f"this org does not serve API version {configured} (it serves "
         f"{min(supported, key=_version_key)} to {latest})",
-        suggestion=f"set SF_API_VERSION={latest} (or connect(api_version='{latest}'))")
+        suggestion=f"set SF_API_VERSION={latest} (or connect(api_version='{latest}'))",
+    )
 
 
 def authentication(error: AuthenticationError) -> CheckItem:
     """A refused session: nothing else can be checked."""
-    return CheckItem("error", "org.authentication",
-                     f"Salesforce refused the session ({error.error_code})",
-                     suggestion=f"log in again: {error.message}")
+    return CheckItem(
+        "error",
+        "org.authentication",
+        f"Salesforce refused the session ({error.error_code})",
+        suggestion=f"log in again: {error.message}",
+    )
 
 
 def budget_spent(error: RequestLimitError) -> CheckItem:
-    return CheckItem("error", "org.api_budget",
-                     f"the org's daily API budget is spent ({error.error_code}): every call, "
-                     "writes included, is refused",
-                     suggestion="wait until calls free up (Salesforce counts a rolling 24 hours), "
-                                "or ask Salesforce for a higher limit")
+    return CheckItem(
+        "error",
+        "org.api_budget",
+        f"the org's daily API budget is spent ({error.error_code}): every call, "
+        "writes included, is refused",
+        suggestion="wait until calls free up (Salesforce counts a rolling 24 hours), "
+        "or ask Salesforce for a higher limit",
+    )
 
 
 def api_budget(used: int | None, limit: int | None) -> CheckItem:
     """Warn when little of the daily API budget is left."""
     if used is None or limit is None:
-        return CheckItem("warning", "org.api_budget",
-                         "the org did not report its daily API usage (no Sforce-Limit-Info)")
+        return CheckItem(
+            "warning",
+            "org.api_budget",
+            "the org did not report its daily API usage (no Sforce-Limit-Info)",
+        )
     remaining = max(limit - used, 0)
     if remaining == 0:
-        return CheckItem("error", "org.api_budget",
-                         f"the daily API budget is spent ({used:,} of {limit:,} calls used)",
-                         suggestion="wait until calls free up, or ask Salesforce for a higher "
-                                    "limit")
+        return CheckItem(
+            "error",
+            "org.api_budget",
+            f"the daily API budget is spent ({used:,} of {limit:,} calls used)",
+            suggestion="wait until calls free up, or ask Salesforce for a higher limit",
+        )
     if remaining < limit * LOW_BUDGET_SHARE:
-        return CheckItem("warning", "org.api_budget",
-                         f"only {remaining:,} of {limit:,} daily API calls are left; writes fail "
-                         "with REQUEST_LIMIT_EXCEEDED once they are spent",
-                         suggestion="run large imports later, or with Bulk API 2.0 (one job "
-                                    "costs a handful of calls for thousands of records)")
-    return CheckItem("ok", "org.api_budget",
-                     f"{remaining:,} of {limit:,} daily API calls left")
+        return CheckItem(
+            "warning",
+            "org.api_budget",
+            f"only {remaining:,} of {limit:,} daily API calls are left; writes fail "
+            "with REQUEST_LIMIT_EXCEEDED once they are spent",
+            suggestion="run large imports later, or with Bulk API 2.0 (one job "
+            "costs a handful of calls for thousands of records)",
+        )
+    return CheckItem("ok", "org.api_budget", f"{remaining:,} of {limit:,} daily API calls left")
 
 
 def package(snapshot: OrgSnapshot) -> tuple[CheckItem, bool]:
     """Is Asymbl ATS installed? Returns the item and whether its objects are there."""
     names = snapshot.object_names
     if names is None:
-        return CheckItem("warning", "org.package",
-                         "could not read the org's object list (global describe)"), True
+        return CheckItem(
+            "warning", "org.package", "could not read the org's object list (global describe)"
+        ), True
     lower = {n.lower() for n in names}
     ours = [n for n in names if n.lower().startswith(NAMESPACE)]
     missing = [o for o in CORE_OBJECTS if o.lower() not in lower]
     if not ours:
         return CheckItem(
-            "error", "org.package",
+            "error",
+            "org.package",
             "the Asymbl ATS package (namespace bpats__) is not installed in this org, or this "
             "user cannot see its objects",
             suggestion="install Asymbl ATS, or give the user a permission set with access to "
-                       "its objects; every bpats__ field of the mapping is skipped until then"
+            "its objects; every bpats__ field of the mapping is skipped until then",
         ), False
     if missing:
         return CheckItem(
-            "error", "org.package",
+            "error",
+            "org.package",
             f"the Asymbl ATS package is incomplete for this user: no {', '.join(missing)}",
             suggestion="give the user access to these objects (permission set), or update the "
-                       "package"), False
-    return CheckItem("ok", "org.package",
-                     f"Asymbl ATS is installed ({len(ours)} bpats__ objects visible)"), True
+            "package",
+        ), False
+    return CheckItem(
+        "ok", "org.package", f"Asymbl ATS is installed ({len(ours)} bpats__ objects visible)"
+    ), True
 
 
 def record_types(mapping: Mapping, snapshot: OrgSnapshot) -> list[CheckItem]:
@@ -110,18 +136,32 @@ def record_types(mapping: Mapping, snapshot: OrgSnapshot) -> list[CheckItem]:
         if describe is None:
             continue  # the object itself is reported missing
         wanted = spec.record_type
-        infos = [i for i in describe.recordTypeInfos
-                 if str(i.get("developerName", "")).lower() == wanted.lower()]
+        infos = [
+            i
+            for i in describe.recordTypeInfos
+            if str(i.get("developerName", "")).lower() == wanted.lower()
+        ]
         where = mapping.position(("objects", key, "fields", name))
         source, line = (where[0], where[1]) if where else (None, None)
         if any(i.get("available", True) and i.get("active", True) for i in infos):
-            items.append(CheckItem("ok", "org.record_type",
-                                   f"{describe.name} record type `{wanted}` is there", key, name,
-                                   source=source, line=line))
+            items.append(
+                CheckItem(
+                    "ok",
+                    "org.record_type",
+                    f"{describe.name} record type `{wanted}` is there",
+                    key,
+                    name,
+                    source=source,
+                    line=line,
+                )
+            )
             continue
-        rows = [r for r in snapshot.record_types or []
-                if str(r.get("SobjectType", "")).lower() == key.lower()
-                and str(r.get("DeveloperName", "")).lower() == wanted.lower()]
+        rows = [
+            r
+            for r in snapshot.record_types or []
+            if str(r.get("SobjectType", "")).lower() == key.lower()
+            and str(r.get("DeveloperName", "")).lower() == wanted.lower()
+        ]
         if rows and not rows[0].get("IsActive"):
             why = f"{describe.name} record type `{wanted}` exists but is inactive"
             fix = "activate it in Setup"
@@ -129,15 +169,26 @@ def record_types(mapping: Mapping, snapshot: OrgSnapshot) -> list[CheckItem]:
             why = f"{describe.name} record type `{wanted}` is not available to this user"
             fix = "assign it to the user's profile or permission set"
         else:
-            others = [str(i.get("developerName")) for i in describe.recordTypeInfos
-                      if not i.get("master")]
+            others = [
+                str(i.get("developerName")) for i in describe.recordTypeInfos if not i.get("master")
+            ]
             why = f"this org has no {describe.name} record type `{wanted}`"
             fix = did_you_mean(close_names(wanted, ((o, None) for o in others))) or (
-                f"create it in Setup, or remove {name} from the mapping")
-        items.append(CheckItem(
-            "warning", "org.record_type",
-            f"{why}: the mapping leaves {name} empty, so new {describe.name} records get the "
-            "user's default record type", key, name, suggestion=fix, source=source, line=line))
+                f"create it in Setup, or remove {name} from the mapping"
+            )
+        items.append(
+            CheckItem(
+                "warning",
+                "org.record_type",
+                f"{why}: the mapping leaves {name} empty, so new {describe.name} records get the "
+                "user's default record type",
+                key,
+                name,
+                suggestion=fix,
+                source=source,
+                line=line,
+            )
+        )
     return items
 
 
@@ -148,8 +199,16 @@ def job_key(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem:
     source, line = (where[0], where[1]) if where else (None, None)
 
     def item(severity: Severity, message: str, suggestion: str | None = None) -> CheckItem:
-        return CheckItem(severity, "org.job_key", message, JOB, key, suggestion=suggestion,
-                         source=source, line=line)
+        return CheckItem(
+            severity,
+            "org.job_key",
+            message,
+            JOB,
+            key,
+            suggestion=suggestion,
+            source=source,
+            line=line,
+        )
 
     describe = snapshot.describe(JOB)
     if describe is None:
@@ -157,25 +216,43 @@ def job_key(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem:
     field = describe.field(key)
     if field is None:
         names = close_names(key, ((f.name, f.label) for f in describe.fields))
-        return item("error", f"settings.job_remote_key: no field `{key}` on {JOB}, so every "
-                             "remote: job id fails",
-                    did_you_mean(names) or "use Name, or a unique external-id field of the job")
+        return item(
+            "error",
+            f"settings.job_remote_key: no field `{key}` on {JOB}, so every remote: job id fails",
+            did_you_mean(names) or "use Name, or a unique external-id field of the job",
+        )
     refused = snapshot.job_key_error
     if not field.filterable or refused is not None:
         # The describe already says why when the field cannot be filtered; otherwise quote the
         # last line of Salesforce's answer (the first lines repeat the query).
-        said = (f" (Salesforce said {refused.error_code}: {refused.message.splitlines()[-1]})"
-                if refused is not None and field.filterable else "")
-        return item("error", f"settings.job_remote_key: {JOB}.{field.name} ({field.type}) "
-                             f"cannot be filtered on, so remote: job ids cannot be looked up{said}",
-                    "use Name, or a unique external-id text field of the job")
+        said = (
+            f" (Salesforce said {refused.error_code}: {refused.message.splitlines()[-1]})"
+            if refused is not None and field.filterable
+            else ""
+        )
+        return item(
+            "error",
+            f"settings.job_remote_key: {JOB}.{field.name} ({field.type}) "
+            f"cannot be filtered on, so remote: job ids cannot be looked up{said}",
+            "use Name, or a unique external-id text field of the job",
+        )
     unique = field.unique or field.externalId or field.autoNumber
-    note = "" if unique else (" (not unique: a remote: id that matches several jobs is "
-                              "refused; a unique external-id field avoids that)")
+    note = (
+        ""
+        if unique
+        else (
+            " (not unique: a remote: id that matches several jobs is "
+            "refused; a unique external-id field avoids that)"
+        )
+    )
     return item("ok", f"remote: job ids are looked up by {JOB}.{field.name}{note}")
 
 
 def describe_failed(sobject: str, error: SalesforceError) -> CheckItem:
-    return CheckItem("error", "object.describe",
-                     f"could not read {sobject} ({error.error_code}: {error.message})", sobject,
-                     suggestion="check the user's access to the object")
+    return CheckItem(
+        "error",
+        "object.describe",
+        f"could not read {sobject} ({error.error_code}: {error.message})",
+        sobject,
+        suggestion="check the user's access to the object",
+    )

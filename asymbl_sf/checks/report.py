@@ -51,9 +51,16 @@ class CheckItem:
         return f"{where}: {self.text()}" if where else self.text()
 
     def to_json(self) -> dict[str, Any]:
-        return {"severity": self.severity, "check": self.check, "object": self.object,
-                "field": self.field, "message": self.message, "suggestion": self.suggestion,
-                "source": self.source, "line": self.line}
+        return {
+            "severity": self.severity,
+            "check": self.check,
+            "object": self.object,
+            "field": self.field,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "source": self.source,
+            "line": self.line,
+        }
 
 
 @dataclass

@@ -33,8 +33,9 @@ def _source_hint(obj: ObjectSpec, label: str) -> str | None:
     return found[0] if found else None
 
 
-def unmapped_required(mapping: Mapping, key: str, obj: ObjectSpec,
-                      describe: SObjectDescribe) -> list[CheckItem]:
+def unmapped_required(
+    mapping: Mapping, key: str, obj: ObjectSpec, describe: SObjectDescribe
+) -> list[CheckItem]:
     """An error per required field of ``describe`` that ``obj`` does not map."""
     mapped = {name.lower() for name in obj.fields}
     where = mapping.position(("objects", key, "fields")) or mapping.position(("objects", key))
@@ -46,12 +47,18 @@ def unmapped_required(mapping: Mapping, key: str, obj: ObjectSpec,
             continue
         hint = _source_hint(obj, fd.label or fd.name)
         example = f"`{fd.name}: {hint}`" if hint else f"`{fd.name}: {{from: ...}}`"
-        items.append(CheckItem(
-            "error", "field.required",
-            f"`{fd.name}` is required on {describe.name} but the mapping leaves it empty: every "
-            f"new {describe.name} fails with REQUIRED_FIELD_MISSING",
-            describe.name, fd.name,
-            suggestion=f"map it under objects.{key}.fields, e.g. {example}, or give it a "
-                       "constant with {value: ...}",
-            source=where[0] if where else None, line=where[1] if where else None))
+        items.append(
+            CheckItem(
+                "error",
+                "field.required",
+                f"`{fd.name}` is required on {describe.name} but the mapping leaves it empty: every "
+                f"new {describe.name} fails with REQUIRED_FIELD_MISSING",
+                describe.name,
+                fd.name,
+                suggestion=f"map it under objects.{key}.fields, e.g. {example}, or give it a "
+                "constant with {value: ...}",
+                source=where[0] if where else None,
+                line=where[1] if where else None,
+            )
+        )
     return items

@@ -35,10 +35,17 @@ def check_org(api: SalesforceApi, mapping: Mapping, *, org: str = "") -> CheckRe
 
 
 def _run(api: SalesforceApi, mapping: Mapping, report: CheckReport) -> None:
-    record_types = [(key, spec.record_type) for key, _, _, spec in mapping.iter_fields()
-                    if spec.record_type is not None]
-    snapshot = read_org(api, [*mapping.objects, JOB], record_types=record_types,
-                        job_key=mapping.settings.job_remote_key)
+    record_types = [
+        (key, spec.record_type)
+        for key, _, _, spec in mapping.iter_fields()
+        if spec.record_type is not None
+    ]
+    snapshot = read_org(
+        api,
+        [*mapping.objects, JOB],
+        record_types=record_types,
+        job_key=mapping.settings.job_remote_key,
+    )
     version = org_checks.api_version(api.version, snapshot.versions)
     report.add(version)
     if version.severity == "error":
@@ -67,6 +74,12 @@ def _missing_object(mapping: Mapping, key: str, snapshot: OrgSnapshot) -> CheckI
         return org_checks.describe_failed(key, error)
     names = close_names(key, ((n, None) for n in snapshot.object_names or []))
     where = mapping.position(("objects", key))
-    return CheckItem("error", "object.exists", f"no object `{key}` in this org", key,
-                     suggestion=did_you_mean(names) or "check the object's API name in Setup",
-                     source=where[0] if where else None, line=where[1] if where else None)
+    return CheckItem(
+        "error",
+        "object.exists",
+        f"no object `{key}` in this org",
+        key,
+        suggestion=did_you_mean(names) or "check the object's API name in Setup",
+        source=where[0] if where else None,
+        line=where[1] if where else None,
+    )

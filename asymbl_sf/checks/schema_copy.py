@@ -48,10 +48,11 @@ def fetch_describes(api: SalesforceApi, names: Sequence[str]) -> FetchedDescribe
     """The describes of ``names`` from the org: the global describe and 24 describes in the
     first Composite call, then 25 per call."""
     subs = [SubRequest("GET", api.describe_url(n), f"d{i}") for i, n in enumerate(names)]
-    first = [SubRequest("GET", f"{api.base_path}/sobjects", "global"),
-             *subs[:MAX_SUBREQUESTS - 1]]
-    rest = subs[MAX_SUBREQUESTS - 1:]
-    batches = [first] + [rest[i:i + MAX_SUBREQUESTS] for i in range(0, len(rest), MAX_SUBREQUESTS)]
+    first = [SubRequest("GET", f"{api.base_path}/sobjects", "global"), *subs[: MAX_SUBREQUESTS - 1]]
+    rest = subs[MAX_SUBREQUESTS - 1 :]
+    batches = [first] + [
+        rest[i : i + MAX_SUBREQUESTS] for i in range(0, len(rest), MAX_SUBREQUESTS)
+    ]
     out = FetchedDescribes()
     for batch in batches:
         answers = api.composite(batch, all_or_none=False)
@@ -69,8 +70,11 @@ def fetch_describes(api: SalesforceApi, names: Sequence[str]) -> FetchedDescribe
                 out.missing.append(name)
             else:
                 error = answer.error() if answer else SalesforceError(f"no answer for {name}")
-                raise SalesforceError(f"describe of {name} failed: {error.message}",
-                                      error_code=error.error_code, status=error.status)
+                raise SalesforceError(
+                    f"describe of {name} failed: {error.message}",
+                    error_code=error.error_code,
+                    status=error.status,
+                )
     return out
 
 
@@ -84,11 +88,15 @@ def read_directory(path: Path) -> FetchedDescribes:
             body = json.loads(file.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as exc:
             raise ConfigurationError(f"{file}: not readable JSON ({exc})") from None
-        if not isinstance(body, dict) or not isinstance(body.get("fields"), list) or not isinstance(
-                body.get("name"), str):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("fields"), list)
+            or not isinstance(body.get("name"), str)
+        ):
             raise ConfigurationError(
                 f"{file}: not a describe (GET sobjects/OBJECT/describe gives an object with "
-                "'name' and 'fields')")
+                "'name' and 'fields')"
+            )
         out.bodies.append(body)
     if not out.bodies:
         raise ConfigurationError(f"no *.json describe files in {path}")
@@ -124,8 +132,9 @@ def overlay(current: OrgSchema, bodies: Iterable[dict[str, Any]]) -> Overlay:
             describe = SObjectDescribe.model_validate(body)
         except ValidationError as exc:
             name = body.get("name", "?") if isinstance(body, dict) else "?"
-            raise ConfigurationError(f"describe of {name} is not valid: "
-                                     f"{exc.errors()[0]['msg']}") from None
+            raise ConfigurationError(
+                f"describe of {name} is not valid: {exc.errors()[0]['msg']}"
+            ) from None
         mine = current.get(describe.name)
         if mine is not None and mine.keyPrefix and describe.keyPrefix != mine.keyPrefix:
             out.kept_prefixes[describe.name] = (str(describe.keyPrefix), mine.keyPrefix)

@@ -63,8 +63,12 @@ def record_type_query(record_types: Sequence[tuple[str, str]]) -> str:
     """The RecordType rows for ``(sobject, developer name)`` pairs, active or not."""
     objects = sorted({o for o, _ in record_types})
     names = sorted({n for _, n in record_types})
-    return format_soql("SELECT Id, SobjectType, DeveloperName, IsActive FROM RecordType "
-                       "WHERE SobjectType IN {} AND DeveloperName IN {}", objects, names)
+    return format_soql(
+        "SELECT Id, SobjectType, DeveloperName, IsActive FROM RecordType "
+        "WHERE SobjectType IN {} AND DeveloperName IN {}",
+        objects,
+        names,
+    )
 
 
 def job_key_query(key: str) -> str | None:
@@ -88,19 +92,21 @@ def read_org(
         return snapshot  # every versioned call would fail: the caller reports the version
     first: list[SubRequest] = [SubRequest("GET", f"{api.base_path}/sobjects", "global")]
     if record_types:
-        first.append(SubRequest("GET", api.query_url(record_type_query(record_types)),
-                                "record_types"))
+        first.append(
+            SubRequest("GET", api.query_url(record_type_query(record_types)), "record_types")
+        )
     query = job_key_query(job_key) if job_key else None
     if query is not None:
         first.append(SubRequest("GET", api.query_url(query), "job_key"))
         snapshot.job_key_asked = True
     wanted = list(dict.fromkeys(objects))
-    describes = [SubRequest("GET", api.describe_url(name), f"describe_{i}")
-                 for i, name in enumerate(wanted)]
+    describes = [
+        SubRequest("GET", api.describe_url(name), f"describe_{i}") for i, name in enumerate(wanted)
+    ]
     room = MAX_SUBREQUESTS - len(first)
     batches = [first + describes[:room]]
     rest = describes[room:]
-    batches += [rest[i:i + MAX_SUBREQUESTS] for i in range(0, len(rest), MAX_SUBREQUESTS)]
+    batches += [rest[i : i + MAX_SUBREQUESTS] for i in range(0, len(rest), MAX_SUBREQUESTS)]
     answers: dict[str, SubResponse] = {}
     for batch in batches:
         answers.update(api.composite(batch, all_or_none=False))
@@ -113,8 +119,11 @@ def _read_answers(
 ) -> None:
     listing = answers.get("global")
     if listing is not None and listing.ok and isinstance(listing.body, dict):
-        snapshot.object_names = [str(o.get("name")) for o in listing.body.get("sobjects", [])
-                                 if isinstance(o, dict) and o.get("name")]
+        snapshot.object_names = [
+            str(o.get("name"))
+            for o in listing.body.get("sobjects", [])
+            if isinstance(o, dict) and o.get("name")
+        ]
     for i, name in enumerate(wanted):
         answer = answers.get(f"describe_{i}")
         if answer is None:
@@ -126,8 +135,11 @@ def _read_answers(
             snapshot.describe_errors[name.lower()] = answer.error()
     types = answers.get("record_types")
     if types is not None:
-        snapshot.record_types = (list(types.body.get("records") or [])
-                                 if types.ok and isinstance(types.body, dict) else [])
+        snapshot.record_types = (
+            list(types.body.get("records") or [])
+            if types.ok and isinstance(types.body, dict)
+            else []
+        )
     job = answers.get("job_key")
     if job is not None and not job.ok:
         snapshot.job_key_error = job.error()

@@ -40,15 +40,17 @@ def close_names(
     for name, label in candidates:
         if name.lower() == wanted.lower():
             continue
-        score = max(difflib.SequenceMatcher(None, probe, spelling).ratio()
-                    for probe in probes for spelling in _spellings(name, label))
+        score = max(
+            difflib.SequenceMatcher(None, probe, spelling).ratio()
+            for probe in probes
+            for spelling in _spellings(name, label)
+        )
         if score >= _CUTOFF:
             scores[name] = max(score, scores.get(name, 0.0))
     if not scores:
         return []
     best = max(scores.values())
-    close = sorted((n for n, s in scores.items() if s >= best - _MARGIN),
-                   key=lambda n: -scores[n])
+    close = sorted((n for n, s in scores.items() if s >= best - _MARGIN), key=lambda n: -scores[n])
     return close[:limit]
 
 

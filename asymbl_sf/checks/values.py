@@ -112,7 +112,7 @@ def domain(obj: ObjectSpec, spec: FieldSpec) -> ValueDomain:
         else:
             out.free = True
             for i, (name, arg) in enumerate(steps):
-                rest = steps[i + 1:]
+                rest = steps[i + 1 :]
                 if name == "map":
                     values, strict = map_values(arg)
                     for value in values:
@@ -153,8 +153,11 @@ def kind_of(annotation: Any) -> SourceKind:
         return "list"
     if literal_values(annotation) is not None:
         return "text"
-    options = [a for a in get_args(annotation) if a is not type(None)] if get_origin(
-        annotation) in (Union, types.UnionType) else [annotation]
+    options = (
+        [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) in (Union, types.UnionType)
+        else [annotation]
+    )
     kinds = {_scalar_kind(a) for a in options}
     return kinds.pop() if len(kinds) == 1 else "any"
 

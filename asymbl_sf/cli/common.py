@@ -19,15 +19,32 @@ from .output import emit_json, fail, register_secrets, say, warn
 
 T = TypeVar("T")
 
-PayloadArg = Annotated[str, typer.Argument(
-    help="The payload: a JSON file, or - to read standard input.", show_default=False)]
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", "-m", help="YAML mapping file (default: the shipped mappings/asymbl.yaml).")]
-OrgOpt = Annotated[str | None, typer.Option(
-    "--org", help="'local' or 'local:PATH' for the local org; default: credentials from the "
-                  "environment / .env, else the local org.")]
-DialectOpt = Annotated[str | None, typer.Option(
-    "--dialect", help="kombo, merge or truto (default: detected from the payload's shape).")]
+PayloadArg = Annotated[
+    str,
+    typer.Argument(
+        help="The payload: a JSON file, or - to read standard input.", show_default=False
+    ),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping", "-m", help="YAML mapping file (default: the shipped mappings/asymbl.yaml)."
+    ),
+]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="'local' or 'local:PATH' for the local org; default: credentials from the "
+        "environment / .env, else the local org.",
+    ),
+]
+DialectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect", help="kombo, merge or truto (default: detected from the payload's shape)."
+    ),
+]
 
 
 def read_payload(source: str) -> Any:
@@ -64,7 +81,10 @@ def payload_source(payload: str | None) -> str | None:
 
 
 def call(
-    org: str | None, mapping: Path | None, action: Callable[[Asymbl], T], *,
+    org: str | None,
+    mapping: Path | None,
+    action: Callable[[Asymbl], T],
+    *,
     source: str | None = None,
 ) -> tuple[Asymbl, T]:
     """Connect and run one client method; every failure becomes a message and exit code 1.
@@ -99,11 +119,11 @@ def report(result: dict[str, Any], client: Any) -> None:
     emit_json(result)
     for warning in result.get("warnings", []):
         warn(warning["message"])
-    failed = [a for a in result.get("actions", {}).get("attachments", [])
-              if a.get("action") == "failed"]
+    failed = [
+        a for a in result.get("actions", {}).get("attachments", []) if a.get("action") == "failed"
+    ]
     if failed:
-        say(f"error: {len(failed)} attachment(s) failed to upload; see the warnings",
-            style="red")
+        say(f"error: {len(failed)} attachment(s) failed to upload; see the warnings", style="red")
         raise typer.Exit(1)
 
 

@@ -60,8 +60,11 @@ def fail(error: BaseException) -> NoReturn:
     if isinstance(error, (PayloadError, WriteError)) or hasattr(error, "problems"):
         problems = getattr(error, "problems", [])
         label = "rejected by Salesforce" if isinstance(error, WriteError) else "invalid input"
-        say(f"error: {label} ({len(problems)} problem{'s' if len(problems) != 1 else ''}); "
-            "nothing was written:", style="red")
+        say(
+            f"error: {label} ({len(problems)} problem{'s' if len(problems) != 1 else ''}); "
+            "nothing was written:",
+            style="red",
+        )
         for problem in problems:
             say(f"  {problem}", style="red")
     elif isinstance(error, SalesforceError):
@@ -83,9 +86,13 @@ def fail(error: BaseException) -> NoReturn:
 def _what_to_do(error: SalesforceError) -> str | None:
     """One line of advice for failures whose message is Salesforce's own wording."""
     if isinstance(error, RequestLimitError):
-        return ("The org's daily API request limit is spent (Setup > Company Information shows "
-                "it); run the command again once it resets, or ask Salesforce for a higher one.")
+        return (
+            "The org's daily API request limit is spent (Setup > Company Information shows "
+            "it); run the command again once it resets, or ask Salesforce for a higher one."
+        )
     if isinstance(error, TransientError) and not error.maybe_applied:
-        return ("Salesforce did not carry the request out and may be busy; asymbl-sf already "
-                "tried again where that is safe. Run the command again in a few minutes.")
+        return (
+            "Salesforce did not carry the request out and may be busy; asymbl-sf already "
+            "tried again where that is safe. Run the command again in a few minutes."
+        )
     return None  # a write that may have happened already says to check before repeating

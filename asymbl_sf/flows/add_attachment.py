@@ -34,8 +34,13 @@ _CONTACT = "@{contact.records[0].Id}"
 
 
 class AddAttachment:
-    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str,
-                 fetch_policy: FetchPolicy | None = None) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        mapping: Mapping,
+        instance_url: str,
+        fetch_policy: FetchPolicy | None = None,
+    ) -> None:
         self.api = api
         self.mapping = mapping
         self.instance_url = instance_url
@@ -48,27 +53,39 @@ class AddAttachment:
         contact_id, application_id, existing = self._look_up(attachment, checksum)
         warnings: list[str] = []
         if existing:
-            warnings.append(f"the same file is already on the candidate's Contact "
-                            f"({existing['Id']}); not uploaded again")
+            warnings.append(
+                f"the same file is already on the candidate's Contact "
+                f"({existing['Id']}); not uploaded again"
+            )
             out = attachment_data(existing, contact_id, self.instance_url, self.api.base_path)
             out["application_id"] = application_id
             return kombo.success(out, warnings, actions={"attachment": "skip"})
         fields = self._fields(attachment, contact_id)
         version_id, recovered = write_once(
-            self.api.retry, lambda: _upload(self.api, fields, data),
-            lambda: (self._look_up(attachment, checksum)[2] or {}).get("Id"))
+            self.api.retry,
+            lambda: _upload(self.api, fields, data),
+            lambda: (self._look_up(attachment, checksum)[2] or {}).get("Id"),
+        )
         if recovered:
             warnings.append(LOST_ANSWER_WARNING)
         out = {
-            "id": version_id, "application_id": application_id, "candidate_id": contact_id,
-            "type": attachment.type, "remote_id": None,
+            "id": version_id,
+            "application_id": application_id,
+            "candidate_id": contact_id,
+            "type": attachment.type,
+            "remote_id": None,
             "data_url": f"{self.instance_url}{self.api.base_path}/sobjects/ContentVersion/"
-                        f"{version_id}/VersionData",
+            f"{version_id}/VersionData",
             "file_name": fields.get("PathOnClient") or attachment.name,
-            "content_type": attachment.content_type, "checksum": checksum, "size": len(data),
+            "content_type": attachment.content_type,
+            "checksum": checksum,
+            "size": len(data),
         }
-        return kombo.success(out, warnings, actions={
-            "attachment": "upload" if fits_json(data) else "upload_multipart"})
+        return kombo.success(
+            out,
+            warnings,
+            actions={"attachment": "upload" if fits_json(data) else "upload_multipart"},
+        )
 
     def _with_bytes(self, attachment: Attachment) -> Attachment:
         if attachment.data is not None:
@@ -86,25 +103,37 @@ class AddAttachment:
         api = self.api
         application_id = None
         if attachment.application_id:
-            application_id = require_id(attachment.application_id, "application_id",
-                                        "an application (bpats__ATS_Applicant__c)")
+            application_id = require_id(
+                attachment.application_id,
+                "application_id",
+                "an application (bpats__ATS_Applicant__c)",
+            )
             contact_query = format_soql(
                 f"SELECT Id, bpats__ATS_Applicant__c FROM {APPLICANT} WHERE Id = {{}}",
-                application_id)
+                application_id,
+            )
             reference = "@{contact.records[0].bpats__ATS_Applicant__c}"
         elif attachment.candidate_id:
             contact_id = require_id(attachment.candidate_id, "candidate_id", "a Contact")
             contact_query = format_soql("SELECT Id FROM Contact WHERE Id = {}", contact_id)
             reference = _CONTACT
         else:
-            raise PayloadError(Problem("application_id",
-                                       "required: the application (or candidate) to attach to"))
-        subs = [SubRequest("GET", api.query_url(contact_query), "contact"),
-                SubRequest("GET", api.query_url(
+            raise PayloadError(
+                Problem("application_id", "required: the application (or candidate) to attach to")
+            )
+        subs = [
+            SubRequest("GET", api.query_url(contact_query), "contact"),
+            SubRequest(
+                "GET",
+                api.query_url(
                     f"SELECT {', '.join(VERSION_FIELDS)} FROM ContentVersion WHERE IsLatest = true "
                     + format_soql("AND Checksum = {} ", checksum)
                     + "AND ContentDocumentId IN (SELECT ContentDocumentId FROM ContentDocumentLink "
-                    f"WHERE LinkedEntityId = '{reference}') LIMIT 1"), "files")]
+                    f"WHERE LinkedEntityId = '{reference}') LIMIT 1"
+                ),
+                "files",
+            ),
+        ]
         if api.cached_describe("ContentVersion") is None:
             subs.append(SubRequest("GET", api.describe_url("ContentVersion"), "describe"))
         answers = api.composite(subs)
@@ -115,8 +144,11 @@ class AddAttachment:
         if not found:
             what = "application" if application_id else "candidate"
             raise PayloadError(Problem(f"{what}_id", f"no {what} with that id in this org"))
-        contact_id = str(found[0].get("bpats__ATS_Applicant__c") or found[0]["Id"]) \
-            if application_id else str(found[0]["Id"])
+        contact_id = (
+            str(found[0].get("bpats__ATS_Applicant__c") or found[0]["Id"])
+            if application_id
+            else str(found[0]["Id"])
+        )
         if key_prefix(to_18(contact_id)) != "003":
             raise PayloadError(Problem("application_id", "the application has no candidate"))
         existing = rows(answers.get("files"))
@@ -131,8 +163,9 @@ class AddAttachment:
         wrapper = Application(attachments=[attachment], dialect=attachment.dialect or "kombo")
         plan = render(wrapper, self.mapping, schema)
         versions = plan.records_for("ContentVersion")
-        problems = [p for p in plan.problems
-                    if p.path.startswith(("attachments", "ContentVersion"))]
+        problems = [
+            p for p in plan.problems if p.path.startswith(("attachments", "ContentVersion"))
+        ]
         if problems:
             raise PayloadError(problems)
         if not versions:

@@ -19,12 +19,23 @@ from asymbl_sf.salesforce.soql import format_soql
 from . import result as kombo
 from .common import require_id, rows
 
-VERSION_FIELDS = ["Id", "Title", "PathOnClient", "FileExtension", "ContentDocumentId", "Checksum",
-                  "ContentSize", "bpats__Is_Primary__c", "CreatedDate", "LastModifiedDate"]
+VERSION_FIELDS = [
+    "Id",
+    "Title",
+    "PathOnClient",
+    "FileExtension",
+    "ContentDocumentId",
+    "Checksum",
+    "ContentSize",
+    "bpats__Is_Primary__c",
+    "CreatedDate",
+    "LastModifiedDate",
+]
 
 
-def attachment_data(version: dict[str, Any], candidate_id: str, instance_url: str,
-                    api_path: str) -> dict[str, Any]:
+def attachment_data(
+    version: dict[str, Any], candidate_id: str, instance_url: str, api_path: str
+) -> dict[str, Any]:
     name = version.get("PathOnClient") or version.get("Title") or version["Id"]
     if version.get("FileExtension") and "." not in str(name):
         name = f"{name}.{version['FileExtension']}"
@@ -53,23 +64,37 @@ class CandidateAttachments:
     def list_for(self, candidate_id: str) -> list[dict[str, Any]]:
         contact_id = require_id(candidate_id, "candidate_id", "a Contact")
         api = self.api
-        answers = api.composite([
-            SubRequest("GET", api.query_url(format_soql(
-                "SELECT Id FROM Contact WHERE Id = {}", contact_id)), "contact"),
-            SubRequest("GET", api.query_url(format_soql(
-                f"SELECT {', '.join(VERSION_FIELDS)} FROM ContentVersion WHERE IsLatest = true "
-                "AND ContentDocumentId IN (SELECT ContentDocumentId FROM ContentDocumentLink "
-                "WHERE LinkedEntityId = {}) ORDER BY CreatedDate ASC, Id ASC", contact_id)),
-                "files"),
-        ])
+        answers = api.composite(
+            [
+                SubRequest(
+                    "GET",
+                    api.query_url(format_soql("SELECT Id FROM Contact WHERE Id = {}", contact_id)),
+                    "contact",
+                ),
+                SubRequest(
+                    "GET",
+                    api.query_url(
+                        format_soql(
+                            f"SELECT {', '.join(VERSION_FIELDS)} FROM ContentVersion WHERE IsLatest = true "
+                            "AND ContentDocumentId IN (SELECT ContentDocumentId FROM ContentDocumentLink "
+                            "WHERE LinkedEntityId = {}) ORDER BY CreatedDate ASC, Id ASC",
+                            contact_id,
+                        )
+                    ),
+                    "files",
+                ),
+            ]
+        )
         if not rows(answers.get("contact")):
-            raise PayloadError(Problem("candidate_id",
-                                       f"no Contact with Id {contact_id} in this org"))
+            raise PayloadError(
+                Problem("candidate_id", f"no Contact with Id {contact_id} in this org")
+            )
         files = answers.get("files")
         if files is not None and not files.ok:
             raise files.error()
-        return [attachment_data(v, contact_id, self.instance_url, api.base_path)
-                for v in rows(files)]
+        return [
+            attachment_data(v, contact_id, self.instance_url, api.base_path) for v in rows(files)
+        ]
 
     def download(self, attachments: list[dict[str, Any]], folder: Path) -> list[Path]:
         """Save each attachment in ``folder`` under a safe, unique name; returns the paths."""

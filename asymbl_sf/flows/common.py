@@ -18,8 +18,12 @@ def rows(answer: SubResponse | None) -> list[dict[str, Any]]:
 def require_id(value: str, path: str, what: str) -> str:
     text = (value or "").strip()
     if not looks_like_id(text):
-        raise PayloadError(Problem(path, f"must be the Salesforce id of {what} (15 or 18 "
-                                         f"characters), got {text[:40]!r}"))
+        raise PayloadError(
+            Problem(
+                path,
+                f"must be the Salesforce id of {what} (15 or 18 characters), got {text[:40]!r}",
+            )
+        )
     return to_18(text)
 
 
@@ -30,5 +34,5 @@ def find_stage(stages: list[dict[str, Any]], wanted: str) -> dict[str, Any] | No
         full = to_18(text)
         return next((s for s in stages if to_18(s["Id"]) == full), None)
     if text.lower().startswith("remote:"):
-        text = text[len("remote:"):].strip()
+        text = text[len("remote:") :].strip()
     return next((s for s in stages if str(s.get("Name", "")).lower() == text.lower()), None)

@@ -35,10 +35,10 @@ from .passthrough import unmapped_passthrough
 class Decisions:
     """What the flow decided, record by record: the plan a dry run shows."""
 
-    contact_action: str = "create"          # create | reuse | update
+    contact_action: str = "create"  # create | reuse | update
     contact_id: str | None = None
     contact_updates: dict[str, Any] = field(default_factory=dict)
-    application_action: str = "create"      # create | exists
+    application_action: str = "create"  # create | exists
     application_id: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -49,16 +49,26 @@ class Decisions:
 class CreateApplication:
     """One run of the create-application flow against one org."""
 
-    def __init__(self, api: SalesforceApi, mapping: Mapping, instance_url: str,
-                 fetch_policy: FetchPolicy | None = None) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        mapping: Mapping,
+        instance_url: str,
+        fetch_policy: FetchPolicy | None = None,
+    ) -> None:
         self.api = api
         self.mapping = mapping
         self.instance_url = instance_url
         self.fetch_policy = fetch_policy
 
     def run(
-        self, application: Application, *, dry_run: bool = False, require_job: bool = True,
-        on_existing: str = "reuse", shape: str = "application",
+        self,
+        application: Application,
+        *,
+        dry_run: bool = False,
+        require_job: bool = True,
+        on_existing: str = "reuse",
+        shape: str = "application",
     ) -> dict[str, Any]:
         """Create or reuse the Contact, and the applicant when the payload names a job.
 
@@ -82,21 +92,30 @@ class CreateApplication:
         if not job:
             decisions.application_action = "none"
         if on_existing == "fail" and decisions.contact_id:
-            raise PayloadError(Problem(
-                "candidate.email_address",
-                f"a Contact with this email already exists ({decisions.contact_id}); "
-                "use on_existing='reuse' (--on-existing reuse) to apply to it instead"))
-        warnings = [*plan.warnings, *decisions.warnings,
-                    *unmapped_passthrough(application, self.mapping)]
+            raise PayloadError(
+                Problem(
+                    "candidate.email_address",
+                    f"a Contact with this email already exists ({decisions.contact_id}); "
+                    "use on_existing='reuse' (--on-existing reuse) to apply to it instead",
+                )
+            )
+        warnings = [
+            *plan.warnings,
+            *decisions.warnings,
+            *unmapped_passthrough(application, self.mapping),
+        ]
         if application.sourced_by_user_id and not facts.user_id:
-            warnings.append(f"sourced_by / credited_to {application.sourced_by_user_id[:60]!r} is "
-                            "not an active Salesforce user; the recruiter was left empty")
+            warnings.append(
+                f"sourced_by / credited_to {application.sourced_by_user_id[:60]!r} is "
+                "not an active Salesforce user; the recruiter was left empty"
+            )
         if facts.user_id:
             decisions.resolved["user"] = facts.user_id
         if dry_run:
             return self._plan_result(plan, decisions, facts, job, stage, warnings)
-        return self._write(plan, decisions, facts, job, stage, warnings, shape=shape,
-                           request=request)
+        return self._write(
+            plan, decisions, facts, job, stage, warnings, shape=shape, request=request
+        )
 
     # -- what to ask the org --------------------------------------------------------------------
 
@@ -113,8 +132,9 @@ class CreateApplication:
         if contact is not None and contact.match is not None:
             values = {name: contact.fields.get(name) for name in contact.match.on}
             if all(v not in (None, "") for v in values.values()):
-                match = {k: normalize_email(v) if k.lower() == "email" else v
-                         for k, v in values.items()}
+                match = {
+                    k: normalize_email(v) if k.lower() == "email" else v for k, v in values.items()
+                }
             newest_first = contact.match.when_many == "newest"
         if application.candidate is None and application.candidate_id:
             # An application for an existing candidate (Merge's candidate id): that Contact.
@@ -146,38 +166,55 @@ class CreateApplication:
         assert job_ref is not None
         if facts.job is None:
             how = "Id" if job_ref.kind == "id" else self.mapping.settings.job_remote_key
-            raise PayloadError(Problem(
-                "job_id", f"no bpats__Job__c with {how} = {job_ref.value!r} in this org; "
-                          "check the id, or the mapping's settings.job_remote_key for remote: ids"))
+            raise PayloadError(
+                Problem(
+                    "job_id",
+                    f"no bpats__Job__c with {how} = {job_ref.value!r} in this org; "
+                    "check the id, or the mapping's settings.job_remote_key for remote: ids",
+                )
+            )
         if facts.jobs_found > 1:
-            raise PayloadError(Problem(
-                "job_id", f"several jobs have {self.mapping.settings.job_remote_key} = "
-                          f"{job_ref.value!r}; use the job's Salesforce id instead"))
+            raise PayloadError(
+                Problem(
+                    "job_id",
+                    f"several jobs have {self.mapping.settings.job_remote_key} = "
+                    f"{job_ref.value!r}; use the job's Salesforce id instead",
+                )
+            )
         job = facts.job
         if not facts.stages:
-            raise PayloadError(Problem(
-                "job_id", f"job {job['Name']!r} ({job['Id']}) has no stages; Asymbl needs a stage "
-                          "on every applicant: add stages to the job (e.g. from an ATS template)"))
+            raise PayloadError(
+                Problem(
+                    "job_id",
+                    f"job {job['Name']!r} ({job['Id']}) has no stages; Asymbl needs a stage "
+                    "on every applicant: add stages to the job (e.g. from an ATS template)",
+                )
+            )
         wanted = application.stage_id
         if wanted is None:
             return job, facts.stages[0]
         stage = find_stage(facts.stages, wanted)
         if stage is None:
             listing = "; ".join(f"{s['Name']} ({s['Id']})" for s in facts.stages)
-            raise PayloadError(Problem(
-                "stage_id", f"{wanted!r} is not a stage of job {job['Name']!r}; its stages are: "
-                            f"{listing}"))
+            raise PayloadError(
+                Problem(
+                    "stage_id",
+                    f"{wanted!r} is not a stage of job {job['Name']!r}; its stages are: {listing}",
+                )
+            )
         return job, stage
 
     # -- decisions ------------------------------------------------------------------------------
 
-    def _decide(self, plan: RenderedPlan, facts: OrgFacts, candidate_id: str | None = None
-                ) -> Decisions:
+    def _decide(
+        self, plan: RenderedPlan, facts: OrgFacts, candidate_id: str | None = None
+    ) -> Decisions:
         decisions = Decisions()
         contact_plan = plan.record("Contact")
         if contact_plan is None and candidate_id and not facts.contacts:
-            raise PayloadError(Problem("candidate_id",
-                                       f"no Contact with Id {candidate_id} in this org"))
+            raise PayloadError(
+                Problem("candidate_id", f"no Contact with Id {candidate_id} in this org")
+            )
         match = contact_plan.match if contact_plan else None
         newest = match is not None and match.when_many == "newest"
         contacts = list(reversed(facts.contacts)) if newest else facts.contacts
@@ -199,33 +236,45 @@ class CreateApplication:
             if match.when_found == "reuse":
                 decisions.warnings.append(
                     f"Reused the existing Contact {chosen['Id']} with the same email; it was not "
-                    "updated (mapping: when_found: reuse)")
+                    "updated (mapping: when_found: reuse)"
+                )
             else:
                 changed = ", ".join(sorted(updates)) or "nothing"
                 decisions.warnings.append(
                     f"Reused the existing Contact {chosen['Id']} with the same email; "
-                    f"{match.when_found} wrote: {changed}")
+                    f"{match.when_found} wrote: {changed}"
+                )
         if facts.applicant is not None:
             decisions.application_action = "exists"
             decisions.application_id = str(facts.applicant["Id"])
             decisions.warnings.append(
                 "An application for this candidate on this job already exists "
                 f"({facts.applicant['Id']}, {facts.applicant.get('Name')}); "
-                "nothing new was created")
+                "nothing new was created"
+            )
         existing = {f.get("Checksum"): f for f in facts.files}
         for planned in plan.records_for("ContentVersion"):
             attachment: Attachment = planned.item
             checksum = _md5(attachment.data or b"")
             same = existing.get(checksum)
-            action = "skip" if same else (
-                "upload" if fits_json(attachment.data or b"") else "upload_multipart")
-            entry = {"key": planned.key, "file_name": attachment.name, "checksum": checksum,
-                     "action": action, "existing_id": same.get("Id") if same else None}
+            action = (
+                "skip"
+                if same
+                else ("upload" if fits_json(attachment.data or b"") else "upload_multipart")
+            )
+            entry = {
+                "key": planned.key,
+                "file_name": attachment.name,
+                "checksum": checksum,
+                "action": action,
+                "existing_id": same.get("Id") if same else None,
+            }
             decisions.files.append(entry)
             if same:
                 decisions.warnings.append(
                     f"{planned.item_path}: the same file is already on the Contact "
-                    f"({same.get('Id')}); not uploaded again")
+                    f"({same.get('Id')}); not uploaded again"
+                )
         return decisions
 
     # -- writing --------------------------------------------------------------------------------
@@ -242,8 +291,11 @@ class CreateApplication:
         if contact_plan is not None and decisions.contact_id is None:
             unit.append(PendingWrite("Contact", "Contact", dict(contact_plan.fields)))
         elif decisions.contact_updates:
-            unit.append(PendingWrite("Contact", "Contact", decisions.contact_updates,
-                                     record_id=decisions.contact_id))
+            unit.append(
+                PendingWrite(
+                    "Contact", "Contact", decisions.contact_updates, record_id=decisions.contact_id
+                )
+            )
         if decisions.application_action == "create" and job:
             unit.append(self._pending(plan.record(APPLICANT), resolved))
         not_here = {f["key"] for f in decisions.files if f["action"] != "upload"}
@@ -268,8 +320,15 @@ class CreateApplication:
         return PendingWrite(planned.key, planned.sobject, fields, refs)
 
     def _write(
-        self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
-        stage: dict[str, Any], warnings: list[str], *, shape: str = "application",
+        self,
+        plan: RenderedPlan,
+        decisions: Decisions,
+        facts: OrgFacts,
+        job: dict[str, Any],
+        stage: dict[str, Any],
+        warnings: list[str],
+        *,
+        shape: str = "application",
         request: LookupRequest,
     ) -> dict[str, Any]:
         unit = self._unit(plan, decisions, job, stage)
@@ -278,11 +337,15 @@ class CreateApplication:
             contact = next((c for c in facts.contacts if c["Id"] == decisions.contact_id), contact)
         applicant = dict(facts.applicant or {})
         if unit:
-            read_back = [ReadBack("Contact", "Contact", CONTACT_FIELDS),
-                         ReadBack(APPLICANT, APPLICANT, APPLICANT_FIELDS)]
+            read_back = [
+                ReadBack("Contact", "Contact", CONTACT_FIELDS),
+                ReadBack(APPLICANT, APPLICANT, APPLICANT_FIELDS),
+            ]
             outcome, recovered = write_once(
-                self.api.retry, lambda: _write_unit(self.api, plan, unit, read_back),
-                lambda: find_written(self.api, request, unit, decisions))
+                self.api.retry,
+                lambda: _write_unit(self.api, plan, unit, read_back),
+                lambda: find_written(self.api, request, unit, decisions),
+            )
             if recovered:
                 warnings.append(LOST_ANSWER_WARNING)
             contact = outcome.records.get("Contact", contact)
@@ -298,8 +361,9 @@ class CreateApplication:
         actions = _actions(decisions)
         if shape == "candidate":
             data = kombo.candidate_data(contact, self.instance_url)
-            data["applications"] = [kombo.application_summary(applicant, job, facts.stages)] \
-                if applicant else []
+            data["applications"] = (
+                [kombo.application_summary(applicant, job, facts.stages)] if applicant else []
+            )
             return kombo.success(data, warnings, actions=actions)
         data = kombo.application_data(applicant, contact, job, facts.stages, self.instance_url)
         return kombo.success(data, warnings, actions=actions)
@@ -326,23 +390,36 @@ class CreateApplication:
                 entry["action"] = "failed"
                 entry["error"] = str(exc)
                 warnings.append(
-                    f"{planned.item_path}: upload of {entry['file_name']} failed: {exc}")
+                    f"{planned.item_path}: upload of {entry['file_name']} failed: {exc}"
+                )
         return warnings
 
     def _plan_result(
-        self, plan: RenderedPlan, decisions: Decisions, facts: OrgFacts, job: dict[str, Any],
-        stage: dict[str, Any], warnings: list[str],
+        self,
+        plan: RenderedPlan,
+        decisions: Decisions,
+        facts: OrgFacts,
+        job: dict[str, Any],
+        stage: dict[str, Any],
+        warnings: list[str],
     ) -> dict[str, Any]:
         unit = self._unit(plan, decisions, job, stage)
         records = []
         for write in unit:
-            fields = {k: (f"<base64, {len(v)} characters>" if k == "VersionData" else v)
-                      for k, v in write.fields.items()}
+            fields = {
+                k: (f"<base64, {len(v)} characters>" if k == "VersionData" else v)
+                for k, v in write.fields.items()
+            }
             for field_name, target in write.refs.items():
                 fields[field_name] = f"<id of the new {target}>"
-            records.append({"sobject": write.sobject,
-                            "operation": "update" if write.record_id else "create",
-                            "id": write.record_id, "fields": fields})
+            records.append(
+                {
+                    "sobject": write.sobject,
+                    "operation": "update" if write.record_id else "create",
+                    "id": write.record_id,
+                    "fields": fields,
+                }
+            )
         return {
             "status": "dry_run",
             "plan": {
@@ -357,8 +434,11 @@ class CreateApplication:
 
 def _actions(decisions: Decisions) -> dict[str, Any]:
     return {
-        "candidate": {"action": decisions.contact_action, "id": decisions.contact_id,
-                      "updated_fields": sorted(decisions.contact_updates)},
+        "candidate": {
+            "action": decisions.contact_action,
+            "id": decisions.contact_id,
+            "updated_fields": sorted(decisions.contact_updates),
+        },
         "application": {"action": decisions.application_action, "id": decisions.application_id},
         "attachments": [{k: v for k, v in f.items() if k != "key"} for f in decisions.files],
     }
@@ -379,14 +459,22 @@ def _write_unit(
     if outcome.errors:
         if outcome.left_behind:  # undoing the earlier records failed: say what stayed
             refusals = _write_problems(plan, outcome.errors)
-            raise partial_write_error([
-                left_behind_message(key, record_id, "; ".join(map(str, refusals)),
-                                    outcome.undo_error)
-                for key, record_id in outcome.left_behind.items()])
+            raise partial_write_error(
+                [
+                    left_behind_message(
+                        key, record_id, "; ".join(map(str, refusals)), outcome.undo_error
+                    )
+                    for key, record_id in outcome.left_behind.items()
+                ]
+            )
         if all(isinstance(e, TransientError) for e in outcome.errors.values()):
             first = next(iter(outcome.errors.values()))
-            raise TransientError(str(first.message), error_code=first.error_code,
-                                 status=first.status, maybe_applied=False)
+            raise TransientError(
+                str(first.message),
+                error_code=first.error_code,
+                status=first.status,
+                maybe_applied=False,
+            )
         raise WriteError(_write_problems(plan, outcome.errors))
     return outcome
 
@@ -399,8 +487,12 @@ def _write_problems(plan: RenderedPlan, errors: dict[str, Any]) -> list[Problem]
         for name in fields:
             path = planned.source_path.get(name, "") if planned and name else ""
             where = f"{key}.{name}" if name else key
-            problems.append(Problem(path or where, f"Salesforce refused {where}: "
-                                                   f"{error.error_code}: {error.message}"))
+            problems.append(
+                Problem(
+                    path or where,
+                    f"Salesforce refused {where}: {error.error_code}: {error.message}",
+                )
+            )
     return problems
 
 
@@ -431,11 +523,11 @@ def download_attachments(
             attachments.append(attachment)
             continue
         try:
-            attachments.append(with_download(attachment, fetch(attachment.data_url,
-                                                               policy=policy)))
+            attachments.append(with_download(attachment, fetch(attachment.data_url, policy=policy)))
         except FetchError as exc:
-            problems.append(Problem(f"attachments[{index}].data_url",
-                                    f"download failed: {exc.reason}"))
+            problems.append(
+                Problem(f"attachments[{index}].data_url", f"download failed: {exc.reason}")
+            )
     if problems:
         raise PayloadError(problems)
     return application.model_copy(update={"attachments": attachments})
@@ -453,10 +545,12 @@ def with_download(attachment: Attachment, fetched: Fetched) -> Attachment:
         return name
 
     name = completed(attachment.name) or attachment.name
-    return attachment.model_copy(update={
-        "data": fetched.data,
-        "name": name,
-        "content_type": attachment.content_type or fetched.content_type,
-        "path_with_extension": completed(attachment.path_with_extension)
-        or (name if "." in name else None),
-    })
+    return attachment.model_copy(
+        update={
+            "data": fetched.data,
+            "name": name,
+            "content_type": attachment.content_type or fetched.content_type,
+            "path_with_extension": completed(attachment.path_with_extension)
+            or (name if "." in name else None),
+        }
+    )

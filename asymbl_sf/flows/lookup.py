@@ -26,11 +26,31 @@ STAGE = "bpats__ATS_Stage__c"
 APPLICANT = "bpats__ATS_Applicant__c"
 
 STAGE_FIELDS = ["Id", "Name", "bpats__Sequence__c", "bpats__Stage_Type__c", "bpats__Job__c"]
-APPLICANT_FIELDS = ["Id", "Name", "bpats__ATS_Applicant__c", "bpats__Job__c", "bpats__Stage__c",
-                    "bpats__Applicant_Status__c", "CreatedDate", "LastModifiedDate"]
-CONTACT_FIELDS = ["Id", "FirstName", "LastName", "Email", "Phone", "Title", "MailingStreet",
-                  "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry",
-                  "CreatedDate", "LastModifiedDate"]
+APPLICANT_FIELDS = [
+    "Id",
+    "Name",
+    "bpats__ATS_Applicant__c",
+    "bpats__Job__c",
+    "bpats__Stage__c",
+    "bpats__Applicant_Status__c",
+    "CreatedDate",
+    "LastModifiedDate",
+]
+CONTACT_FIELDS = [
+    "Id",
+    "FirstName",
+    "LastName",
+    "Email",
+    "Phone",
+    "Title",
+    "MailingStreet",
+    "MailingCity",
+    "MailingState",
+    "MailingPostalCode",
+    "MailingCountry",
+    "CreatedDate",
+    "LastModifiedDate",
+]
 _CONTACT_REF = "@{contacts.records[0].Id}"
 _JOB_REF = "@{job.records[0].Id}"
 
@@ -80,8 +100,12 @@ def user_query(user: str | None) -> str | None:
     if text and looks_like_id(text) and to_18(text).startswith("005"):
         return format_soql("SELECT Id FROM User WHERE Id = {} AND IsActive = true", to_18(text))
     if "@" in text:
-        return format_soql("SELECT Id FROM User WHERE (Username = {} OR Email = {}) "
-                           "AND IsActive = true ORDER BY CreatedDate LIMIT 1", text, text)
+        return format_soql(
+            "SELECT Id FROM User WHERE (Username = {} OR Email = {}) "
+            "AND IsActive = true ORDER BY CreatedDate LIMIT 1",
+            text,
+            text,
+        )
     return None
 
 
@@ -92,41 +116,75 @@ def job_query(job: JobReference, remote_key: str) -> str:
     key = remote_key if remote_key.replace("_", "").isalnum() else "Name"
     return format_soql(
         f"SELECT {_fields(['Id', 'Name'], [key])} FROM bpats__Job__c WHERE {key} = {{}} "
-        "ORDER BY CreatedDate LIMIT 2", job.value)
+        "ORDER BY CreatedDate LIMIT 2",
+        job.value,
+    )
 
 
 def build_subrequests(api: SalesforceApi, request: LookupRequest) -> list[SubRequest]:
-    subs = [SubRequest("GET", api.describe_url(name), f"describe_{i}")
-            for i, name in enumerate(request.describe)]
+    subs = [
+        SubRequest("GET", api.describe_url(name), f"describe_{i}")
+        for i, name in enumerate(request.describe)
+    ]
     if request.job is not None:
-        subs.append(SubRequest(
-            "GET", api.query_url(job_query(request.job, request.job_remote_key)), "job"))
-        subs.append(SubRequest("GET", api.query_url(
-            f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
-            "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"), "stages"))
+        subs.append(
+            SubRequest("GET", api.query_url(job_query(request.job, request.job_remote_key)), "job")
+        )
+        subs.append(
+            SubRequest(
+                "GET",
+                api.query_url(
+                    f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c = '{_JOB_REF}' "
+                    "ORDER BY bpats__Sequence__c ASC NULLS LAST, Name"
+                ),
+                "stages",
+            )
+        )
     user = user_query(request.user)
     if user is not None:
         subs.append(SubRequest("GET", api.query_url(user), "user"))
     if request.contact_match:
-        where = " AND ".join(format_soql(f"{name} = {{}}", value)
-                             for name, value in request.contact_match.items())
+        where = " AND ".join(
+            format_soql(f"{name} = {{}}", value) for name, value in request.contact_match.items()
+        )
         order = "DESC" if request.newest_first else "ASC"
-        subs.append(SubRequest("GET", api.query_url(
-            f"SELECT {_fields(CONTACT_FIELDS, request.contact_fields)} FROM Contact WHERE {where} "
-            f"ORDER BY CreatedDate {order}, Id {order} LIMIT 10"), "contacts"))
+        subs.append(
+            SubRequest(
+                "GET",
+                api.query_url(
+                    f"SELECT {_fields(CONTACT_FIELDS, request.contact_fields)} FROM Contact WHERE {where} "
+                    f"ORDER BY CreatedDate {order}, Id {order} LIMIT 10"
+                ),
+                "contacts",
+            )
+        )
         if request.job is not None:
-            subs.append(SubRequest("GET", api.query_url(
-                f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
-                f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' "
-                f"AND bpats__Job__c = '{_JOB_REF}' "
-                "ORDER BY CreatedDate ASC LIMIT 1"), "applicant"))
+            subs.append(
+                SubRequest(
+                    "GET",
+                    api.query_url(
+                        f"SELECT {', '.join(APPLICANT_FIELDS)} FROM {APPLICANT} "
+                        f"WHERE bpats__ATS_Applicant__c = '{_CONTACT_REF}' "
+                        f"AND bpats__Job__c = '{_JOB_REF}' "
+                        "ORDER BY CreatedDate ASC LIMIT 1"
+                    ),
+                    "applicant",
+                )
+            )
         if request.checksums:
             checksums = format_soql("{}", list(request.checksums))
-            subs.append(SubRequest("GET", api.query_url(
-                "SELECT Id, Checksum, ContentDocumentId, Title, PathOnClient FROM ContentVersion "
-                     f"WHERE IsLatest = true AND Checksum IN {checksums} AND ContentDocumentId IN "
-                     "(SELECT ContentDocumentId FROM ContentDocumentLink "
-                     f"WHERE LinkedEntityId = '{_CONTACT_REF}')"), "files"))
+            subs.append(
+                SubRequest(
+                    "GET",
+                    api.query_url(
+                        "SELECT Id, Checksum, ContentDocumentId, Title, PathOnClient FROM ContentVersion "
+                        f"WHERE IsLatest = true AND Checksum IN {checksums} AND ContentDocumentId IN "
+                        "(SELECT ContentDocumentId FROM ContentDocumentLink "
+                        f"WHERE LinkedEntityId = '{_CONTACT_REF}')"
+                    ),
+                    "files",
+                )
+            )
     return subs
 
 
@@ -141,9 +199,12 @@ def run_lookups(api: SalesforceApi, subrequests: list[SubRequest]) -> dict[str, 
     overflow: list[SubRequest] = []
     if len(queries) > MAX_QUERIES_PER_COMPOSITE:
         referenced = {ref for s in subrequests for ref in _references(s.url)}
-        movable = [s for s in reversed(queries) if s.reference_id not in referenced
-                   and not _references(s.url)]
-        overflow = movable[:len(queries) - MAX_QUERIES_PER_COMPOSITE]
+        movable = [
+            s
+            for s in reversed(queries)
+            if s.reference_id not in referenced and not _references(s.url)
+        ]
+        overflow = movable[: len(queries) - MAX_QUERIES_PER_COMPOSITE]
     first = [s for s in subrequests if s not in overflow]
     answers = api.composite(first, all_or_none=False)
     if overflow:

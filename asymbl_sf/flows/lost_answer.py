@@ -25,11 +25,14 @@ if TYPE_CHECKING:  # create_application imports this module
 #: The warning a result carries when its records were found after a lost answer.
 LOST_ANSWER_WARNING = (
     "The connection to Salesforce was lost after the write was sent; asymbl-sf looked again and "
-    "found the records it had written, so nothing was written twice")
+    "found the records it had written, so nothing was written twice"
+)
 
 
 def find_written(
-    api: SalesforceApi, request: LookupRequest, unit: list[PendingWrite],
+    api: SalesforceApi,
+    request: LookupRequest,
+    unit: list[PendingWrite],
     decisions: Decisions,
 ) -> UnitResult | None:
     """What an application write made, if it is in the org; None when it is not.
@@ -47,7 +50,9 @@ def find_written(
             "the connection to Salesforce was lost after the write was sent, and the candidate "
             "has no email to look the records up by, so asymbl-sf cannot tell whether they were "
             "written: look for the candidate in Salesforce before sending the request again",
-            error_code=OUTCOME_UNKNOWN, maybe_applied=True)
+            error_code=OUTCOME_UNKNOWN,
+            maybe_applied=True,
+        )
     facts = look_up(api, replace(request, describe=[]))
     found = UnitResult()
     if facts.contacts:
@@ -71,7 +76,9 @@ def find_written(
             "the connection to Salesforce was lost during the write; asymbl-sf looked and found "
             f"{there}, but not {', '.join(w.key for w in missing)}: the write is incomplete. "
             "Sending the request again completes it (the records found are reused)",
-            error_code=OUTCOME_UNKNOWN, maybe_applied=True)
+            error_code=OUTCOME_UNKNOWN,
+            maybe_applied=True,
+        )
     keys = {w.key for w in unit}
     found.ids = {k: v for k, v in found.ids.items() if k in keys}
     return found

@@ -35,15 +35,20 @@ def unmapped_passthrough(payload: Any, mapping: Mapping, kind: str = "applicatio
     candidate = getattr(payload, "candidate", None)
     if candidate is not None:
         owners.append(("candidate", candidate))
-    keys = [f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
-            for prefix, owner in owners for name in PASSTHROUGH
-            for key in getattr(owner, name, None) or {}]
+    keys = [
+        f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
+        for prefix, owner in owners
+        for name in PASSTHROUGH
+        for key in getattr(owner, name, None) or {}
+    ]
     if not keys:
         # The common case, and the import's hot path: no passthrough, so no need to walk the
         # mapping for the paths it reads.
         return []
     used = _used_paths(mapping, kind)
-    return [f"{path} is not mapped to any Salesforce field and was ignored; name it in your "
-            "mapping (e.g. MyField__c: {from: " + path + "}) to write it"
-            for path in keys
-            if not any(u == path or u.startswith(path + ".") for u in used)]
+    return [
+        f"{path} is not mapped to any Salesforce field and was ignored; name it in your "
+        "mapping (e.g. MyField__c: {from: " + path + "}) to write it"
+        for path in keys
+        if not any(u == path or u.startswith(path + ".") for u in used)
+    ]

@@ -44,9 +44,12 @@ def candidate_data(contact: dict[str, Any], instance_url: str) -> dict[str, Any]
         "email_addresses": [{"email_address": email, "type": None}] if email else [],
         "social_media": [],
         "location": {
-            "city": contact.get("MailingCity"), "country": contact.get("MailingCountry"),
-            "raw": raw, "state": contact.get("MailingState"),
-            "street_1": contact.get("MailingStreet"), "street_2": None,
+            "city": contact.get("MailingCity"),
+            "country": contact.get("MailingCountry"),
+            "raw": raw,
+            "state": contact.get("MailingState"),
+            "street_1": contact.get("MailingStreet"),
+            "street_2": None,
             "zip_code": contact.get("MailingPostalCode"),
         },
         "custom_fields": {},
@@ -98,8 +101,12 @@ def application_data(
         "remote_created_at": iso(applicant.get("CreatedDate")),
         "remote_updated_at": iso(applicant.get("LastModifiedDate")),
         "remote_data": None,
-        "current_stage": {"id": stage.get("Id"), "name": stage.get("Name"),
-                          "remote_id": stage.get("Id"), "index": index},
+        "current_stage": {
+            "id": stage.get("Id"),
+            "name": stage.get("Name"),
+            "remote_id": stage.get("Id"),
+            "index": index,
+        },
         "job": {"id": job.get("Id"), "name": job.get("Name"), "remote_id": job.get("Id")},
         "candidate": candidate_data(contact, instance_url),
     }
@@ -112,15 +119,24 @@ def application_summary(
     index = stage_index(stages, applicant.get("bpats__Stage__c"))
     stage = stages[index] if index is not None else {}
     return {
-        "id": applicant.get("Id"), "remote_id": applicant.get("Id"),
+        "id": applicant.get("Id"),
+        "remote_id": applicant.get("Id"),
         "outcome": outcome(applicant, stage),
         "rejection_reason_name": None,
-        "current_stage": {"id": stage.get("Id"), "name": stage.get("Name"),
-                          "remote_id": stage.get("Id"), "index": index},
+        "current_stage": {
+            "id": stage.get("Id"),
+            "name": stage.get("Name"),
+            "remote_id": stage.get("Id"),
+            "index": index,
+        },
         "job": {"id": job.get("Id"), "name": job.get("Name"), "remote_id": job.get("Id")},
     }
 
 
 def success(data: dict[str, Any], warnings: list[str], **extra: Any) -> dict[str, Any]:
-    return {"status": "success", "data": data,
-            "warnings": [{"message": w} for w in warnings], **extra}
+    return {
+        "status": "success",
+        "data": data,
+        "warnings": [{"message": w} for w in warnings],
+        **extra,
+    }

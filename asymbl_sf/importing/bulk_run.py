@@ -66,8 +66,11 @@ class BulkRun:
         done = 0
         for rows in self.state.pending_chunks(self.run_.options.chunk_size):
             decisions, facts = self.decider.decide(rows)  # from the run state: no API call
-            results = [outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair),
-                               dry_run=False) for d in decisions if d.failure is None]
+            results = [
+                outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair), dry_run=False)
+                for d in decisions
+                if d.failure is None
+            ]
             self.run_.emit([r for r in results if r is not None])
             done += len(rows)
             self.run_.report(WRITING, done, planned, finished=done >= planned)
@@ -80,9 +83,13 @@ class BulkRun:
             header = _union(fields for _, fields in self.state.contacts_to_create())
             if not header:
                 return
-            rows = self._noting(CONTACT, ((contact_key(key), [_cell(fields.get(name))
-                                                              for name in header])
-                                          for key, fields in self.state.contacts_to_create()))
+            rows = self._noting(
+                CONTACT,
+                (
+                    (contact_key(key), [_cell(fields.get(name)) for name in header])
+                    for key, fields in self.state.contacts_to_create()
+                ),
+            )
             result = self._insert(CONTACT, header, rows, self._fail_contacts)
             if result is None:
                 return
@@ -118,12 +125,14 @@ class BulkRun:
         self.state.set_contact_ids(ids)
         self.run_.summary.contacts_new += len(ids)
         if self.run_.ledger is not None:
-            self.run_.ledger.record(CONTACT, [i for _, i in ids],
-                                    settled=[contact_key(key) for key, _ in ids])
+            self.run_.ledger.record(
+                CONTACT, [i for _, i in ids], settled=[contact_key(key) for key, _ in ids]
+            )
 
     def _fail_contacts(self, code: str, message: str) -> None:
         self.state.set_contact_errors(
-            (key, code, message, None) for key, _ in list(self.state.contacts_to_create()))
+            (key, code, message, None) for key, _ in list(self.state.contacts_to_create())
+        )
 
     # -- applications ---------------------------------------------------------------------------
 
@@ -131,9 +140,12 @@ class BulkRun:
         refs = self.run_.rules.applicant_refs
         header = _union([dict.fromkeys(self.state.applicant_fields()), dict.fromkeys(refs)])
         for attempt in self._attempts():
-            result = self._insert(APPLICANT, header,
-                                  self._noting(APPLICANT, self._applicant_rows(header)),
-                                  self._fail_applicants)
+            result = self._insert(
+                APPLICANT,
+                header,
+                self._noting(APPLICANT, self._applicant_rows(header)),
+                self._fail_applicants,
+            )
             if result is None:
                 return
             made = []
@@ -161,29 +173,47 @@ class BulkRun:
         for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
             decisions, facts = self.decider.decide(chunk)
             for decision in decisions:
-                if decision.failure is not None or decision.contact == BLOCKED or \
-                        decision.application != APP_CREATE:
+                if (
+                    decision.failure is not None
+                    or decision.contact == BLOCKED
+                    or decision.application != APP_CREATE
+                ):
                     continue
                 contact = facts.contacts.get(decision.key)
                 applicant = facts.applicants.get(decision.pair)
-                if contact is None or contact.contact_id is None or applicant is None or \
-                        applicant.applicant_id is not None or applicant.error_code is not None:
+                if (
+                    contact is None
+                    or contact.contact_id is None
+                    or applicant is None
+                    or applicant.applicant_id is not None
+                    or applicant.error_code is not None
+                ):
                     continue
-                ids = {CONTACT: contact.contact_id, "job": decision.job_id,
-                       "stage": decision.stage_id, "user": decision.user_id}
+                ids = {
+                    CONTACT: contact.contact_id,
+                    "job": decision.job_id,
+                    "stage": decision.stage_id,
+                    "user": decision.user_id,
+                }
                 fields = dict(decision.row.applicant)
                 for name, ref in self.run_.rules.applicant_refs.items():
                     fields[name] = ids.get(ref) or ""
-                yield (applicant_key(contact.contact_id, decision.job_id),
-                       [_cell(fields.get(name)) for name in header])
+                yield (
+                    applicant_key(contact.contact_id, decision.job_id),
+                    [_cell(fields.get(name)) for name in header],
+                )
 
     def _pairs(self, rows: list[dict[str, str]]) -> list[tuple[int, str] | None]:
         contacts = self.state.keys_of_contacts(
-            [to_18(r[self.contact_field]) for r in rows if r.get(self.contact_field)])
+            [to_18(r[self.contact_field]) for r in rows if r.get(self.contact_field)]
+        )
         out: list[tuple[int, str] | None] = []
         for row in rows:
-            key = contacts.get(to_18(row[self.contact_field])) if row.get(
-                self.contact_field) else None
+            key = (
+                contacts.get(to_18(row[self.contact_field]))
+                if row.get(self.contact_field)
+                else None
+            )
             job = row.get(self.job_field)
             out.append((key, to_18(job)) if key is not None and job else None)
         return out
@@ -191,20 +221,24 @@ class BulkRun:
     def _applicants_made(self, rows: list[dict[str, str]]) -> None:
         if not rows:
             return
-        found = [(pair[0], pair[1], to_18(row["sf__Id"]))
-                 for row, pair in zip(rows, self._pairs(rows), strict=True) if pair is not None]
+        found = [
+            (pair[0], pair[1], to_18(row["sf__Id"]))
+            for row, pair in zip(rows, self._pairs(rows), strict=True)
+            if pair is not None
+        ]
         self.state.set_applicant_ids(found)
         if self.run_.ledger is not None:
-            self.run_.ledger.record(APPLICANT, [i for _, _, i in found],
-                                    settled=self._applicant_keys(rows))
+            self.run_.ledger.record(
+                APPLICANT, [i for _, _, i in found], settled=self._applicant_keys(rows)
+            )
 
-    def _applicants_failed(self, errors: list[tuple[dict[str, str], str, str, str | None]]
-                           ) -> None:
+    def _applicants_failed(self, errors: list[tuple[dict[str, str], str, str, str | None]]) -> None:
         pairs = self._pairs([row for row, *_ in errors])
         self.state.set_applicant_errors(
             (pair[0], pair[1], code, message, field)
             for (_, code, message, field), pair in zip(errors, pairs, strict=True)
-            if pair is not None)
+            if pair is not None
+        )
 
     def _fail_applicants(self, code: str, message: str) -> None:
         pending = []
@@ -212,15 +246,19 @@ class BulkRun:
             decisions, facts = self.decider.decide(chunk)
             for d in decisions:
                 applicant = facts.applicants.get(d.pair)
-                if d.failure is None and d.application == APP_CREATE and applicant is not None \
-                        and applicant.applicant_id is None and applicant.first_line == d.row.line:
+                if (
+                    d.failure is None
+                    and d.application == APP_CREATE
+                    and applicant is not None
+                    and applicant.applicant_id is None
+                    and applicant.first_line == d.row.line
+                ):
                     pending.append((d.key, d.job_id, code, message, None))
         self.state.set_applicant_errors(pending)
 
     # -- the created ledger -----------------------------------------------------------------------
 
-    def _noting(self, sobject: str, keyed: Iterator[tuple[str, list[str]]]
-                ) -> Iterator[list[str]]:
+    def _noting(self, sobject: str, keyed: Iterator[tuple[str, list[str]]]) -> Iterator[list[str]]:
         """The rows of ``keyed``, their keys noted in the ledger as pending as they are read.
         :meth:`Bulk2.insert` reads every row before it uploads any, so the notes are on disk
         before the job can create anything."""
@@ -242,26 +280,36 @@ class BulkRun:
 
     def _applicant_keys(self, rows: list[dict[str, str]]) -> list[str]:
         """Ledger keys of result rows of the applications job (the columns sent come back)."""
-        return [applicant_key(row[self.contact_field], row[self.job_field]) for row in rows
-                if row.get(self.contact_field) and row.get(self.job_field)]
+        return [
+            applicant_key(row[self.contact_field], row[self.job_field])
+            for row in rows
+            if row.get(self.contact_field) and row.get(self.job_field)
+        ]
 
     # -- shared ---------------------------------------------------------------------------------
 
-    def _insert(self, sobject: str, header: list[str], rows: Iterator[list[str]],
-                fail_all: Any) -> IngestResult | None:
+    def _insert(
+        self, sobject: str, header: list[str], rows: Iterator[list[str]], fail_all: Any
+    ) -> IngestResult | None:
         """Run one ingest job; a job that failed as a whole, or could not be run, fails every
         row still to create (None is returned then, or when the job was aborted)."""
         try:
             result = self.bulk.insert(sobject, header, rows)
         except TransientError as exc:
-            fail_all(exc.error_code, f"the Bulk API job could not be run ({exc}); import the "
-                                     "rows again (--retry-from): what landed is found first")
+            fail_all(
+                exc.error_code,
+                f"the Bulk API job could not be run ({exc}); import the "
+                "rows again (--retry-from): what landed is found first",
+            )
             return None
         if result is None:
             return None  # nothing left to create
         if result.state == "Failed":
-            fail_all("BULK_JOB_FAILED", f"the Bulk API job {result.job_id} failed as a whole: "
-                                        f"{result.error_message or 'no reason given'}")
+            fail_all(
+                "BULK_JOB_FAILED",
+                f"the Bulk API job {result.job_id} failed as a whole: "
+                f"{result.error_message or 'no reason given'}",
+            )
             return None
         if result.state != "JobComplete":
             return None  # aborted by someone: its rows keep no outcome; a rerun does them
@@ -305,6 +353,8 @@ def _bulk_error(text: str, sobject: str) -> tuple[str, str, str | None]:
     if not message or " " in fields.strip():
         message, fields = rest, ""
     first = fields.strip().split(",")[0] if fields.strip() else None
-    return (code.strip() or "UNKNOWN", message.strip() or text,
-            f"{sobject}.{first}" if first else None)
-
+    return (
+        code.strip() or "UNKNOWN",
+        message.strip() or text,
+        f"{sobject}.{first}" if first else None,
+    )

@@ -46,8 +46,12 @@ class ColumnMap:
     delimiter: str = ","
 
     @classmethod
-    def from_spec(cls, spec: CsvSpec, where: str = "column map",
-                  positions: dict[tuple[Any, ...], int] | None = None) -> ColumnMap:
+    def from_spec(
+        cls,
+        spec: CsvSpec,
+        where: str = "column map",
+        positions: dict[tuple[Any, ...], int] | None = None,
+    ) -> ColumnMap:
         """Check every path of ``spec``; :class:`MappingError` lists each bad one."""
         problems: list[Problem] = []
         columns: dict[str, tuple[str | int, ...]] = {}
@@ -89,8 +93,10 @@ def path_problem(path: str) -> str | None:
     try:
         paths.resolve_type(KomboCreateApplication, path)
     except ValueError as exc:
-        return (f"{exc} (a column names a path in a Kombo create-application body, or one of "
-                f"{', '.join(IMPORT_KEYS)})")
+        return (
+            f"{exc} (a column names a path in a Kombo create-application body, or one of "
+            f"{', '.join(IMPORT_KEYS)})"
+        )
     return None
 
 
@@ -148,22 +154,34 @@ def load_column_map(path: str | Path) -> ColumnMap:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise MappingError(Problem("", f"not valid YAML: {getattr(exc, 'problem', exc)}", label,
-                                   mark.line + 1 if mark else None)) from None
+        raise MappingError(
+            Problem(
+                "",
+                f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                label,
+                mark.line + 1 if mark else None,
+            )
+        ) from None
     prefix: tuple[Any, ...] = ()
     if isinstance(data, dict) and isinstance(data.get("csv"), dict):
         data, prefix = data["csv"], ("csv",)
     if not isinstance(data, dict):
-        raise MappingError(Problem("", "a column map is 'columns:' with one 'CSV header: path' "
-                                       "per line", label, 1))
+        raise MappingError(
+            Problem("", "a column map is 'columns:' with one 'CSV header: path' per line", label, 1)
+        )
     positions = _key_lines(node, prefix)
     try:
         spec = CsvSpec.model_validate(data)  # unknown keys are refused (extra="forbid")
     except ValidationError as exc:
         raise MappingError(
-            Problem(format_loc(tuple(e["loc"])), message_for(e, CsvSpec), label,
-                    positions.get(tuple(e["loc"][:2])) or positions.get(tuple(e["loc"][:1])))
-            for e in exc.errors(include_url=False)) from None
+            Problem(
+                format_loc(tuple(e["loc"])),
+                message_for(e, CsvSpec),
+                label,
+                positions.get(tuple(e["loc"][:2])) or positions.get(tuple(e["loc"][:1])),
+            )
+            for e in exc.errors(include_url=False)
+        ) from None
     return ColumnMap.from_spec(spec, label, positions)
 
 

@@ -86,11 +86,16 @@ class ImportOptions:
             raise ConfigurationError("chunk_size must be at least 1")
         if self.results_format not in ("jsonl", "csv"):
             raise ConfigurationError(
-                f"unknown results format {self.results_format!r}: use jsonl or csv")
+                f"unknown results format {self.results_format!r}: use jsonl or csv"
+            )
 
 
 def run_import(
-    api: SalesforceApi, mapping: Mapping, source: Source, options: ImportOptions, *,
+    api: SalesforceApi,
+    mapping: Mapping,
+    source: Source,
+    options: ImportOptions,
+    *,
     ledger: CreatedLedger | None = None,
 ) -> ImportSummary:
     """Import ``source`` into the org behind ``api`` as ``options`` say; see the module doc."""
@@ -99,8 +104,14 @@ def run_import(
 
 
 class _Run:
-    def __init__(self, api: SalesforceApi, mapping: Mapping, source: Source,
-                 options: ImportOptions, ledger: CreatedLedger | None) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        mapping: Mapping,
+        source: Source,
+        options: ImportOptions,
+        ledger: CreatedLedger | None,
+    ) -> None:
         self.api = api
         self.mapping = mapping
         self.source = source
@@ -126,10 +137,13 @@ class _Run:
             return Path(self.options.results)
         if not isinstance(self.source, (str, Path)) or str(self.source) == "-":
             raise ConfigurationError(
-                f"reading {self.name}: say where the results go (--results PATH, or "
-                "results=PATH)")
-        return default_results_path(str(self.source), dry_run=self.options.dry_run,
-                                    results_format=self.options.results_format)
+                f"reading {self.name}: say where the results go (--results PATH, or results=PATH)"
+            )
+        return default_results_path(
+            str(self.source),
+            dry_run=self.options.dry_run,
+            results_format=self.options.results_format,
+        )
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -171,23 +185,35 @@ class _Run:
             return read_outcomes(path)
         return None
 
-    def _import(self, state: RunState, writer: ResultsWriter, previous: PreviousOutcomes | None,
-                column_map: Any) -> None:
+    def _import(
+        self,
+        state: RunState,
+        writer: ResultsWriter,
+        previous: PreviousOutcomes | None,
+        column_map: Any,
+    ) -> None:
         self.writer = writer
         self._read(state, previous, column_map)
         planned = state.pending_count()
         bulk = self.options.api == "bulk" or (
-            self.options.api == "auto" and planned > self.options.bulk_threshold)
+            self.options.api == "auto" and planned > self.options.bulk_threshold
+        )
         self.summary.api = "bulk" if bulk else "rest"
         if planned == 0:
             return
-        references = References(self.api, self.mapping.settings.job_remote_key,
-                                max_concurrency=self.options.max_concurrency)
+        references = References(
+            self.api,
+            self.mapping.settings.job_remote_key,
+            max_concurrency=self.options.max_concurrency,
+        )
         references.load_jobs(state.pending_jobs())
         references.load_users(state.pending_users())
         lookup = self._lookup(state, references, bulk)
-        claims = (PendingClaims(self.ledger) if self.ledger is not None
-                  and not self.options.dry_run else None)
+        claims = (
+            PendingClaims(self.ledger)
+            if self.ledger is not None and not self.options.dry_run
+            else None
+        )
         decider = Decider(state, lookup, references, self.rules.when_many, claims=claims)
         if self.options.dry_run:
             self._dry_run(state, decider, planned)
@@ -202,15 +228,20 @@ class _Run:
         wanted = [name for name in (CONTACT, APPLICANT) if self.api.cached_describe(name) is None]
         if wanted:
             answers = self.api.composite(
-                [SubRequest("GET", self.api.describe_url(n), f"d{i}") for i, n in
-                 enumerate(wanted)], all_or_none=False)
+                [
+                    SubRequest("GET", self.api.describe_url(n), f"d{i}")
+                    for i, n in enumerate(wanted)
+                ],
+                all_or_none=False,
+            )
             for i, name in enumerate(wanted):
                 answer = answers.get(f"d{i}")
                 if answer is None or not answer.ok:
                     raise ConfigurationError(
                         f"cannot describe {name} in this org "
                         f"({answer.error() if answer else 'no answer'}); is Asymbl ATS "
-                        "installed, and may this user read it?")
+                        "installed, and may this user read it?"
+                    )
                 self.api.remember_describe(answer.body)
         packaged = OrgSchema.packaged()
         return OrgSchema(self.api.cached_describe(d.name) or d for d in packaged)
@@ -220,16 +251,27 @@ class _Run:
         contact_field = next((n for n, r in refs.items() if r == CONTACT), APPLICANT)
         job_field = next((n for n, r in refs.items() if r == "job"), "bpats__Job__c")
         if not bulk:
-            return RestLookup(self.api, self.rules.match_field, contact_field=contact_field,
-                              job_field=job_field, max_concurrency=self.options.max_concurrency)
+            return RestLookup(
+                self.api,
+                self.rules.match_field,
+                contact_field=contact_field,
+                job_field=job_field,
+                max_concurrency=self.options.max_concurrency,
+            )
         jobs = []
         for ref in state.pending_jobs():
             job = references.job(ref)
             job_id = getattr(job, "id", None)
             if job_id:
                 jobs.append(job_id)
-        scan_org(Bulk2(self.api, retry=self.retry), state, match_field=self.rules.match_field,
-                 contact_field=contact_field, job_field=job_field, job_ids=jobs)
+        scan_org(
+            Bulk2(self.api, retry=self.retry),
+            state,
+            match_field=self.rules.match_field,
+            contact_field=contact_field,
+            job_field=job_field,
+            job_ids=jobs,
+        )
         return ScannedLookup(state)
 
     # -- step 1: read ---------------------------------------------------------------------------
@@ -241,17 +283,24 @@ class _Run:
         batch: list[PlannedRow] = []
         failed: list[ResultRow] = []
         retry_only = self.options.retry_from is not None
-        for record in read_records(self.source, format=self.options.format,
-                                   column_map=column_map, notes=summary.notes):
+        for record in read_records(
+            self.source, format=self.options.format, column_map=column_map, notes=summary.notes
+        ):
             summary.records_read += 1
             if previous is not None and (
-                    record.line in previous.final
-                    or (retry_only and record.line not in previous.retryable)):
+                record.line in previous.final
+                or (retry_only and record.line not in previous.retryable)
+            ):
                 summary.skipped += 1
                 continue
             if planner is None:
-                planner = Planner(self.mapping, self._schema(), job_id=self.options.job_id,
-                                  dialect=self.options.dialect, source_name=self.name)
+                planner = Planner(
+                    self.mapping,
+                    self._schema(),
+                    job_id=self.options.job_id,
+                    dialect=self.options.dialect,
+                    source_name=self.name,
+                )
             planned = planner.plan(record)
             if isinstance(planned, ResultRow):
                 failed.append(planned)
@@ -262,8 +311,13 @@ class _Run:
                 batch, failed = [], []
         self._flush_read(state, batch, failed, finished=True)
 
-    def _flush_read(self, state: RunState, batch: list[PlannedRow], failed: list[ResultRow],
-                    finished: bool = False) -> None:
+    def _flush_read(
+        self,
+        state: RunState,
+        batch: list[PlannedRow],
+        failed: list[ResultRow],
+        finished: bool = False,
+    ) -> None:
         state.add_pending(batch, with_fields=not self.options.dry_run)
         self.emit(failed, planned=False)
         self.report(READING, self.summary.records_read, None, finished=finished)
@@ -275,8 +329,10 @@ class _Run:
         for rows in state.pending_chunks(self.options.chunk_size):
             decisions, facts = decider.decide(rows)
             self.count_facts(facts)
-            results = [outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair),
-                               dry_run=True) for d in decisions]
+            results = [
+                outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair), dry_run=True)
+                for d in decisions
+            ]
             self.emit([r for r in results if r is not None])
             done += len(rows)
             self.report(DRY_RUN, done, planned, finished=done >= planned)

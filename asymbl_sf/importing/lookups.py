@@ -40,8 +40,15 @@ class OrgLookup(Protocol):
 class RestLookup:
     """Lookups through REST queries, batched."""
 
-    def __init__(self, api: SalesforceApi, match_field: str, *, contact_field: str,
-                 job_field: str, max_concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        match_field: str,
+        *,
+        contact_field: str,
+        job_field: str,
+        max_concurrency: int = 1,
+    ) -> None:
         self.api = api
         self.match_field = match_field
         self.contact_field = contact_field
@@ -52,16 +59,20 @@ class RestLookup:
         if not values:
             return {}
         field = self.match_field
-        soqls = in_queries(self.api, f"SELECT Id, {field}, CreatedDate FROM Contact WHERE "
-                                     f"{field} IN {{values}} ORDER BY CreatedDate ASC, Id ASC",
-                           values)
+        soqls = in_queries(
+            self.api,
+            f"SELECT Id, {field}, CreatedDate FROM Contact WHERE "
+            f"{field} IN {{values}} ORDER BY CreatedDate ASC, Id ASC",
+            values,
+        )
         out: dict[str, list[dict[str, Any]]] = {}
         for rows in run_queries(self.api, soqls, max_concurrency=self.max_concurrency):
             for row in rows:
                 value = normalize_email(_get(row, field))
                 if value is not None:
                     out.setdefault(value, []).append(
-                        {"Id": to_18(str(row["Id"])), "CreatedDate": row.get("CreatedDate")})
+                        {"Id": to_18(str(row["Id"])), "CreatedDate": row.get("CreatedDate")}
+                    )
         for matches in out.values():  # several queries may each hold some of one value's rows
             matches.sort(key=lambda m: (str(m.get("CreatedDate") or ""), m["Id"]))
         return out
@@ -71,9 +82,11 @@ class RestLookup:
             return {}
         wanted = set(pairs)
         jobs = sorted({job for _, job in wanted})
-        template = (f"SELECT Id, {self.contact_field}, {self.job_field} FROM {APPLICANT} "
-                    f"WHERE {self.job_field} IN {format_soql('{}', jobs)} AND "
-                    f"{self.contact_field} IN {{values}} ORDER BY CreatedDate ASC, Id ASC")
+        template = (
+            f"SELECT Id, {self.contact_field}, {self.job_field} FROM {APPLICANT} "
+            f"WHERE {self.job_field} IN {format_soql('{}', jobs)} AND "
+            f"{self.contact_field} IN {{values}} ORDER BY CreatedDate ASC, Id ASC"
+        )
         soqls = in_queries(self.api, template, [contact for contact, _ in wanted])
         out: dict[Pair, str] = {}
         for rows in run_queries(self.api, soqls, max_concurrency=self.max_concurrency):
@@ -101,27 +114,38 @@ class ScannedLookup:
 
 
 def scan_org(
-    bulk: Bulk2, state: RunState, *, match_field: str, contact_field: str, job_field: str,
+    bulk: Bulk2,
+    state: RunState,
+    *,
+    match_field: str,
+    contact_field: str,
+    job_field: str,
     job_ids: Iterable[str],
 ) -> None:
     """Read every Contact with a match value, and every application on ``job_ids``, with Bulk
     API 2.0 query jobs, into ``state`` (a few API calls, however many records)."""
     contact_rows = (
         (match_key(value), to_18(row["Id"]), row.get("CreatedDate") or "")
-        for row in bulk.query(f"SELECT Id, {match_field}, CreatedDate FROM Contact "
-                              f"WHERE {match_field} != null")
-        if (value := normalize_email(_get(row, match_field))) is not None)
+        for row in bulk.query(
+            f"SELECT Id, {match_field}, CreatedDate FROM Contact WHERE {match_field} != null"
+        )
+        if (value := normalize_email(_get(row, match_field))) is not None
+    )
     state.add_org_contacts(contact_rows)
     jobs = sorted(set(job_ids))
     # A SOQL statement holds at most 100,000 characters: about 4,000 job ids per query.
     for start in range(0, len(jobs), 4_000):
-        batch = jobs[start:start + 4_000]
-        rows = bulk.query(f"SELECT Id, {contact_field}, {job_field} FROM {APPLICANT} "
-                          f"WHERE {job_field} IN {format_soql('{}', batch)} "
-                          f"AND {contact_field} != null")
+        batch = jobs[start : start + 4_000]
+        rows = bulk.query(
+            f"SELECT Id, {contact_field}, {job_field} FROM {APPLICANT} "
+            f"WHERE {job_field} IN {format_soql('{}', batch)} "
+            f"AND {contact_field} != null"
+        )
         state.add_org_applicants(
             (to_18(row[contact_field]), to_18(row[job_field]), to_18(row["Id"]))
-            for row in rows if row.get(contact_field) and row.get(job_field))
+            for row in rows
+            if row.get(contact_field) and row.get(job_field)
+        )
 
 
 def _get(row: dict[str, Any], name: str) -> Any:

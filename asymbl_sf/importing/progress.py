@@ -65,8 +65,9 @@ def describe_counts(counts: dict[str, int]) -> str:
 class LineProgress:
     """Plain lines: ``writing: 4,000/10,000 rows (1,234/s, ETA 5 s): 3,990 created, ...``."""
 
-    def __init__(self, stream: TextIO, interval: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO, interval: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.stream = stream
         self.interval = interval
         self.clock = clock
@@ -80,11 +81,12 @@ class LineProgress:
             return
         self._phase, self._last = report.phase, now
         total = f"/{report.total:,}" if report.total is not None else ""
-        eta = f", ETA {report.eta:,.0f} s" if report.eta is not None and not report.finished \
-            else ""
+        eta = f", ETA {report.eta:,.0f} s" if report.eta is not None and not report.finished else ""
         counts = describe_counts(report.counts)
-        self.stream.write(f"{report.phase}: {report.done:,}{total} rows "
-                          f"({report.rate:,.0f}/s{eta}){': ' + counts if counts else ''}\n")
+        self.stream.write(
+            f"{report.phase}: {report.done:,}{total} rows "
+            f"({report.rate:,.0f}/s{eta}){': ' + counts if counts else ''}\n"
+        )
         self.stream.flush()
 
 
@@ -93,9 +95,16 @@ class BarProgress:
 
     def __init__(self, console: Console) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[counts]}"), console=console, transient=False)
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[counts]}"),
+            console=console,
+            transient=False,
+        )
         self.tasks: dict[str, TaskID] = {}
         self.progress.start()
 
@@ -103,11 +112,13 @@ class BarProgress:
         task = self.tasks.get(report.phase)
         rate, counts = f"{report.rate:,.0f}/s", describe_counts(report.counts)
         if task is None:
-            task = self.progress.add_task(report.phase, total=report.total, rate=rate,
-                                          counts=counts)
+            task = self.progress.add_task(
+                report.phase, total=report.total, rate=rate, counts=counts
+            )
             self.tasks[report.phase] = task
-        self.progress.update(task, completed=report.done, total=report.total, rate=rate,
-                             counts=counts)
+        self.progress.update(
+            task, completed=report.done, total=report.total, rate=rate, counts=counts
+        )
 
     def close(self) -> None:
         self.progress.stop()

@@ -49,11 +49,14 @@ def _fill(template: str, values: list[str]) -> str:
 
 
 def run_queries(
-    api: SalesforceApi, soqls: Sequence[str], *, max_concurrency: int = 1,
+    api: SalesforceApi,
+    soqls: Sequence[str],
+    *,
+    max_concurrency: int = 1,
 ) -> list[list[dict[str, Any]]]:
     """Every row of each query (in the order given), five queries per Composite call, up to
     ``max_concurrency`` calls at a time. A query Salesforce refuses raises its error."""
-    groups = [list(soqls[i:i + QUERIES_PER_CALL]) for i in range(0, len(soqls), QUERIES_PER_CALL)]
+    groups = [list(soqls[i : i + QUERIES_PER_CALL]) for i in range(0, len(soqls), QUERIES_PER_CALL)]
     answers = map_concurrently(lambda group: _run_group(api, group), groups, max_concurrency)
     return [rows for group in answers for rows in group]
 
@@ -67,8 +70,11 @@ def _run_group(api: SalesforceApi, soqls: list[str]) -> list[list[dict[str, Any]
     for sub in subs:
         answer = answers.get(sub.reference_id)
         if answer is None or not answer.ok:
-            raise answer.error() if answer is not None else RuntimeError(
-                "Salesforce answered without one of the queries sent")
+            raise (
+                answer.error()
+                if answer is not None
+                else RuntimeError("Salesforce answered without one of the queries sent")
+            )
         body = answer.body if isinstance(answer.body, dict) else {}
         rows = list(body.get("records") or [])
         next_url = body.get("nextRecordsUrl")

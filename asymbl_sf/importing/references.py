@@ -58,23 +58,27 @@ class References:
         if not wanted:
             return
         ids = [r for r in wanted if not r.startswith("remote:")]
-        remotes = [r[len("remote:"):] for r in wanted if r.startswith("remote:")]
+        remotes = [r[len("remote:") :] for r in wanted if r.startswith("remote:")]
         key = self.remote_key
         fields = "Id, Name" + (f", {key}" if key.lower() not in ("id", "name") else "")
         job_filters = in_queries(self.api, "Id IN {values}", ids) + in_queries(
-            self.api, f"{key} IN {{values}}", remotes)
+            self.api, f"{key} IN {{values}}", remotes
+        )
         # Each job query has a twin reading the stages of the same jobs (a semi-join), so jobs
         # and stages come back in the same Composite call.
-        soqls = [f"SELECT {fields} FROM {JOB} WHERE {f} ORDER BY CreatedDate, Id"
-                 for f in job_filters]
-        soqls += [f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c IN "
-                  f"(SELECT Id FROM {JOB} WHERE {f}) "
-                  "ORDER BY bpats__Job__c, bpats__Sequence__c ASC NULLS LAST, Name"
-                  for f in job_filters]
+        soqls = [
+            f"SELECT {fields} FROM {JOB} WHERE {f} ORDER BY CreatedDate, Id" for f in job_filters
+        ]
+        soqls += [
+            f"SELECT {', '.join(STAGE_FIELDS)} FROM {STAGE} WHERE bpats__Job__c IN "
+            f"(SELECT Id FROM {JOB} WHERE {f}) "
+            "ORDER BY bpats__Job__c, bpats__Sequence__c ASC NULLS LAST, Name"
+            for f in job_filters
+        ]
         answers = run_queries(self.api, soqls, max_concurrency=self.max_concurrency)
         # ref → {job id: row}: the same job may come back from an id query and a remote one.
         found: dict[str, dict[str, dict[str, Any]]] = {}
-        for rows in answers[:len(job_filters)]:
+        for rows in answers[: len(job_filters)]:
             for row in rows:
                 job_id = to_18(str(row["Id"]))
                 found.setdefault(job_id, {})[job_id] = row
@@ -83,24 +87,31 @@ class References:
                     found.setdefault(f"remote:{str(value).lower()}", {})[job_id] = row
         by_id: dict[str, Job] = {}
         for ref in wanted:
-            rows = list(found.get(ref if not ref.startswith("remote:") else ref.lower(),
-                                  {}).values())
+            rows = list(
+                found.get(ref if not ref.startswith("remote:") else ref.lower(), {}).values()
+            )
             if len(rows) == 1:
                 job_id = to_18(str(rows[0]["Id"]))
                 job = by_id.setdefault(job_id, Job(job_id, str(rows[0].get("Name"))))
                 self._jobs[ref] = job
             elif not rows:
                 how = "Id" if not ref.startswith("remote:") else key
-                value = ref if not ref.startswith("remote:") else ref[len("remote:"):]
+                value = ref if not ref.startswith("remote:") else ref[len("remote:") :]
                 self._jobs[ref] = Unresolved(
-                    "JOB_NOT_FOUND", f"no {JOB} with {how} = {value!r} in this org; check the "
-                    "id, or the mapping's settings.job_remote_key for remote: ids", "job_id")
+                    "JOB_NOT_FOUND",
+                    f"no {JOB} with {how} = {value!r} in this org; check the "
+                    "id, or the mapping's settings.job_remote_key for remote: ids",
+                    "job_id",
+                )
             else:
                 self._jobs[ref] = Unresolved(
-                    "AMBIGUOUS_JOB", f"several jobs have {key} = {ref[len('remote:'):]!r}; use "
-                    "the job's Salesforce id instead", "job_id")
+                    "AMBIGUOUS_JOB",
+                    f"several jobs have {key} = {ref[len('remote:') :]!r}; use "
+                    "the job's Salesforce id instead",
+                    "job_id",
+                )
         seen: set[str] = set()
-        for rows in answers[len(job_filters):]:
+        for rows in answers[len(job_filters) :]:
             for row in rows:
                 owner = by_id.get(to_18(str(row.get("bpats__Job__c"))))
                 if owner is not None and str(row["Id"]) not in seen:
@@ -116,16 +127,21 @@ class References:
         first stage when it asks for none."""
         if not job.stages:
             return Unresolved(
-                "JOB_HAS_NO_STAGES", f"job {job.name!r} ({job.id}) has no stages; Asymbl needs a "
+                "JOB_HAS_NO_STAGES",
+                f"job {job.name!r} ({job.id}) has no stages; Asymbl needs a "
                 "stage on every applicant: add stages to the job (e.g. from an ATS template)",
-                "job_id")
+                "job_id",
+            )
         if wanted is None:
             return job.stages[0]
         stage = find_stage(job.stages, wanted)
         if stage is None:
             listing = "; ".join(f"{s['Name']} ({s['Id']})" for s in job.stages)
-            return Unresolved("STAGE_NOT_FOUND", f"{wanted!r} is not a stage of job "
-                              f"{job.name!r}; its stages are: {listing}", "stage_id")
+            return Unresolved(
+                "STAGE_NOT_FOUND",
+                f"{wanted!r} is not a stage of job {job.name!r}; its stages are: {listing}",
+                "stage_id",
+            )
         return stage
 
     # -- users ----------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ class RestRun:
         self.state = state
         self.decider = decider
         self.lookup = lookup
-        self.writer = CollectionWriter(run.api, run.retry,
-                                       max_concurrency=run.options.max_concurrency,
-                                       ledger=run.ledger)
+        self.writer = CollectionWriter(
+            run.api, run.retry, max_concurrency=run.options.max_concurrency, ledger=run.ledger
+        )
 
     def run(self, planned: int) -> None:
         done = 0
@@ -45,8 +45,12 @@ class RestRun:
                 self._write(decisions, facts)
             finally:
                 # Also when the import stops half-way: rows that got their outcome are recorded.
-                results = [outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair),
-                                   dry_run=False) for d in decisions]
+                results = [
+                    outcome(
+                        d, facts.contacts.get(d.key), facts.applicants.get(d.pair), dry_run=False
+                    )
+                    for d in decisions
+                ]
                 self.run_.emit([r for r in results if r is not None])
             done += len(rows)
             self.run_.report(WRITING, done, planned, finished=done >= planned)
@@ -60,8 +64,13 @@ class RestRun:
         if contacts:
             written: WriteResult[int] = WriteResult()
             try:
-                self.writer.create(CONTACT, contacts, lambda keys: self._find_contacts(
-                    keys, values), written, ledger_key=contact_key)
+                self.writer.create(
+                    CONTACT,
+                    contacts,
+                    lambda keys: self._find_contacts(keys, values),
+                    written,
+                    ledger_key=contact_key,
+                )
             finally:
                 for key, contact_id in written.ids.items():
                     facts.contacts[key].contact_id = contact_id
@@ -81,9 +90,13 @@ class RestRun:
             return
         made: WriteResult[tuple[int, str]] = WriteResult()
         try:
-            self.writer.create(APPLICANT, applicants, lambda pairs: self._find_applicants(
-                pairs, contact_of), made, ledger_key=lambda pair: applicant_key(
-                    contact_of[pair], pair[1]))
+            self.writer.create(
+                APPLICANT,
+                applicants,
+                lambda pairs: self._find_applicants(pairs, contact_of),
+                made,
+                ledger_key=lambda pair: applicant_key(contact_of[pair], pair[1]),
+            )
         finally:
             for pair, applicant_id in made.ids.items():
                 facts.applicants[pair].applicant_id = applicant_id
@@ -93,8 +106,12 @@ class RestRun:
 
     def _applicant(self, decision: Decision, contact_id: str) -> dict[str, Any]:
         """The applicant's fields with its references filled in."""
-        ids = {CONTACT: contact_id, "job": decision.job_id, "stage": decision.stage_id,
-               "user": decision.user_id}
+        ids = {
+            CONTACT: contact_id,
+            "job": decision.job_id,
+            "stage": decision.stage_id,
+            "user": decision.user_id,
+        }
         fields = dict(decision.row.applicant)
         for name, ref in self.run_.rules.applicant_refs.items():
             if ids.get(ref):
@@ -104,11 +121,15 @@ class RestRun:
     def _find_contacts(self, keys: list[int], values: dict[int, str]) -> dict[int, str]:
         wanted = {values[k]: k for k in keys}
         found = self.lookup.contacts(list(wanted))
-        return {wanted[value]: str(matches[0]["Id"]) for value, matches in found.items()
-                if value in wanted and matches}
+        return {
+            wanted[value]: str(matches[0]["Id"])
+            for value, matches in found.items()
+            if value in wanted and matches
+        }
 
-    def _find_applicants(self, pairs: list[tuple[int, str]],
-                         contact_of: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
+    def _find_applicants(
+        self, pairs: list[tuple[int, str]], contact_of: dict[tuple[int, str], str]
+    ) -> dict[tuple[int, str], str]:
         by_ids = {(contact_of[p], p[1]): p for p in pairs}
         found = self.lookup.applicants(list(by_ids))
         return {by_ids[ids]: applicant_id for ids, applicant_id in found.items()}
@@ -118,4 +139,3 @@ def _set_error(state: Any, error: SalesforceError, sobject: str) -> None:
     state.error_code = error.error_code
     state.error_message = error.message
     state.error_field = f"{sobject}.{error.fields[0]}" if error.fields else None
-

@@ -29,8 +29,17 @@ ResultsFormat = Literal["jsonl", "csv"]
 FINAL = frozenset({"created", "reused", "exists"})
 #: Outcomes ``--retry-from`` picks up.
 RETRYABLE = frozenset({"failed", "blocked"})
-FIELDS = ("line", "source_id", "outcome", "contact_id", "application_id", "error_code",
-          "message", "field", "warnings")
+FIELDS = (
+    "line",
+    "source_id",
+    "outcome",
+    "contact_id",
+    "application_id",
+    "error_code",
+    "message",
+    "field",
+    "warnings",
+)
 #: Joins warnings in one CSV cell.
 CSV_WARNING_SEPARATOR = " | "
 
@@ -51,10 +60,17 @@ class ResultRow:
 
     def as_dict(self) -> dict[str, Any]:
         # Spelled out: dataclasses.asdict deep-copies, which is most of the cost of a row.
-        return {"line": self.line, "source_id": self.source_id, "outcome": self.outcome,
-                "contact_id": self.contact_id, "application_id": self.application_id,
-                "error_code": self.error_code, "message": self.message, "field": self.field,
-                "warnings": list(self.warnings)}
+        return {
+            "line": self.line,
+            "source_id": self.source_id,
+            "outcome": self.outcome,
+            "contact_id": self.contact_id,
+            "application_id": self.application_id,
+            "error_code": self.error_code,
+            "message": self.message,
+            "field": self.field,
+            "warnings": list(self.warnings),
+        }
 
 
 class ResultsWriter:
@@ -62,18 +78,19 @@ class ResultsWriter:
 
     def __init__(self, path: Path, results_format: ResultsFormat = "jsonl") -> None:
         if results_format not in ("jsonl", "csv"):
-            raise ConfigurationError(
-                f"unknown results format {results_format!r}: use jsonl or csv")
+            raise ConfigurationError(f"unknown results format {results_format!r}: use jsonl or csv")
         self.path = path
         self.format = results_format
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Kept open for the whole run (closed by close()): rows are appended chunk by chunk.
             self._handle: IO[str] = open(  # noqa: SIM115
-                path, "a", encoding="utf-8", newline="")
+                path, "a", encoding="utf-8", newline=""
+            )
         except OSError as exc:
-            raise ConfigurationError(f"cannot write the results file {path}: {exc.strerror}"
-                                     ) from None
+            raise ConfigurationError(
+                f"cannot write the results file {path}: {exc.strerror}"
+            ) from None
         if _ends_torn(path):
             self._handle.write("\n")  # a crash cut the last row short: start a fresh line
         self._csv = csv.writer(self._handle, lineterminator="\n")
@@ -175,14 +192,18 @@ def read_outcomes(path: Path) -> PreviousOutcomes:
     out = PreviousOutcomes()
     try:
         # "replace": a row torn inside a multi-byte character must not stop the whole reading.
-        handle = open(path, encoding="utf-8", errors="replace",  # noqa: SIM115 - closed by with
-                      newline="")
+        handle = open(  # noqa: SIM115 - closed by the with below
+            path,
+            encoding="utf-8",
+            errors="replace",
+            newline="",
+        )
     except FileNotFoundError:
-        raise ConfigurationError(f"no results file {path} (give the file an earlier import "
-                                 "wrote)") from None
+        raise ConfigurationError(
+            f"no results file {path} (give the file an earlier import wrote)"
+        ) from None
     except OSError as exc:
-        raise ConfigurationError(f"cannot read the results file {path}: {exc.strerror}"
-                                 ) from None
+        raise ConfigurationError(f"cannot read the results file {path}: {exc.strerror}") from None
     with handle:
         first = handle.read(1)
         handle.seek(0)
@@ -219,8 +240,7 @@ def _csv_rows(handle: IO[str]) -> Iterable[tuple[int, str]]:
         return  # a torn last row
 
 
-def default_results_path(source_name: str, *, dry_run: bool, results_format: ResultsFormat
-                         ) -> Path:
+def default_results_path(source_name: str, *, dry_run: bool, results_format: ResultsFormat) -> Path:
     """``<input>.results.jsonl`` (a dry run: ``<input>.dry-run.jsonl``; CSV: ``.csv``)."""
     suffix = "dry-run" if dry_run else "results"
     return Path(f"{source_name}.{suffix}.{results_format}")

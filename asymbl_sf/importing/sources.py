@@ -66,7 +66,10 @@ def describe_source(source: Source) -> str:
 
 
 def read_records(
-    source: Source, *, format: Format | None = None, column_map: ColumnMap | None = None,
+    source: Source,
+    *,
+    format: Format | None = None,
+    column_map: ColumnMap | None = None,
     notes: list[str] | None = None,
 ) -> Iterator[SourceRecord]:
     """Every record of ``source``, in order.
@@ -91,7 +94,8 @@ def read_records(
             if column_map is None:
                 raise ConfigurationError(
                     f"{name} is CSV: say which column is which with --column-map FILE (or a "
-                    "'csv:' section in the mapping); see docs/importing.md")
+                    "'csv:' section in the mapping); see docs/importing.md"
+                )
             yield from _csv_records(stream, column_map, name, notes)
         elif chosen == "jsonl":
             yield from _jsonl_records(stream, name)
@@ -145,7 +149,7 @@ class _Replayable(io.RawIOBase):
             self.head = self.head[count:]
             return count
         data = self.raw.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -164,7 +168,8 @@ def _guess_format(name: str, stream: _Replayable) -> Format:
         return "jsonl"  # empty input: no records, whatever the format
     raise ConfigurationError(
         f"cannot tell the format of {name}: it starts with neither '[' (a JSON array) nor '{{' "
-        "(JSON Lines); pass --format json, jsonl or csv")
+        "(JSON Lines); pass --format json, jsonl or csv"
+    )
 
 
 # -- the formats --------------------------------------------------------------------------------
@@ -173,8 +178,10 @@ def _guess_format(name: str, stream: _Replayable) -> Format:
 def _from_memory(records: Iterable[AnyMapping[str, Any]]) -> Iterator[SourceRecord]:
     for position, record in enumerate(records, start=1):
         if not isinstance(record, AnyMapping):
-            yield SourceRecord(position, problem=Problem(
-                "", f"record {position} is {_kind(record)}, not a JSON object"))
+            yield SourceRecord(
+                position,
+                problem=Problem("", f"record {position} is {_kind(record)}, not a JSON object"),
+            )
             continue
         yield _with_envelope(position, dict(record))
 
@@ -185,9 +192,15 @@ def _jsonl_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
         except UnicodeDecodeError:
-            yield SourceRecord(number, problem=Problem(
-                "", f"line {number} is not valid UTF-8 text; save the file as UTF-8", name,
-                number))
+            yield SourceRecord(
+                number,
+                problem=Problem(
+                    "",
+                    f"line {number} is not valid UTF-8 text; save the file as UTF-8",
+                    name,
+                    number,
+                ),
+            )
             continue
         if not text:
             continue
@@ -195,13 +208,17 @@ def _jsonl_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
             value = decode_json(text, name)
         except PayloadError as exc:
             problem = exc.problems[0]
-            yield SourceRecord(number, problem=Problem(
-                problem.path, problem.message, name, number, problem.column))
+            yield SourceRecord(
+                number, problem=Problem(problem.path, problem.message, name, number, problem.column)
+            )
             continue
         if not isinstance(value, dict):
-            yield SourceRecord(number, problem=Problem(
-                "", f"line {number} holds {_kind(value)}, not a JSON object", name,
-                number))
+            yield SourceRecord(
+                number,
+                problem=Problem(
+                    "", f"line {number} holds {_kind(value)}, not a JSON object", name, number
+                ),
+            )
             continue
         yield _with_envelope(number, value)
 
@@ -213,25 +230,48 @@ def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord
         for item in array_items(reader, MAX_DEPTH):
             position += 1
             if item is TOO_DEEP:
-                yield SourceRecord(position, problem=Problem(
-                    "", f"record {position} of the array nests deeper than {MAX_DEPTH} levels "
+                yield SourceRecord(
+                    position,
+                    problem=Problem(
+                        "",
+                        f"record {position} of the array nests deeper than {MAX_DEPTH} levels "
                         "of objects and lists; no supported payload nests that deep: check what "
-                        "produced it (the other records are read as usual)", name))
+                        "produced it (the other records are read as usual)",
+                        name,
+                    ),
+                )
             elif not isinstance(item, dict):
-                yield SourceRecord(position, problem=Problem(
-                    "", f"record {position} of the array is {_kind(item)}, not a JSON object",
-                    name))
+                yield SourceRecord(
+                    position,
+                    problem=Problem(
+                        "",
+                        f"record {position} of the array is {_kind(item)}, not a JSON object",
+                        name,
+                    ),
+                )
             else:
                 yield _with_envelope(position, item)
     except NotAnArray as exc:
-        yield SourceRecord(1, problem=Problem(
-            "", f"the file holds {exc.kind}, not a JSON array of records: give an array "
-                "([{...}, {...}]) or JSON Lines (--format jsonl)", name))
+        yield SourceRecord(
+            1,
+            problem=Problem(
+                "",
+                f"the file holds {exc.kind}, not a JSON array of records: give an array "
+                "([{...}, {...}]) or JSON Lines (--format jsonl)",
+                name,
+            ),
+        )
     except ijson.JSONError as exc:
-        yield SourceRecord(position + 1, problem=Problem(
-            "", f"the file stops being valid JSON after record {position} "
+        yield SourceRecord(
+            position + 1,
+            problem=Problem(
+                "",
+                f"the file stops being valid JSON after record {position} "
                 f"({str(exc).splitlines()[0]}); the records "
-                "after that point cannot be read: fix the file and import it again", name))
+                "after that point cannot be read: fix the file and import it again",
+                name,
+            ),
+        )
 
 
 def _csv_records(
@@ -246,17 +286,21 @@ def _csv_records(
     if header is None:
         return
     if lines.bad:
-        raise ConfigurationError(f"{name}: the header row {lines.bad_text(1, reader.line_num)}; "
-                                 "save the file as UTF-8")
+        raise ConfigurationError(
+            f"{name}: the header row {lines.bad_text(1, reader.line_num)}; save the file as UTF-8"
+        )
     missing = [h for h in columns.columns if h not in header]
     if missing:
         raise ConfigurationError(
             f"{name}: the column map names {', '.join(repr(m) for m in missing)}, which the "
-            f"header row does not have (it has: {', '.join(repr(h) for h in header)})")
+            f"header row does not have (it has: {', '.join(repr(h) for h in header)})"
+        )
     ignored = [h for h in header if h not in columns.columns]
     if ignored and notes is not None:
-        notes.append(f"{name}: the column map does not name the column(s) "
-                     f"{', '.join(repr(h) for h in ignored)}, so they were not imported")
+        notes.append(
+            f"{name}: the column map does not name the column(s) "
+            f"{', '.join(repr(h) for h in ignored)}, so they were not imported"
+        )
     while True:
         start = reader.line_num + 1
         try:
@@ -267,16 +311,29 @@ def _csv_records(
             yield SourceRecord(start, problem=Problem("", f"not valid CSV: {exc}", name, start))
             continue
         if lines.bad_between(start, reader.line_num):
-            yield SourceRecord(start, problem=Problem(
-                "", f"the row {lines.bad_text(start, reader.line_num)}; save the file as UTF-8 "
-                    "and import this row again", name, start))
+            yield SourceRecord(
+                start,
+                problem=Problem(
+                    "",
+                    f"the row {lines.bad_text(start, reader.line_num)}; save the file as UTF-8 "
+                    "and import this row again",
+                    name,
+                    start,
+                ),
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield SourceRecord(start, problem=Problem(
-                "", f"line {start} has {len(row)} columns, the header has {len(header)}", name,
-                start))
+            yield SourceRecord(
+                start,
+                problem=Problem(
+                    "",
+                    f"line {start} has {len(row)} columns, the header has {len(header)}",
+                    name,
+                    start,
+                ),
+            )
             continue
         body, job_id, source_id = columns.payload(dict(zip(header, row, strict=True)))
         yield SourceRecord(start, source_id, body, job_id, dialect="kombo")
@@ -320,8 +377,10 @@ class _TextLines:
         """Where the first invalid byte of lines ``first``..``last`` is, in words."""
         number = min(n for n in self.bad if first <= n <= last)
         offset, byte = self.bad[number]
-        return (f"is not valid UTF-8 text: line {number} has the byte 0x{byte:02x} at byte "
-                f"{offset + 1} of the line")
+        return (
+            f"is not valid UTF-8 text: line {number} has the byte 0x{byte:02x} at byte "
+            f"{offset + 1} of the line"
+        )
 
 
 #: Splits after a carriage return that no line feed follows (an old Mac line end).

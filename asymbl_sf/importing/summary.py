@@ -82,15 +82,23 @@ class ImportSummary:
         head = "dry run (nothing written)" if self.dry_run else "import"
         lines = [f"{head} via {self.api.upper()}: {counts}"]
         if self.skipped:
-            lines.append(f"  {self.skipped:,} row(s) skipped (already done, or not picked by "
-                         "--retry-from)")
+            lines.append(
+                f"  {self.skipped:,} row(s) skipped (already done, or not picked by --retry-from)"
+            )
         verb = "would be" if self.dry_run else "were"
-        lines.append(f"  Contacts: {self.contacts_new:,} new, {self.contacts_reused:,} reused "
-                     f"({self.contacts_ambiguous:,} ambiguous: several Contacts had the email)")
-        lines.append(f"  applications: {self.applications_new:,} {verb} created, "
-                     f"{self.applications_exist:,} already existed")
-        budget = (f"; {self.remaining_budget:,} left in the org's daily budget"
-                  if self.remaining_budget is not None else "")
+        lines.append(
+            f"  Contacts: {self.contacts_new:,} new, {self.contacts_reused:,} reused "
+            f"({self.contacts_ambiguous:,} ambiguous: several Contacts had the email)"
+        )
+        lines.append(
+            f"  applications: {self.applications_new:,} {verb} created, "
+            f"{self.applications_exist:,} already existed"
+        )
+        budget = (
+            f"; {self.remaining_budget:,} left in the org's daily budget"
+            if self.remaining_budget is not None
+            else ""
+        )
         lines.append(f"  {self.api_calls:,} API call(s){budget}; {self.elapsed:.1f} s")
         if self.results_path is not None:
             lines.append(f"  results: {self.results_path}")
@@ -101,13 +109,19 @@ class ImportSummary:
             if more > 0:
                 lines.append(f"  ... and {more:,} more in the results file")
             if not self.dry_run:
-                lines.append(f"  fix the failed rows in the input, then: asymbl-sf import ... "
-                             f"--retry-from {self.results_path}")
+                lines.append(
+                    f"  fix the failed rows in the input, then: asymbl-sf import ... "
+                    f"--retry-from {self.results_path}"
+                )
         if self.stopped_reason == STOPPED_REQUEST_LIMIT:
-            lines.append(f"stopped: daily API limit reached ({self.pending:,} row(s) not done); "
-                         "rerun the same command to resume")
+            lines.append(
+                f"stopped: daily API limit reached ({self.pending:,} row(s) not done); "
+                "rerun the same command to resume"
+            )
         elif self.stopped_reason == STOPPED_AUTHENTICATION:
-            lines.append(f"stopped: Salesforce refused the session ({self.pending:,} row(s) not "
-                         "done); fix the login and rerun the same command to resume")
+            lines.append(
+                f"stopped: Salesforce refused the session ({self.pending:,} row(s) not "
+                "done); fix the login and rerun the same command to resume"
+            )
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)

@@ -69,24 +69,34 @@ class WriteResult(Generic[K]):
 class _CallOutcome(Generic[K]):
     ids: dict[K, str] = field(default_factory=dict)
     errors: dict[K, SalesforceError] = field(default_factory=dict)
-    again: dict[K, SalesforceError] = field(default_factory=dict)    # safe to send again
-    unsure: dict[K, SalesforceError] = field(default_factory=dict)   # look before sending
+    again: dict[K, SalesforceError] = field(default_factory=dict)  # safe to send again
+    unsure: dict[K, SalesforceError] = field(default_factory=dict)  # look before sending
     stop: SalesforceError | None = None
 
 
 class CollectionWriter:
     """Creates records through Collections for one import run."""
 
-    def __init__(self, api: SalesforceApi, retry: RetryPolicy, *, max_concurrency: int = 4,
-                 ledger: CreatedLedger | None = None) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        retry: RetryPolicy,
+        *,
+        max_concurrency: int = 4,
+        ledger: CreatedLedger | None = None,
+    ) -> None:
         self.api = api
         self.retry = retry
         self.max_concurrency = max(1, max_concurrency)
         self.ledger = ledger
 
     def create(
-        self, sobject: str, records: dict[K, dict[str, Any]],
-        find: Callable[[list[K]], dict[K, str]], into: WriteResult[K], *,
+        self,
+        sobject: str,
+        records: dict[K, dict[str, Any]],
+        find: Callable[[list[K]], dict[K, str]],
+        into: WriteResult[K],
+        *,
         ledger_key: Callable[[K], str] | None = None,
     ) -> None:
         """Create ``records`` (key → fields) of ``sobject``, recording ids and errors in ``into``.
@@ -102,8 +112,9 @@ class CollectionWriter:
         last_error: dict[K, SalesforceError] = {}
         attempts = max(self.retry.attempts, 1)
         for attempt in range(attempts):
-            outcomes = map_concurrently(lambda batch: self._send(sobject, batch),
-                                        self._calls(pending), self.max_concurrency)
+            outcomes = map_concurrently(
+                lambda batch: self._send(sobject, batch), self._calls(pending), self.max_concurrency
+            )
             again: dict[K, dict[str, Any]] = {}
             unsure: dict[K, SalesforceError] = {}
             stop: SalesforceError | None = None
@@ -141,28 +152,42 @@ class CollectionWriter:
     def _calls(self, pending: dict[K, dict[str, Any]]) -> list[list[Batch[K]]]:
         """``pending`` as calls, each a list of batches of at most 200 records."""
         items = list(pending.items())
-        batches = [items[i:i + COLLECTION_SIZE] for i in range(0, len(items), COLLECTION_SIZE)]
-        return [batches[i:i + COLLECTIONS_PER_CALL]
-                for i in range(0, len(batches), COLLECTIONS_PER_CALL)]
+        batches = [items[i : i + COLLECTION_SIZE] for i in range(0, len(items), COLLECTION_SIZE)]
+        return [
+            batches[i : i + COLLECTIONS_PER_CALL]
+            for i in range(0, len(batches), COLLECTIONS_PER_CALL)
+        ]
 
     def _send(self, sobject: str, batches: list[Batch[K]]) -> _CallOutcome[K]:
         outcome: _CallOutcome[K] = _CallOutcome()
-        bodies = [[{"attributes": {"type": sobject}, **fields} for _, fields in batch]
-                  for batch in batches]
+        bodies = [
+            [{"attributes": {"type": sobject}, **fields} for _, fields in batch]
+            for batch in batches
+        ]
         try:
             if len(batches) == 1 or _holds_reference(bodies):
                 answers: list[Any] = [self.api.create_collection(body) for body in bodies]
             else:
-                subs = [SubRequest("POST", f"{self.api.base_path}/composite/sobjects", f"c{i}",
-                                   {"allOrNone": False, "records": body})
-                        for i, body in enumerate(bodies)]
+                subs = [
+                    SubRequest(
+                        "POST",
+                        f"{self.api.base_path}/composite/sobjects",
+                        f"c{i}",
+                        {"allOrNone": False, "records": body},
+                    )
+                    for i, body in enumerate(bodies)
+                ]
                 composite = self.api.composite(subs, all_or_none=False)
                 answers = []
                 for sub in subs:
                     answer = composite.get(sub.reference_id)
-                    answers.append(answer.body if answer is not None and answer.ok
-                                   else error_from_body(answer.body if answer else None,
-                                                        answer.status if answer else 500))
+                    answers.append(
+                        answer.body
+                        if answer is not None and answer.ok
+                        else error_from_body(
+                            answer.body if answer else None, answer.status if answer else 500
+                        )
+                    )
         except (RequestLimitError, AuthenticationError) as exc:
             outcome.stop = exc
             for batch in batches:
@@ -182,11 +207,10 @@ class CollectionWriter:
         return outcome
 
     @staticmethod
-    def _read_batch(batch: Batch[K], answer: Any,
-                    outcome: _CallOutcome[K]) -> None:
+    def _read_batch(batch: Batch[K], answer: Any, outcome: _CallOutcome[K]) -> None:
         if isinstance(answer, SalesforceError):
             # One collection subrequest failed as a whole inside the Composite.
-            target = (outcome.unsure if isinstance(answer, TransientError) else outcome.errors)
+            target = outcome.unsure if isinstance(answer, TransientError) else outcome.errors
             target.update({key: answer for key, _ in batch})
             return
         results = list(answer or [])
@@ -195,20 +219,26 @@ class CollectionWriter:
             if isinstance(result, dict) and result.get("success"):
                 outcome.ids[key] = str(result.get("id"))
                 continue
-            error = error_from_body((result or {}).get("errors") if isinstance(result, dict)
-                                    else None, 200)
+            error = error_from_body(
+                (result or {}).get("errors") if isinstance(result, dict) else None, 200
+            )
             if result is None:
                 outcome.unsure[key] = TransientError(
-                    "Salesforce answered without this record", error_code=OUTCOME_UNKNOWN)
+                    "Salesforce answered without this record", error_code=OUTCOME_UNKNOWN
+                )
             elif error.error_code in RETRYABLE_RECORD_CODES:
                 outcome.again[key] = error
             else:
                 outcome.errors[key] = error
 
     def _settle(
-        self, sobject: str, unsure: dict[K, SalesforceError],
-        find: Callable[[list[K]], dict[K, str]], into: WriteResult[K],
-        again: dict[K, dict[str, Any]], records: dict[K, dict[str, Any]],
+        self,
+        sobject: str,
+        unsure: dict[K, SalesforceError],
+        find: Callable[[list[K]], dict[K, str]],
+        into: WriteResult[K],
+        again: dict[K, dict[str, Any]],
+        records: dict[K, dict[str, Any]],
         ledger_key: Callable[[K], str] | None,
     ) -> None:
         """Look up records whose create may have happened: found ones are done, the others go
@@ -223,7 +253,9 @@ class CollectionWriter:
                 into.errors[key] = TransientError(
                     f"the create may have been carried out (its answer was lost: {lost}) and "
                     f"looking for it failed too ({exc}); the next run looks again before "
-                    "creating it", error_code=OUTCOME_UNKNOWN)
+                    "creating it",
+                    error_code=OUTCOME_UNKNOWN,
+                )
             return
         for key in unsure:
             if key in found:
@@ -234,8 +266,13 @@ class CollectionWriter:
                 again[key] = records[key]
         self._remember(sobject, {k: found[k] for k in unsure if k in found}, [], ledger_key)
 
-    def _remember(self, sobject: str, created: dict[K, str], refused: list[K],
-                  ledger_key: Callable[[K], str] | None) -> None:
+    def _remember(
+        self,
+        sobject: str,
+        created: dict[K, str],
+        refused: list[K],
+        ledger_key: Callable[[K], str] | None,
+    ) -> None:
         """One ledger line: the ids created, settling the keys of those and of ``refused``."""
         if self.ledger is None:
             return

@@ -82,8 +82,11 @@ class OrgBackend:
         """Insert one record; ``data`` is a file body sent as a multipart part."""
         describe = self.sobject_describe(sobject)
         if not describe.createable:
-            raise ApiError.single(400, "INVALID_TYPE_FOR_OPERATION",
-                                  f"entity type {describe.name} does not support create")
+            raise ApiError.single(
+                400,
+                "INVALID_TYPE_FOR_OPERATION",
+                f"entity type {describe.name} does not support create",
+            )
         if describe.name == "ContentVersion":
             with self.transaction():
                 return content.create_version(self, describe, body, data)
@@ -112,14 +115,18 @@ class OrgBackend:
     def _existing(self, describe: SObjectDescribe, record_id: str) -> Record:
         if not looks_like_id(record_id):
             raise ApiError.single(
-                404, "NOT_FOUND",
-                "Provided external ID field does not exist or is not accessible: "
-                f"{record_id[:40]}")
+                404,
+                "NOT_FOUND",
+                f"Provided external ID field does not exist or is not accessible: {record_id[:40]}",
+            )
         full = to_18(record_id)
         if full[:3] != describe.keyPrefix:
             raise ApiError.single(
-                400, "MALFORMED_ID", f"{describe.name} ID: id value of incorrect type: {record_id}",
-                ("Id",))
+                400,
+                "MALFORMED_ID",
+                f"{describe.name} ID: id value of incorrect type: {record_id}",
+                ("Id",),
+            )
         record = self.store.get(describe.name, full)
         if record is None:
             raise ApiError.single(404, "NOT_FOUND", "The requested resource does not exist")
@@ -139,16 +146,20 @@ class OrgBackend:
     ) -> dict[str, Any]:
         """A record the way the REST API shows it: attributes first, every field, nulls too."""
         out: dict[str, Any] = {
-            "attributes": {"type": describe.name,
-                           "url": self.record_url(describe.name, record["Id"])}
+            "attributes": {
+                "type": describe.name,
+                "url": self.record_url(describe.name, record["Id"]),
+            }
         }
         names = list(fields) if fields else describe.field_names()
         for name in names:
             field = describe.field(name)
             if field is None:
                 raise ApiError.single(
-                    400, "INVALID_FIELD",
-                    f"No such column '{name}' on sobject of type {describe.name}")
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on sobject of type {describe.name}",
+                )
             out[field.name] = record.get(field.name)
         return out
 
@@ -158,8 +169,12 @@ class OrgBackend:
         try:
             parsed = parse_query(soql)
             content.check_link_query(parsed)
-            return execute(parsed, _StoreSource(self.store), include_deleted=include_deleted,
-                           api_version=self.api_version)
+            return execute(
+                parsed,
+                _StoreSource(self.store),
+                include_deleted=include_deleted,
+                api_version=self.api_version,
+            )
         except SoqlError as exc:
             raise ApiError.single(400, exc.error_code, exc.message) from None
 
@@ -169,7 +184,8 @@ class OrgBackend:
         describe = self.sobject_describe(sobject)
         body = describe.to_json()
         body["recordTypeInfos"] = self._record_type_infos(describe.name) or body.get(
-            "recordTypeInfos", [])
+            "recordTypeInfos", []
+        )
         body["urls"] = self._object_urls(describe.name)
         return body
 
@@ -177,16 +193,31 @@ class OrgBackend:
         infos = []
         for rt in self.store.all("RecordType"):
             if str(rt.get("SobjectType", "")).lower() == sobject.lower():
-                infos.append({
-                    "active": bool(rt.get("IsActive")), "available": bool(rt.get("IsActive")),
-                    "defaultRecordTypeMapping": False, "developerName": rt.get("DeveloperName"),
-                    "master": False, "name": rt.get("Name"), "recordTypeId": rt["Id"],
-                    "urls": {"layout": self.record_url(sobject, rt["Id"])},
-                })
+                infos.append(
+                    {
+                        "active": bool(rt.get("IsActive")),
+                        "available": bool(rt.get("IsActive")),
+                        "defaultRecordTypeMapping": False,
+                        "developerName": rt.get("DeveloperName"),
+                        "master": False,
+                        "name": rt.get("Name"),
+                        "recordTypeId": rt["Id"],
+                        "urls": {"layout": self.record_url(sobject, rt["Id"])},
+                    }
+                )
         if infos:
-            infos.append({"active": True, "available": True, "defaultRecordTypeMapping": True,
-                          "developerName": "Master", "master": True, "name": "Master",
-                          "recordTypeId": "012000000000000AAA", "urls": {}})
+            infos.append(
+                {
+                    "active": True,
+                    "available": True,
+                    "defaultRecordTypeMapping": True,
+                    "developerName": "Master",
+                    "master": True,
+                    "name": "Master",
+                    "recordTypeId": "012000000000000AAA",
+                    "urls": {},
+                }
+            )
         return infos
 
     def _object_urls(self, sobject: str) -> dict[str, str]:
@@ -198,10 +229,17 @@ class OrgBackend:
             "encoding": "UTF-8",
             "maxBatchSize": 200,
             "sobjects": [
-                {"name": d.name, "label": d.label, "keyPrefix": d.keyPrefix, "custom": d.custom,
-                 "createable": d.createable, "updateable": d.updateable,
-                 "deletable": d.deletable, "queryable": d.queryable,
-                 "urls": self._object_urls(d.name)}
+                {
+                    "name": d.name,
+                    "label": d.label,
+                    "keyPrefix": d.keyPrefix,
+                    "custom": d.custom,
+                    "createable": d.createable,
+                    "updateable": d.updateable,
+                    "deletable": d.deletable,
+                    "queryable": d.queryable,
+                    "urls": self._object_urls(d.name),
+                }
                 for d in self.store.schema
             ],
         }
@@ -232,8 +270,9 @@ class _StoreSource:
         if field.lower() == "id":
             ids = [to_18(v) for v in values if isinstance(v, str) and looks_like_id(v)]
             found = (self.get_record(sobject, i) for i in ids)
-            return [r for r in found
-                    if r is not None and (include_deleted or not r.get("IsDeleted"))]
+            return [
+                r for r in found if r is not None and (include_deleted or not r.get("IsDeleted"))
+            ]
         rows = self.store.lookup(sobject, field, values)
         if rows is None:
             return None

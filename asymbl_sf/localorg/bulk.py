@@ -63,8 +63,14 @@ if TYPE_CHECKING:
 
 JOB_PREFIX = "750"
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
-DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^",
-              "BACKQUOTE": "`"}
+DELIMITERS = {
+    "COMMA": ",",
+    "TAB": "\t",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "CARET": "^",
+    "BACKQUOTE": "`",
+}
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 #: Salesforce refuses a single upload larger than 150 MB.
 MAX_UPLOAD_BYTES = 150 * 1024 * 1024
@@ -72,8 +78,16 @@ MAX_UPLOAD_BYTES = 150 * 1024 * 1024
 NULL_VALUE = "#N/A"
 #: Job states in which the job may be deleted.
 _DELETABLE = ("UploadComplete", "InProgress", "JobComplete", "Aborted", "Failed")
-_XSD_TYPES = {"boolean": "boolean", "date": "date", "datetime": "dateTime", "double": "double",
-              "currency": "double", "percent": "double", "int": "int", "long": "long"}
+_XSD_TYPES = {
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "dateTime",
+    "double": "double",
+    "currency": "double",
+    "percent": "double",
+    "int": "int",
+    "long": "long",
+}
 
 
 def _response() -> type[HttpResponse]:
@@ -127,29 +141,42 @@ class BulkJob:
     def info(self, state: str | None = None) -> dict[str, Any]:
         """The job info Salesforce answers a create, close or abort with."""
         body: dict[str, Any] = {
-            "id": self.id, "operation": self.operation, "object": self.object,
-            "createdById": self.created_by, "createdDate": self.created_date,
-            "systemModstamp": self.modstamp, "state": state or self.visible_state(),
+            "id": self.id,
+            "operation": self.operation,
+            "object": self.object,
+            "createdById": self.created_by,
+            "createdDate": self.created_date,
+            "systemModstamp": self.modstamp,
+            "state": state or self.visible_state(),
         }
         if self.external_id:
             body["externalIdFieldName"] = self.external_id
-        body.update({
-            "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": self.api_version,
-            "contentUrl": f"services/data/v{self.api_version:.1f}/jobs/ingest/{self.id}/batches",
-            "lineEnding": self.line_ending, "columnDelimiter": self.column_delimiter,
-        })
+        body.update(
+            {
+                "concurrencyMode": "Parallel",
+                "contentType": "CSV",
+                "apiVersion": self.api_version,
+                "contentUrl": f"services/data/v{self.api_version:.1f}/jobs/ingest/{self.id}/batches",
+                "lineEnding": self.line_ending,
+                "columnDelimiter": self.column_delimiter,
+            }
+        )
         return body
 
     def full_info(self, state: str) -> dict[str, Any]:
         """The job info of ``GET jobs/ingest/{id}``: counts and processing times too."""
         body = self.info(state)
-        body.update({
-            "jobType": "V2Ingest", "retries": 0,
-            "numberRecordsProcessed": len(self.successes) + len(self.failures),
-            "numberRecordsFailed": len(self.failures),
-            "totalProcessingTime": self.processing_ms,
-            "apiActiveProcessingTime": self.processing_ms, "apexProcessingTime": 0,
-        })
+        body.update(
+            {
+                "jobType": "V2Ingest",
+                "retries": 0,
+                "numberRecordsProcessed": len(self.successes) + len(self.failures),
+                "numberRecordsFailed": len(self.failures),
+                "totalProcessingTime": self.processing_ms,
+                "apiActiveProcessingTime": self.processing_ms,
+                "apexProcessingTime": 0,
+            }
+        )
         if self.error_message:
             body["errorMessage"] = self.error_message
         return body
@@ -178,12 +205,17 @@ def create_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str
     describe = backend.store.describe(object_name)
     if describe is None:
         raise _invalid_job(f"InvalidJob : Unable to find object: {object_name}")
-    allowed = {"insert": describe.createable, "update": describe.updateable,
-               "upsert": describe.createable and describe.updateable,
-               "delete": describe.deletable, "hardDelete": describe.deletable}[operation]
+    allowed = {
+        "insert": describe.createable,
+        "update": describe.updateable,
+        "upsert": describe.createable and describe.updateable,
+        "delete": describe.deletable,
+        "hardDelete": describe.deletable,
+    }[operation]
     if not allowed:
         raise _invalid_job(
-            f"InvalidJob : Entity '{describe.name}' does not support the {operation} operation")
+            f"InvalidJob : Entity '{describe.name}' does not support the {operation} operation"
+        )
     content_type = body.get("contentType", "CSV")
     if content_type != "CSV":
         raise _invalid_job(f"InvalidJob : Unsupported content type: {content_type}")
@@ -201,11 +233,16 @@ def create_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str
     backend.store.counters[JOB_PREFIX] = serial
     now = format_datetime(backend.clock())
     job = BulkJob(
-        id=make_id(JOB_PREFIX, serial), operation=operation, object=describe.name,
-        external_id=external_id, line_ending=line_ending, column_delimiter=delimiter,
+        id=make_id(JOB_PREFIX, serial),
+        operation=operation,
+        object=describe.name,
+        external_id=external_id,
+        line_ending=line_ending,
+        column_delimiter=delimiter,
         api_version=float(match["version"]),
         created_by=backend.running_user_id or "005000000000000AAA",
-        created_date=now, modstamp=now,
+        created_date=now,
+        modstamp=now,
     )
     server.bulk_jobs[job.id] = job
     return _response().json(200, job.info())
@@ -213,25 +250,34 @@ def create_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str
 
 def list_jobs(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job_type = request.param("jobType")
-    records = [] if job_type not in (None, "V2Ingest") else [
-        job.list_entry() for job in server.bulk_jobs.values() if isinstance(job, BulkJob)]
+    records = (
+        []
+        if job_type not in (None, "V2Ingest")
+        else [job.list_entry() for job in server.bulk_jobs.values() if isinstance(job, BulkJob)]
+    )
     return _response().json(200, {"done": True, "records": records, "nextRecordsUrl": None})
 
 
 def upload(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job = _job(server, match)
     if job.state != "Open":
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Job {job.id} is in state {job.visible_state()}; data can only be "
-                              "uploaded to an Open job")
+        raise ApiError.single(
+            400,
+            "INVALIDJOBSTATE",
+            f"Job {job.id} is in state {job.visible_state()}; data can only be "
+            "uploaded to an Open job",
+        )
     content_type = request.headers.get("content-type", "text/csv")
     if not content_type.lower().startswith("text/csv"):
-        raise ApiError.single(400, "INVALIDJOB",
-                              f"InvalidJob : Unsupported content type: {content_type}; expected "
-                              "text/csv")
+        raise ApiError.single(
+            400,
+            "INVALIDJOB",
+            f"InvalidJob : Unsupported content type: {content_type}; expected text/csv",
+        )
     if len(request.body) > MAX_UPLOAD_BYTES:
-        raise ApiError.single(400, "INVALIDJOB",
-                              "InvalidJob : The upload exceeds the 150 MB limit of one upload")
+        raise ApiError.single(
+            400, "INVALIDJOB", "InvalidJob : The upload exceeds the 150 MB limit of one upload"
+        )
     job.uploads.append(bytes(request.body))
     return _response()(201, b"", {})
 
@@ -274,9 +320,12 @@ def get_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) 
 def delete_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job = _job(server, match)
     if job.visible_state() not in _DELETABLE:
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Job {job.id} is in state {job.visible_state()}; only a closed, "
-                              "completed, aborted or failed job can be deleted")
+        raise ApiError.single(
+            400,
+            "INVALIDJOBSTATE",
+            f"Job {job.id} is in state {job.visible_state()}; only a closed, "
+            "completed, aborted or failed job can be deleted",
+        )
     del server.bulk_jobs[job.id]
     return _response().empty(204)
 
@@ -284,17 +333,20 @@ def delete_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str
 def results(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job = _job(server, match)
     if job.state == "Open":
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Job {job.id} is still Open; results exist once it is closed")
+        raise ApiError.single(
+            400, "INVALIDJOBSTATE", f"Job {job.id} is still Open; results exist once it is closed"
+        )
     header = job.header or []
     kind = match["kind"].lower()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=job.delimiter, lineterminator=job.terminator,
-                        quoting=csv.QUOTE_ALL)
+    writer = csv.writer(
+        buffer, delimiter=job.delimiter, lineterminator=job.terminator, quoting=csv.QUOTE_ALL
+    )
     if kind == "successfulresults":
         writer.writerow(["sf__Id", "sf__Created", *header])
-        writer.writerows([rid, "true" if created else "false", *row]
-                         for rid, created, row in job.successes)
+        writer.writerows(
+            [rid, "true" if created else "false", *row] for rid, created, row in job.successes
+        )
     elif kind == "failedresults":
         writer.writerow(["sf__Id", "sf__Error", *header])
         writer.writerows([rid, error, *row] for rid, error, row in job.failures)
@@ -302,8 +354,9 @@ def results(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) 
         if header:
             writer.writerow(header)
         writer.writerows(job.unprocessed)
-    return _response()(200, buffer.getvalue().encode("utf-8"),
-                       {"Content-Type": "text/csv; charset=UTF-8"})
+    return _response()(
+        200, buffer.getvalue().encode("utf-8"), {"Content-Type": "text/csv; charset=UTF-8"}
+    )
 
 
 # -- job helpers --------------------------------------------------------------------------------
@@ -314,8 +367,9 @@ def _invalid_job(message: str) -> ApiError:
 
 
 def _transition(current: str, wanted: str) -> ApiError:
-    return ApiError.single(400, "INVALIDJOBSTATE",
-                           f"Invalid job state transition from {current} to {wanted}")
+    return ApiError.single(
+        400, "INVALIDJOBSTATE", f"Invalid job state transition from {current} to {wanted}"
+    )
 
 
 def _job(server: LocalOrgServer, match: re.Match[str]) -> BulkJob:
@@ -329,12 +383,16 @@ def _job(server: LocalOrgServer, match: re.Match[str]) -> BulkJob:
 
 def _external_id_field(describe: SObjectDescribe, name: Any) -> str:
     if not isinstance(name, str) or not name:
-        raise _invalid_job(f"InvalidJob : External ID was blank for {describe.name}. An External "
-                           "ID must be specified for upsert.")
+        raise _invalid_job(
+            f"InvalidJob : External ID was blank for {describe.name}. An External "
+            "ID must be specified for upsert."
+        )
     fd = describe.field(name)
     if fd is None or not (fd.type == "id" or fd.externalId or fd.idLookup):
-        raise _invalid_job(f"InvalidJob : Field name provided, {name} does not match an External "
-                           f"ID, Salesforce Id, or indexed field for {describe.name}")
+        raise _invalid_job(
+            f"InvalidJob : Field name provided, {name} does not match an External "
+            f"ID, Salesforce Id, or indexed field for {describe.name}"
+        )
     return fd.name
 
 
@@ -358,8 +416,10 @@ def _parse(job: BulkJob, strict: bool = True) -> tuple[list[str], list[list[str]
         if first_newline >= 0 and strict:
             crlf = first_newline > 0 and text[first_newline - 1] == "\r"
             if crlf != (job.line_ending == "CRLF"):
-                raise _JobFailure("ClientInputError : LineEnding is invalid on user data. Current "
-                                  f"LineEnding setting is {job.line_ending}")
+                raise _JobFailure(
+                    "ClientInputError : LineEnding is invalid on user data. Current "
+                    f"LineEnding setting is {job.line_ending}"
+                )
         if not strict and job.line_ending == "LF":
             text = text.replace("\r\n", "\n")
         reader = csv.reader(io.StringIO(text), delimiter=job.delimiter, strict=strict)
@@ -370,8 +430,10 @@ def _parse(job: BulkJob, strict: bool = True) -> tuple[list[str], list[list[str]
             if header is None:
                 header = upload_header
             elif upload_header != header:
-                raise _JobFailure("InvalidBatch : Every upload of a job must have the same header "
-                                  f"row; expected {header}, got {upload_header}")
+                raise _JobFailure(
+                    "InvalidBatch : Every upload of a job must have the same header "
+                    f"row; expected {header}, got {upload_header}"
+                )
             width = len(header)
             for row in reader:
                 if len(row) != width:
@@ -383,7 +445,8 @@ def _parse(job: BulkJob, strict: bool = True) -> tuple[list[str], list[list[str]
                         continue
                     raise _JobFailure(
                         f"ClientInputError : Row {len(rows) + 1} has {len(row)} columns but the "
-                        f"header has {width}")
+                        f"header has {width}"
+                    )
                 rows.append(row)
         except csv.Error as exc:
             raise _JobFailure(f"ClientInputError : Malformed CSV: {exc}") from None
@@ -411,7 +474,7 @@ class _Plan:
 
     describe: SObjectDescribe
     id_column: int | None
-    fields: list[tuple[int, str]]            # plain columns other than Id: (column, field name)
+    fields: list[tuple[int, str]]  # plain columns other than Id: (column, field name)
     relationships: list[_Relationship]
     external: tuple[int, FieldDescribe] | None = None
 
@@ -443,8 +506,9 @@ def _plan(backend: OrgBackend, job: BulkJob, header: list[str]) -> _Plan:
     if job.operation == "upsert":
         ext = describe.field(job.external_id or "Id")
         assert ext is not None
-        ext_column = id_column if ext.type == "id" else next(
-            (c for c, n in fields if n == ext.name), None)
+        ext_column = (
+            id_column if ext.type == "id" else next((c for c, n in fields if n == ext.name), None)
+        )
         if ext_column is None:
             raise _JobFailure(f"InvalidBatch : Field name not found : {ext.name}")
         plan.external = (ext_column, ext)
@@ -468,15 +532,20 @@ def _relationship(
     elif len(targets) == 1:
         target = backend.store.describe(targets[0])
     else:
-        raise _JobFailure(f"InvalidBatch : The polymorphic relationship {relationship} needs the "
-                          f"parent's type: ObjectType:{relationship}.{target_name}")
+        raise _JobFailure(
+            f"InvalidBatch : The polymorphic relationship {relationship} needs the "
+            f"parent's type: ObjectType:{relationship}.{target_name}"
+        )
     if target is None:
         raise _JobFailure(f"InvalidBatch : Field name not found : {name}")
     target_field = target.field(target_name)
     if target_field is None or not (
-            target_field.type == "id" or target_field.externalId or target_field.idLookup):
-        raise _JobFailure(f"InvalidBatch : Field name not found : {name} (a relationship column "
-                          "must name an external id or idLookup field of the parent)")
+        target_field.type == "id" or target_field.externalId or target_field.idLookup
+    ):
+        raise _JobFailure(
+            f"InvalidBatch : Field name not found : {name} (a relationship column "
+            "must name an external id or idLookup field of the parent)"
+        )
     return _Relationship(column, reference.name, target, target_field)
 
 
@@ -557,8 +626,11 @@ def _deserialize_error(backend: OrgBackend, plan: _Plan, row: list[str]) -> Reco
         except ApiError:
             xsd = _XSD_TYPES.get(fd.type, "string")
             return RecordError(
-                "INVALID_FIELD", f"Failed to deserialize field at col {column + 1}. Due to, "
-                f"'{value}' is not a valid value for the type xsd:{xsd}", (fd.name,))
+                "INVALID_FIELD",
+                f"Failed to deserialize field at col {column + 1}. Due to, "
+                f"'{value}' is not a valid value for the type xsd:{xsd}",
+                (fd.name,),
+            )
     return None
 
 
@@ -591,7 +663,8 @@ def _operation(
             value = row[rel.column]
             if value:
                 body[rel.reference_field] = (
-                    None if value == NULL_VALUE else _parent_id(store, rel, value))
+                    None if value == NULL_VALUE else _parent_id(store, rel, value)
+                )
         if faults.record_faults:
             fault = faults.record_fault(sobject, body)
             if fault is not None:
@@ -602,17 +675,26 @@ def _operation(
         assert id_column is not None
         value = row[id_column].strip()
         if not value:
-            raise RecordRejected([RecordError(
-                "MISSING_ARGUMENT", "Id not specified in an update call", ("Id",))])
+            raise RecordRejected(
+                [RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ("Id",))]
+            )
         if not looks_like_id(value) or to_18(value)[:3] != plan.describe.keyPrefix:
-            raise RecordRejected([RecordError(
-                "MALFORMED_ID", f"{sobject} ID: id value of incorrect type: {value}", ("Id",))])
+            raise RecordRejected(
+                [
+                    RecordError(
+                        "MALFORMED_ID",
+                        f"{sobject} ID: id value of incorrect type: {value}",
+                        ("Id",),
+                    )
+                ]
+            )
         return to_18(value)
 
     def insert(row: list[str]) -> tuple[str, bool]:
         if id_column is not None and row[id_column].strip():
-            raise RecordRejected([RecordError(
-                "INVALID_FIELD", "cannot specify Id in an insert call", ("Id",))])
+            raise RecordRejected(
+                [RecordError("INVALID_FIELD", "cannot specify Id in an insert call", ("Id",))]
+            )
         return str(backend.create(sobject, body_of(row))["Id"]), True
 
     def update(row: list[str]) -> tuple[str, bool]:
@@ -639,18 +721,24 @@ def _operation(
                 return insert(row)
             return update(row)
         if not value or value == NULL_VALUE:
-            raise RecordRejected([RecordError(
-                "MISSING_ARGUMENT", f"{ext.name} not specified", (ext.name,))])
+            raise RecordRejected(
+                [RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", (ext.name,))]
+            )
         body = body_of(row)
         found = _live(store.lookup(sobject, ext.name, [value]), store, sobject, ext, value)
         if not found:
             return str(backend.create(sobject, body)["Id"]), True
         if len(found) > 1:
             ids = ", ".join(r["Id"] for r in found)
-            raise RecordRejected([RecordError(
-                "DUPLICATE_EXTERNAL_ID",
-                f"{ext.name}: more than one record found for external id field: [{ids}]",
-                (ext.name,))])
+            raise RecordRejected(
+                [
+                    RecordError(
+                        "DUPLICATE_EXTERNAL_ID",
+                        f"{ext.name}: more than one record found for external id field: [{ids}]",
+                        (ext.name,),
+                    )
+                ]
+            )
         record_id = found[0]["Id"]
         body.pop(ext.name, None)
         try:
@@ -658,8 +746,13 @@ def _operation(
         except RecordRejected as exc:
             raise _RowRejected(exc.errors, record_id) from None
 
-    return {"insert": insert, "update": update, "upsert": upsert, "delete": delete,
-            "hardDelete": hard_delete}[job.operation]
+    return {
+        "insert": insert,
+        "update": update,
+        "upsert": upsert,
+        "delete": delete,
+        "hardDelete": hard_delete,
+    }[job.operation]
 
 
 def _live(
@@ -668,8 +761,12 @@ def _live(
     """Records (not deleted) whose ``fd`` equals ``value``; scans when the field has no index."""
     if rows is None:
         wanted = value if fd.caseSensitive else value.lower()
-        rows = [r for r in store.all(sobject) if isinstance(r.get(fd.name), str) and (
-            r[fd.name] if fd.caseSensitive else r[fd.name].lower()) == wanted]
+        rows = [
+            r
+            for r in store.all(sobject)
+            if isinstance(r.get(fd.name), str)
+            and (r[fd.name] if fd.caseSensitive else r[fd.name].lower()) == wanted
+        ]
     return [r for r in rows if not r.get("IsDeleted")]
 
 
@@ -683,12 +780,26 @@ def _parent_id(store: Any, rel: _Relationship, value: str) -> str:
     if len(found) == 1:
         return str(found[0]["Id"])
     if not found:
-        raise RecordRejected([RecordError(
-            "INVALID_FIELD", f"Foreign key external ID: {value} not found for field {fd.name} in "
-            f"entity {target.name}", (rel.reference_field,))])
-    raise RecordRejected([RecordError(
-        "INVALID_FIELD", f"Foreign key external ID: {value} matched more than one record for "
-        f"field {fd.name} in entity {target.name}", (rel.reference_field,))])
+        raise RecordRejected(
+            [
+                RecordError(
+                    "INVALID_FIELD",
+                    f"Foreign key external ID: {value} not found for field {fd.name} in "
+                    f"entity {target.name}",
+                    (rel.reference_field,),
+                )
+            ]
+        )
+    raise RecordRejected(
+        [
+            RecordError(
+                "INVALID_FIELD",
+                f"Foreign key external ID: {value} matched more than one record for "
+                f"field {fd.name} in entity {target.name}",
+                (rel.reference_field,),
+            )
+        ]
+    )
 
 
 def _purge(backend: OrgBackend, sobject: str, record_id: str) -> None:

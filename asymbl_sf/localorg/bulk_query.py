@@ -86,17 +86,31 @@ class QueryJob:
 
     def info(self, state: str | None = None) -> dict[str, Any]:
         return {
-            "id": self.id, "operation": self.operation, "object": self.object,
-            "createdById": self.created_by, "createdDate": self.created_date,
-            "systemModstamp": self.modstamp, "state": state or self.visible_state(),
-            "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": self.api_version,
-            "lineEnding": self.line_ending, "columnDelimiter": self.column_delimiter,
+            "id": self.id,
+            "operation": self.operation,
+            "object": self.object,
+            "createdById": self.created_by,
+            "createdDate": self.created_date,
+            "systemModstamp": self.modstamp,
+            "state": state or self.visible_state(),
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": self.api_version,
+            "lineEnding": self.line_ending,
+            "columnDelimiter": self.column_delimiter,
         }
 
     def full_info(self, state: str) -> dict[str, Any]:
         body = self.info(state)
-        body.update({"jobType": "V2Query", "numberRecordsProcessed": len(self.rows),
-                     "retries": 0, "totalProcessingTime": 0, "isPkChunkingSupported": True})
+        body.update(
+            {
+                "jobType": "V2Query",
+                "numberRecordsProcessed": len(self.rows),
+                "retries": 0,
+                "totalProcessingTime": 0,
+                "isPkChunkingSupported": True,
+            }
+        )
         return body
 
 
@@ -128,11 +142,18 @@ def create_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str
     backend.store.counters[JOB_PREFIX] = serial
     now = format_datetime(backend.clock())
     job = QueryJob(
-        id=make_id(JOB_PREFIX, serial), operation=operation, object=sobject, query=soql,
-        line_ending=line_ending, column_delimiter=delimiter,
+        id=make_id(JOB_PREFIX, serial),
+        operation=operation,
+        object=sobject,
+        query=soql,
+        line_ending=line_ending,
+        column_delimiter=delimiter,
         api_version=float(match["version"]),
         created_by=backend.running_user_id or "005000000000000AAA",
-        created_date=now, modstamp=now, header=header, rows=rows,
+        created_date=now,
+        modstamp=now,
+        header=header,
+        rows=rows,
     )
     server.bulk_jobs[job.id] = job
     return _response().json(200, job.info("UploadComplete"))
@@ -159,22 +180,34 @@ def get_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) 
 def results(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job = _job(server, match)
     if job.visible_state() != "JobComplete":
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Job {job.id} is in state {job.visible_state()}; results exist "
-                              "once it is JobComplete")
+        raise ApiError.single(
+            400,
+            "INVALIDJOBSTATE",
+            f"Job {job.id} is in state {job.visible_state()}; results exist once it is JobComplete",
+        )
     start = _offset(request.param("locator"))
     size = _max_records(request.param("maxRecords"))
-    page = job.rows[start:start + size]
+    page = job.rows[start : start + size]
     end = start + len(page)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=DELIMITERS[job.column_delimiter],
-                        lineterminator=LINE_ENDINGS[job.line_ending], quoting=csv.QUOTE_ALL)
+    writer = csv.writer(
+        buffer,
+        delimiter=DELIMITERS[job.column_delimiter],
+        lineterminator=LINE_ENDINGS[job.line_ending],
+        quoting=csv.QUOTE_ALL,
+    )
     writer.writerow(job.header)
     writer.writerows(page)
     locator = _locator(end) if end < len(job.rows) else "null"
-    return _response()(200, buffer.getvalue().encode("utf-8"), {
-        "Content-Type": "text/csv; charset=UTF-8",
-        "Sforce-NumberOfRecords": str(len(page)), "Sforce-Locator": locator})
+    return _response()(
+        200,
+        buffer.getvalue().encode("utf-8"),
+        {
+            "Content-Type": "text/csv; charset=UTF-8",
+            "Sforce-NumberOfRecords": str(len(page)),
+            "Sforce-Locator": locator,
+        },
+    )
 
 
 def set_state(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
@@ -183,8 +216,9 @@ def set_state(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
     wanted = body.get("state") if isinstance(body, dict) else None
     current = job.visible_state()
     if wanted != "Aborted" or current not in ("UploadComplete", "InProgress"):
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Invalid job state transition from {current} to {wanted}")
+        raise ApiError.single(
+            400, "INVALIDJOBSTATE", f"Invalid job state transition from {current} to {wanted}"
+        )
     job.state = "Aborted"
     job.rows = []
     job.pending_polls = 0
@@ -195,8 +229,11 @@ def set_state(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
 def delete_job(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     job = _job(server, match)
     if job.visible_state() in ("UploadComplete", "InProgress"):
-        raise ApiError.single(400, "INVALIDJOBSTATE",
-                              f"Job {job.id} is in state {job.visible_state()}; abort it first")
+        raise ApiError.single(
+            400,
+            "INVALIDJOBSTATE",
+            f"Job {job.id} is in state {job.visible_state()}; abort it first",
+        )
     del server.bulk_jobs[job.id]
     return _response().empty(204)
 
@@ -226,8 +263,10 @@ def _run(
     except SoqlError as exc:
         raise ApiError.single(400, exc.error_code, exc.message) from None
     if any(isinstance(item, SelectCount) for item in parsed.select):
-        raise _invalid_job("InvalidJob : Aggregate functions such as COUNT() are not supported "
-                           "by Bulk API 2.0 query")
+        raise _invalid_job(
+            "InvalidJob : Aggregate functions such as COUNT() are not supported "
+            "by Bulk API 2.0 query"
+        )
     if parsed.offset is not None:
         raise _invalid_job("InvalidJob : OFFSET is not supported by Bulk API 2.0 query")
     result = server.backend.query(soql, include_deleted=include_deleted)
@@ -267,14 +306,16 @@ def _offset(locator: str | None) -> int:
         padded = locator + "=" * (-len(locator) % 4)
         return int(base64.b64decode(padded, validate=True).decode("ascii"))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ApiError.single(400, "INVALID_QUERY_LOCATOR",
-                              f"invalid query locator: {locator[:40]}") from None
+        raise ApiError.single(
+            400, "INVALID_QUERY_LOCATOR", f"invalid query locator: {locator[:40]}"
+        ) from None
 
 
 def _max_records(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_MAX_RECORDS
     if not value.isdigit() or int(value) < 1:
-        raise ApiError.single(400, "INVALIDJOB",
-                              f"InvalidJob : maxRecords must be a positive integer, got {value!r}")
+        raise ApiError.single(
+            400, "INVALIDJOB", f"InvalidJob : maxRecords must be a positive integer, got {value!r}"
+        )
     return int(value)

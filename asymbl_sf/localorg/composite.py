@@ -26,10 +26,13 @@ MAX_QUERY_OR_COLLECTION_SUBREQUESTS = 5
 _ROLLED_BACK = RecordError(
     "ALL_OR_NONE_OPERATION_ROLLED_BACK",
     "Record rolled back because not all records were valid and the request was using AllOrNone "
-    "header")
-_HALTED = {"errorCode": "PROCESSING_HALTED",
-           "message": "The transaction was rolled back since another operation in the same "
-                      "transaction failed."}
+    "header",
+)
+_HALTED = {
+    "errorCode": "PROCESSING_HALTED",
+    "message": "The transaction was rolled back since another operation in the same "
+    "transaction failed.",
+}
 #: ``@{ref.id}``, ``@{ref.records[0].Id}`` and, for a collection's answer, ``@{ref[0].id}``.
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)([.\[][^}]*)\}")
 
@@ -46,16 +49,19 @@ class _Rollback(Exception):
 
 def _too_many(count: int) -> ApiError:
     return ApiError.single(
-        400, "EXCEEDED_ID_LIMIT",
+        400,
+        "EXCEEDED_ID_LIMIT",
         f"record limit reached. cannot submit more than {MAX_COLLECTION} records into this call "
-        f"(got {count})")
+        f"(got {count})",
+    )
 
 
 def _records_of(request: HttpRequest) -> tuple[list[Any], bool]:
     body = request.json()
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        raise ApiError.single(400, "JSON_PARSER_ERROR",
-                              "The request body must be an object with a records list")
+        raise ApiError.single(
+            400, "JSON_PARSER_ERROR", "The request body must be an object with a records list"
+        )
     records = body["records"]
     if len(records) > MAX_COLLECTION:
         raise _too_many(len(records))
@@ -68,8 +74,9 @@ def _type_of(record: Any) -> str:
     attributes = record.get("attributes")
     sobject = attributes.get("type") if isinstance(attributes, dict) else None
     if not sobject:
-        raise RecordRejected([RecordError(
-            "INVALID_TYPE", "Must specify a type in the attributes of each record")])
+        raise RecordRejected(
+            [RecordError("INVALID_TYPE", "Must specify a type in the attributes of each record")]
+        )
     return str(sobject)
 
 
@@ -89,8 +96,7 @@ def _run_collection(
             except (RecordRejected, ApiError) as exc:
                 failed = True
                 errors = exc.errors
-                results.append({"success": False,
-                                "errors": [e.collection_body() for e in errors]})
+                results.append({"success": False, "errors": [e.collection_body() for e in errors]})
         if failed and all_or_none:
             raise _Rollback
 
@@ -118,8 +124,9 @@ def collection_create(
         sobject = _type_of(record)
         body = {k: v for k, v in record.items() if k != "attributes"}
         if "id" in {k.lower() for k in body}:
-            raise RecordRejected([RecordError(
-                "INVALID_FIELD", "cannot specify Id in an insert call", ("Id",))])
+            raise RecordRejected(
+                [RecordError("INVALID_FIELD", "cannot specify Id in an insert call", ("Id",))]
+            )
         fault = server.faults.record_fault(sobject, body)
         if fault is not None:
             raise RecordRejected([RecordError(fault.error_code, fault.message, fault.fields)])
@@ -138,8 +145,9 @@ def collection_update(
         body = {k: v for k, v in record.items() if k not in ("attributes", "id", "Id")}
         record_id = record.get("id") or record.get("Id")
         if not record_id:
-            raise RecordRejected([RecordError(
-                "MISSING_ARGUMENT", "Id not specified in an update call", ("Id",))])
+            raise RecordRejected(
+                [RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ("Id",))]
+            )
         fault = server.faults.record_fault(sobject, body)
         if fault is not None:
             raise RecordRejected([RecordError(fault.error_code, fault.message, fault.fields)])
@@ -162,8 +170,9 @@ def collection_delete(
             raise RecordRejected([RecordError("MALFORMED_ID", f"malformed id {record_id}")])
         found = server.backend.store.find(to_18(record_id))
         if found is None:
-            raise RecordRejected([RecordError(
-                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")])
+            raise RecordRejected(
+                [RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")]
+            )
         sobject, record = found
         if record.get("IsDeleted"):
             raise RecordRejected([RecordError("ENTITY_IS_DELETED", "entity is deleted")])
@@ -201,6 +210,7 @@ def collection_retrieve(
 def _resolve(value: Any, answers: dict[str, Any]) -> Any:
     """Substitute ``@{refId.path}`` references in strings, recursively."""
     if isinstance(value, str):
+
         def replace(found: re.Match[str]) -> str:
             ref, path = found.group(1), found.group(2).lstrip(".")
             if ref not in answers:
@@ -234,14 +244,24 @@ def composite(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
     subrequests = body["compositeRequest"]
     if len(subrequests) > MAX_SUBREQUESTS:
         raise ApiError.single(
-            400, "LIMIT_EXCEEDED", f"A composite request can hold at most {MAX_SUBREQUESTS} "
-            f"subrequests (got {len(subrequests)})")
-    heavy = sum(1 for s in subrequests if isinstance(s, dict) and re.search(
-        r"/(query|queryAll|composite/sobjects)\b", str(s.get("url", ""))))
+            400,
+            "LIMIT_EXCEEDED",
+            f"A composite request can hold at most {MAX_SUBREQUESTS} "
+            f"subrequests (got {len(subrequests)})",
+        )
+    heavy = sum(
+        1
+        for s in subrequests
+        if isinstance(s, dict)
+        and re.search(r"/(query|queryAll|composite/sobjects)\b", str(s.get("url", "")))
+    )
     if heavy > MAX_QUERY_OR_COLLECTION_SUBREQUESTS:
         raise ApiError.single(
-            400, "LIMIT_EXCEEDED", "A composite request can hold at most "
-            f"{MAX_QUERY_OR_COLLECTION_SUBREQUESTS} query or collection subrequests")
+            400,
+            "LIMIT_EXCEEDED",
+            "A composite request can hold at most "
+            f"{MAX_QUERY_OR_COLLECTION_SUBREQUESTS} query or collection subrequests",
+        )
     all_or_none = bool(body.get("allOrNone", False))
     answers: dict[str, Any] = {}
     responses: list[dict[str, Any]] = []
@@ -252,33 +272,60 @@ def composite(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
         for index, sub in enumerate(subrequests):
             reference_id = str(sub.get("referenceId", f"ref{index}"))
             if failed_at is not None and all_or_none:
-                responses.append({"body": [_HALTED], "httpHeaders": {}, "httpStatusCode": 400,
-                                  "referenceId": reference_id})
+                responses.append(
+                    {
+                        "body": [_HALTED],
+                        "httpHeaders": {},
+                        "httpStatusCode": 400,
+                        "referenceId": reference_id,
+                    }
+                )
                 continue
             try:
                 url = _resolve(str(sub.get("url", "")), answers)
                 sub_body = _resolve(sub.get("body"), answers)
             except KeyError as missing:
                 ref = str(missing).strip("'").split(".")[0]
-                responses.append({"body": [{
-                    "errorCode": "PROCESSING_HALTED",
-                    "message": f"Invalid reference specified. No value for {missing.args[0]} found "
-                               f"in {ref}. Provided referenceId ('{ref}') must match a "
-                               "referenceId of a previous successful subrequest."}],
-                    "httpHeaders": {}, "httpStatusCode": 400, "referenceId": reference_id})
+                responses.append(
+                    {
+                        "body": [
+                            {
+                                "errorCode": "PROCESSING_HALTED",
+                                "message": f"Invalid reference specified. No value for {missing.args[0]} found "
+                                f"in {ref}. Provided referenceId ('{ref}') must match a "
+                                "referenceId of a previous successful subrequest.",
+                            }
+                        ],
+                        "httpHeaders": {},
+                        "httpStatusCode": 400,
+                        "referenceId": reference_id,
+                    }
+                )
                 failed_at = index if failed_at is None else failed_at
                 continue
-            headers = {"Content-Type": "application/json",
-                       **{str(k): str(v) for k, v in (sub.get("httpHeaders") or {}).items()}}
-            inner = http.HttpRequest(str(sub.get("method", "GET")).upper(), url, headers,
-                                     json.dumps(sub_body).encode() if sub_body is not None else b"")
+            headers = {
+                "Content-Type": "application/json",
+                **{str(k): str(v) for k, v in (sub.get("httpHeaders") or {}).items()},
+            }
+            inner = http.HttpRequest(
+                str(sub.get("method", "GET")).upper(),
+                url,
+                headers,
+                json.dumps(sub_body).encode() if sub_body is not None else b"",
+            )
             answer = _dispatch(server, inner)
             payload = json.loads(answer.body) if answer.body else None
             out_headers = {}
             if answer.status == 201 and isinstance(payload, dict) and payload.get("id"):
                 out_headers["Location"] = inner.path.rstrip("/") + "/" + payload["id"]
-            responses.append({"body": payload, "httpHeaders": out_headers,
-                              "httpStatusCode": answer.status, "referenceId": reference_id})
+            responses.append(
+                {
+                    "body": payload,
+                    "httpHeaders": out_headers,
+                    "httpStatusCode": answer.status,
+                    "referenceId": reference_id,
+                }
+            )
             if answer.status < 400:
                 answers[reference_id] = payload
             elif failed_at is None:
@@ -303,10 +350,16 @@ def _dispatch(server: LocalOrgServer, request: HttpRequest) -> HttpResponse:
     http = _http()
     route, found = server._route(request)
     if route is None or found is None:
-        return http.HttpResponse.json(501, [{
-            "errorCode": "NOT_EMULATED",
-            "message": f"The local org does not emulate {request.method} {request.path} inside "
-                       "a composite request"}])
+        return http.HttpResponse.json(
+            501,
+            [
+                {
+                    "errorCode": "NOT_EMULATED",
+                    "message": f"The local org does not emulate {request.method} {request.path} inside "
+                    "a composite request",
+                }
+            ],
+        )
     try:
         return route.handler(server, request, found)
     except ApiError as exc:

@@ -24,10 +24,27 @@ if TYPE_CHECKING:
 
 #: Salesforce's FileType for common extensions (what the Files UI shows).
 FILE_TYPES = {
-    "pdf": "PDF", "txt": "TEXT", "csv": "CSV", "doc": "WORD", "docx": "WORD_X", "rtf": "RTF",
-    "xls": "EXCEL", "xlsx": "EXCEL_X", "ppt": "POWER_POINT", "pptx": "POWER_POINT_X",
-    "png": "PNG", "jpg": "JPG", "jpeg": "JPEG", "gif": "GIF", "html": "HTML", "htm": "HTML",
-    "xml": "XML", "zip": "ZIP", "json": "JSON", "odt": "ODT", "md": "TEXT",
+    "pdf": "PDF",
+    "txt": "TEXT",
+    "csv": "CSV",
+    "doc": "WORD",
+    "docx": "WORD_X",
+    "rtf": "RTF",
+    "xls": "EXCEL",
+    "xlsx": "EXCEL_X",
+    "ppt": "POWER_POINT",
+    "pptx": "POWER_POINT_X",
+    "png": "PNG",
+    "jpg": "JPG",
+    "jpeg": "JPEG",
+    "gif": "GIF",
+    "html": "HTML",
+    "htm": "HTML",
+    "xml": "XML",
+    "zip": "ZIP",
+    "json": "JSON",
+    "odt": "ODT",
+    "md": "TEXT",
 }
 
 #: Salesforce refuses to list links without a filter on a document or a linked record.
@@ -56,58 +73,95 @@ def create_version(
     encoded = fields.pop("VersionData", None)
     if data is None and encoded is not None:
         if not isinstance(encoded, str):
-            raise ApiError.single(400, "JSON_PARSER_ERROR",
-                                  "VersionData must be base64 text")
+            raise ApiError.single(400, "JSON_PARSER_ERROR", "VersionData must be base64 text")
         try:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise ApiError.single(
-                400, "JSON_PARSER_ERROR", "Cannot deserialize instance of base64 from VALUE_STRING "
-                "value (not valid base64)") from None
+                400,
+                "JSON_PARSER_ERROR",
+                "Cannot deserialize instance of base64 from VALUE_STRING value (not valid base64)",
+            ) from None
     if data is None and not fields.get("ContentUrl"):
-        raise RecordRejected([RecordError(
-            "REQUIRED_FIELD_MISSING", "Required fields are missing: [VersionData]",
-            ("VersionData",))])
+        raise RecordRejected(
+            [
+                RecordError(
+                    "REQUIRED_FIELD_MISSING",
+                    "Required fields are missing: [VersionData]",
+                    ("VersionData",),
+                )
+            ]
+        )
     path = fields.get("PathOnClient")
     if data is not None and not path:
-        raise RecordRejected([RecordError(
-            "REQUIRED_FIELD_MISSING", "Required fields are missing: [PathOnClient]",
-            ("PathOnClient",))])
+        raise RecordRejected(
+            [
+                RecordError(
+                    "REQUIRED_FIELD_MISSING",
+                    "Required fields are missing: [PathOnClient]",
+                    ("PathOnClient",),
+                )
+            ]
+        )
     if not fields.get("Title") and isinstance(path, str):
         fields["Title"] = path.rsplit("/", 1)[-1].rsplit(".", 1)[0] or path
     document_id = fields.get("ContentDocumentId")
     record = backend.rules.prepare_create(describe, fields)
     payload = data or b""
     extension = extension_of(path if isinstance(path, str) else None)
-    record.update({
-        "Checksum": hashlib.md5(payload).hexdigest(),  # Salesforce's own choice, not security
-        "ContentSize": len(payload),
-        "FileExtension": extension or None,
-        "FileType": FILE_TYPES.get(extension, "UNKNOWN"),
-        "IsLatest": True,
-        "VersionData": version_data_url(backend, record["Id"]),
-    })
+    record.update(
+        {
+            "Checksum": hashlib.md5(payload).hexdigest(),  # Salesforce's own choice, not security
+            "ContentSize": len(payload),
+            "FileExtension": extension or None,
+            "FileType": FILE_TYPES.get(extension, "UNKNOWN"),
+            "IsLatest": True,
+            "VersionData": version_data_url(backend, record["Id"]),
+        }
+    )
     store = backend.store
     if document_id:
         document = store.get("ContentDocument", record["ContentDocumentId"])
         if document is None:
-            raise RecordRejected([RecordError(
-                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id",
-                ("ContentDocumentId",))])
+            raise RecordRejected(
+                [
+                    RecordError(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        "invalid cross reference id",
+                        ("ContentDocumentId",),
+                    )
+                ]
+            )
         for older in store.lookup("ContentVersion", "ContentDocumentId", [document["Id"]]) or []:
             store.put("ContentVersion", {**older, "IsLatest": False})
         count = len(store.lookup("ContentVersion", "ContentDocumentId", [document["Id"]]) or [])
         record["VersionNumber"] = str(count + 1)
-        store.put("ContentDocument", {
-            **document, "LatestPublishedVersionId": record["Id"], "ContentSize": len(payload),
-            "FileExtension": record["FileExtension"], "FileType": record["FileType"],
-            "SystemModstamp": record["SystemModstamp"], "LastModifiedDate": record["CreatedDate"]})
+        store.put(
+            "ContentDocument",
+            {
+                **document,
+                "LatestPublishedVersionId": record["Id"],
+                "ContentSize": len(payload),
+                "FileExtension": record["FileExtension"],
+                "FileType": record["FileType"],
+                "SystemModstamp": record["SystemModstamp"],
+                "LastModifiedDate": record["CreatedDate"],
+            },
+        )
     else:
         document = backend.rules.prepare_create(
-            store.describe("ContentDocument"), {"Title": record["Title"]})  # type: ignore[arg-type]
-        document.update({"FileExtension": record["FileExtension"], "FileType": record["FileType"],
-                         "ContentSize": len(payload), "LatestPublishedVersionId": record["Id"],
-                         "OwnerId": record.get("OwnerId")})
+            store.describe("ContentDocument"),  # type: ignore[arg-type]
+            {"Title": record["Title"]},
+        )
+        document.update(
+            {
+                "FileExtension": record["FileExtension"],
+                "FileType": record["FileType"],
+                "ContentSize": len(payload),
+                "LatestPublishedVersionId": record["Id"],
+                "OwnerId": record.get("OwnerId"),
+            }
+        )
         store.put("ContentDocument", document)
         record["ContentDocumentId"] = document["Id"]
         record["VersionNumber"] = "1"
@@ -124,9 +178,15 @@ def _link(backend: OrgBackend, document_id: str, entity_id: str | None, share_ty
         return
     describe = backend.store.describe("ContentDocumentLink")
     assert describe is not None
-    link = backend.rules.prepare_create(describe, {
-        "ContentDocumentId": document_id, "LinkedEntityId": entity_id, "ShareType": share_type,
-        "Visibility": "AllUsers"})
+    link = backend.rules.prepare_create(
+        describe,
+        {
+            "ContentDocumentId": document_id,
+            "LinkedEntityId": entity_id,
+            "ShareType": share_type,
+            "Visibility": "AllUsers",
+        },
+    )
     backend.store.put("ContentDocumentLink", link)
 
 
@@ -148,4 +208,5 @@ def check_link_query(query: Query) -> None:
             "MALFORMED_QUERY",
             "Implementation restriction: ContentDocumentLink requires a filter by a single Id on "
             "ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using "
-            "the IN operator.")
+            "the IN operator.",
+        )

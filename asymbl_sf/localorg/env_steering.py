@@ -36,8 +36,10 @@ LATENCY_ENV = "ASYMBL_SF_LOCAL_LATENCY"
 FAULTS_ENV = "ASYMBL_SF_LOCAL_FAULTS"
 DAILY_LIMIT_ENV = "ASYMBL_SF_LOCAL_DAILY_LIMIT"
 
-_FAULTS_FORM = ("write RATE[:KIND,KIND...][@SEED], e.g. 0.1:row_lock,http_503@7, with RATE "
-                f"between 0 and 1 and KIND one of {', '.join(FAULT_KINDS)}")
+_FAULTS_FORM = (
+    "write RATE[:KIND,KIND...][@SEED], e.g. 0.1:row_lock,http_503@7, with RATE "
+    f"between 0 and 1 and KIND one of {', '.join(FAULT_KINDS)}"
+)
 
 
 def steer_from_env(org: LocalOrg, environ: Mapping[str, str] | None = None) -> None:
@@ -64,13 +66,13 @@ def parse_fault_spec(text: str) -> tuple[float, tuple[str, ...], int]:
     rate_text, _, kinds_text = body.partition(":")
     rate = _number(FAULTS_ENV, rate_text.strip(), _FAULTS_FORM)
     if rate > 1:
-        raise ConfigurationError(f"{FAULTS_ENV}: the rate {rate_text.strip()!r} is above 1; "
-                                 f"{_FAULTS_FORM}")
+        raise ConfigurationError(
+            f"{FAULTS_ENV}: the rate {rate_text.strip()!r} is above 1; {_FAULTS_FORM}"
+        )
     kinds = tuple(k.strip() for k in kinds_text.split(",") if k.strip()) or TRANSIENT_KINDS
     unknown = [k for k in kinds if k not in FAULT_KINDS]
     if unknown:
-        raise ConfigurationError(f"{FAULTS_ENV}: unknown fault kind {unknown[0]!r}; "
-                                 f"{_FAULTS_FORM}")
+        raise ConfigurationError(f"{FAULTS_ENV}: unknown fault kind {unknown[0]!r}; {_FAULTS_FORM}")
     seed = _count(FAULTS_ENV, seed_text.strip(), _FAULTS_FORM) if seed_text.strip() else 0
     return rate, kinds, seed
 

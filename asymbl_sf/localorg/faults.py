@@ -17,13 +17,13 @@ from typing import Any
 
 #: Kinds of call-level faults.
 FAULT_KINDS = (
-    "http_500",        # 500 UNKNOWN_EXCEPTION
-    "http_503",        # 503 SERVER_UNAVAILABLE
-    "drop",            # the connection drops before the org sees the request
-    "lost_response",   # the org does the work, then the connection drops (answer lost)
-    "expired_session", # 401 INVALID_SESSION_ID
-    "request_limit",   # 403 REQUEST_LIMIT_EXCEEDED (daily limit)
-    "row_lock",        # UNABLE_TO_LOCK_ROW (per record inside collections, else 400)
+    "http_500",  # 500 UNKNOWN_EXCEPTION
+    "http_503",  # 503 SERVER_UNAVAILABLE
+    "drop",  # the connection drops before the org sees the request
+    "lost_response",  # the org does the work, then the connection drops (answer lost)
+    "expired_session",  # 401 INVALID_SESSION_ID
+    "request_limit",  # 403 REQUEST_LIMIT_EXCEEDED (daily limit)
+    "row_lock",  # UNABLE_TO_LOCK_ROW (per record inside collections, else 400)
 )
 
 TRANSIENT_KINDS = ("http_500", "http_503", "drop", "lost_response", "expired_session", "row_lock")
@@ -32,7 +32,7 @@ TRANSIENT_KINDS = ("http_500", "http_503", "drop", "lost_response", "expired_ses
 @dataclass
 class CallFault:
     kind: str
-    remaining: int | None = None          # next N matching calls; None = at `rate`
+    remaining: int | None = None  # next N matching calls; None = at `rate`
     rate: float = 0.0
     path_pattern: re.Pattern[str] | None = None
     method: str | None = None
@@ -69,28 +69,52 @@ class FaultPlan:
     ) -> None:
         """Fail the next ``count`` calls (optionally only those matching ``path``/``method``)."""
         self._check_kind(kind)
-        self.call_faults.append(CallFault(kind, remaining=count, method=method,
-                                          path_pattern=re.compile(path) if path else None))
+        self.call_faults.append(
+            CallFault(
+                kind,
+                remaining=count,
+                method=method,
+                path_pattern=re.compile(path) if path else None,
+            )
+        )
 
     def at_rate(
-        self, rate: float, kinds: tuple[str, ...] = TRANSIENT_KINDS, *, seed: int | None = None,
-        path: str | None = None, method: str | None = None,
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = TRANSIENT_KINDS,
+        *,
+        seed: int | None = None,
+        path: str | None = None,
+        method: str | None = None,
     ) -> None:
         """Fail each call with probability ``rate``, spread evenly over ``kinds``."""
         if seed is not None:
             self._random = random.Random(seed)
         for kind in kinds:
             self._check_kind(kind)
-            self.call_faults.append(CallFault(kind, rate=rate / len(kinds), method=method,
-                                              path_pattern=re.compile(path) if path else None))
+            self.call_faults.append(
+                CallFault(
+                    kind,
+                    rate=rate / len(kinds),
+                    method=method,
+                    path_pattern=re.compile(path) if path else None,
+                )
+            )
 
     def on_records(
-        self, error_code: str, predicate: Callable[[str, dict[str, Any]], bool], *,
-        message: str | None = None, fields: tuple[str, ...] = (),
+        self,
+        error_code: str,
+        predicate: Callable[[str, dict[str, Any]], bool],
+        *,
+        message: str | None = None,
+        fields: tuple[str, ...] = (),
     ) -> None:
         """Every create or update of a record for which ``predicate(sobject, body)`` holds fails."""
-        self.record_faults.append(RecordFault(
-            error_code, message or f"{error_code} injected by the local org", predicate, fields))
+        self.record_faults.append(
+            RecordFault(
+                error_code, message or f"{error_code} injected by the local org", predicate, fields
+            )
+        )
 
     def clear(self) -> None:
         self.call_faults.clear()

@@ -49,8 +49,9 @@ class HttpRequest:
         try:
             return json.loads(self.body)
         except ValueError as exc:
-            raise ApiError.single(400, "JSON_PARSER_ERROR",
-                                  f"Unexpected character: {exc}") from None
+            raise ApiError.single(
+                400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}"
+            ) from None
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -65,8 +66,11 @@ class HttpResponse:
 
     @classmethod
     def json(cls, status: int, data: Any, headers: dict[str, str] | None = None) -> HttpResponse:
-        return cls(status, json.dumps(data).encode("utf-8"),
-                   {"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
+        return cls(
+            status,
+            json.dumps(data).encode("utf-8"),
+            {"Content-Type": "application/json;charset=UTF-8", **(headers or {})},
+        )
 
     @classmethod
     def empty(cls, status: int = 204) -> HttpResponse:
@@ -95,9 +99,20 @@ class Route:
 _API = r"^/services/data/v(?P<version>\d+\.\d)"
 
 #: ``sobjects/{Object}/{name}`` resources that are not records (none of them is emulated).
-_OBJECT_SUBRESOURCES = ("listviews", "quickActions", "layouts", "compactLayouts", "updated",
-                        "deleted", "approvalLayouts", "namedLayouts", "relevantItems",
-                        "eventSchema", "defaultValues", "describe")
+_OBJECT_SUBRESOURCES = (
+    "listviews",
+    "quickActions",
+    "layouts",
+    "compactLayouts",
+    "updated",
+    "deleted",
+    "approvalLayouts",
+    "namedLayouts",
+    "relevantItems",
+    "eventSchema",
+    "defaultValues",
+    "describe",
+)
 
 
 def _handler(module: str, name: str) -> Handler:
@@ -138,8 +153,12 @@ def route_table() -> list[Route]:
         r("GET", _API + r"/limits", rest.limits, "GET limits"),
         r("GET", _API + r"/sobjects", rest.global_describe, "GET sobjects"),
         r("GET", _API + rf"/sobjects/{obj}/describe", rest.describe, "GET describe"),
-        r("GET", _API + rf"/sobjects/ContentVersion/{rid}/VersionData", rest.version_data,
-          "GET VersionData"),
+        r(
+            "GET",
+            _API + rf"/sobjects/ContentVersion/{rid}/VersionData",
+            rest.version_data,
+            "GET VersionData",
+        ),
         r("GET", _API + rf"/sobjects/{obj}", rest.basic_info, "GET sobject"),
         r("POST", _API + rf"/sobjects/{obj}", rest.create, "POST sobject"),
         r("GET", _API + rf"/sobjects/{obj}/{rid}", rest.retrieve, "GET record"),
@@ -147,38 +166,86 @@ def route_table() -> list[Route]:
         r("DELETE", _API + rf"/sobjects/{obj}/{rid}", rest.delete, "DELETE record"),
         r("GET", _API + r"/query", rest.query, "GET query"),
         r("GET", _API + r"/queryAll", rest.query_all, "GET queryAll"),
-        r("GET", _API + r"/query(?:All)?/(?P<cursor>[A-Za-z0-9]+-\d+)", rest.query_more,
-          "GET query more"),
-        r("POST", _API + r"/composite/sobjects", composite.collection_create,
-          "POST composite/sobjects"),
-        r("PATCH", _API + r"/composite/sobjects", composite.collection_update,
-          "PATCH composite/sobjects"),
-        r("DELETE", _API + r"/composite/sobjects", composite.collection_delete,
-          "DELETE composite/sobjects"),
-        r("GET", _API + rf"/composite/sobjects/{obj}", composite.collection_retrieve,
-          "GET composite/sobjects"),
+        r(
+            "GET",
+            _API + r"/query(?:All)?/(?P<cursor>[A-Za-z0-9]+-\d+)",
+            rest.query_more,
+            "GET query more",
+        ),
+        r(
+            "POST",
+            _API + r"/composite/sobjects",
+            composite.collection_create,
+            "POST composite/sobjects",
+        ),
+        r(
+            "PATCH",
+            _API + r"/composite/sobjects",
+            composite.collection_update,
+            "PATCH composite/sobjects",
+        ),
+        r(
+            "DELETE",
+            _API + r"/composite/sobjects",
+            composite.collection_delete,
+            "DELETE composite/sobjects",
+        ),
+        r(
+            "GET",
+            _API + rf"/composite/sobjects/{obj}",
+            composite.collection_retrieve,
+            "GET composite/sobjects",
+        ),
         r("POST", _API + r"/composite", composite.composite, "POST composite"),
         r("POST", _API + r"/jobs/ingest", bulk.create_job, "POST jobs/ingest"),
         r("GET", _API + r"/jobs/ingest", bulk.list_jobs, "GET jobs/ingest"),
-        r("PUT", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/batches", bulk.upload,
-          "PUT jobs/ingest batches"),
-        r("PATCH", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)", bulk.set_state,
-          "PATCH jobs/ingest"),
+        r(
+            "PUT",
+            _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/batches",
+            bulk.upload,
+            "PUT jobs/ingest batches",
+        ),
+        r(
+            "PATCH",
+            _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)",
+            bulk.set_state,
+            "PATCH jobs/ingest",
+        ),
         r("GET", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)", bulk.get_job, "GET jobs/ingest"),
-        r("DELETE", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)", bulk.delete_job,
-          "DELETE jobs/ingest"),
-        r("GET", _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/(?P<kind>successfulResults|"
-          r"failedResults|unprocessed[Rr]ecords)", bulk.results, "GET jobs/ingest results"),
+        r(
+            "DELETE",
+            _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)",
+            bulk.delete_job,
+            "DELETE jobs/ingest",
+        ),
+        r(
+            "GET",
+            _API + r"/jobs/ingest/(?P<job>[A-Za-z0-9]+)/(?P<kind>successfulResults|"
+            r"failedResults|unprocessed[Rr]ecords)",
+            bulk.results,
+            "GET jobs/ingest results",
+        ),
         r("POST", _API + r"/jobs/query", bulk_query.create_job, "POST jobs/query"),
         r("GET", _API + r"/jobs/query", bulk_query.list_jobs, "GET jobs/query"),
-        r("GET", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.get_job,
-          "GET jobs/query"),
-        r("GET", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)/results", bulk_query.results,
-          "GET jobs/query results"),
-        r("PATCH", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.set_state,
-          "PATCH jobs/query"),
-        r("DELETE", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.delete_job,
-          "DELETE jobs/query"),
+        r("GET", _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)", bulk_query.get_job, "GET jobs/query"),
+        r(
+            "GET",
+            _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)/results",
+            bulk_query.results,
+            "GET jobs/query results",
+        ),
+        r(
+            "PATCH",
+            _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)",
+            bulk_query.set_state,
+            "PATCH jobs/query",
+        ),
+        r(
+            "DELETE",
+            _API + r"/jobs/query/(?P<job>[A-Za-z0-9]+)",
+            bulk_query.delete_job,
+            "DELETE jobs/query",
+        ),
     ]
 
 
@@ -236,8 +303,7 @@ class LocalOrgServer:
             route, match = self._route(request)
             endpoint = route.endpoint if route else f"{request.method} (not emulated)"
             self.calls.record(endpoint)
-            counts = route is not None and route.endpoint not in ("GET limits",
-                                                                  "POST oauth2/token")
+            counts = route is not None and route.endpoint not in ("GET limits", "POST oauth2/token")
             if counts:
                 # Salesforce counts even failed calls against the daily budget.
                 self.api_usage = self.api_usage + 1
@@ -251,22 +317,37 @@ class LocalOrgServer:
         if request.method == "GET":
             size = len(request.url) + sum(len(k) + len(v) + 4 for k, v in request.headers.items())
             if size > MAX_GET_BYTES:
-                return HttpResponse(431, b"Request Header Fields Too Large",
-                                    {"Content-Type": "text/plain"})
+                return HttpResponse(
+                    431, b"Request Header Fields Too Large", {"Content-Type": "text/plain"}
+                )
         if route is None or match is None:
-            return HttpResponse.json(501, [{
-                "errorCode": "NOT_EMULATED",
-                "message": f"The local org does not emulate {request.method} {request.path}; "
-                           "see docs/local-org.md for the emulated routes.",
-            }])
+            return HttpResponse.json(
+                501,
+                [
+                    {
+                        "errorCode": "NOT_EMULATED",
+                        "message": f"The local org does not emulate {request.method} {request.path}; "
+                        "see docs/local-org.md for the emulated routes.",
+                    }
+                ],
+            )
         if route.endpoint not in ("GET versions", "POST oauth2/token"):
             auth = request.headers.get("authorization", "")
             if self.require_auth and not auth.split(" ", 1)[-1].strip():
-                return HttpResponse.json(401, [{"message": "Session expired or invalid",
-                                                "errorCode": "INVALID_SESSION_ID"}])
+                return HttpResponse.json(
+                    401,
+                    [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}],
+                )
         if self.api_usage > self.daily_limit and route.endpoint != "GET limits":
-            return HttpResponse.json(403, [{"message": "TotalRequests Limit exceeded.",
-                                            "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+            return HttpResponse.json(
+                403,
+                [
+                    {
+                        "message": "TotalRequests Limit exceeded.",
+                        "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                    }
+                ],
+            )
         fault = self.faults.draw(request.method, request.path)
         if fault is not None and fault != "lost_response":
             injected = self._fault_response(fault, request)
@@ -295,28 +376,50 @@ class LocalOrgServer:
         if fault == "drop":
             raise DroppedConnection("connection dropped before the org saw the request")
         if fault == "http_500":
-            return HttpResponse.json(500, [{"message": "An unexpected error occurred (injected).",
-                                            "errorCode": "UNKNOWN_EXCEPTION"}])
+            return HttpResponse.json(
+                500,
+                [
+                    {
+                        "message": "An unexpected error occurred (injected).",
+                        "errorCode": "UNKNOWN_EXCEPTION",
+                    }
+                ],
+            )
         if fault == "http_503":
-            return HttpResponse.json(503, [{"message": "Server unavailable (injected).",
-                                            "errorCode": "SERVER_UNAVAILABLE"}])
+            return HttpResponse.json(
+                503,
+                [{"message": "Server unavailable (injected).", "errorCode": "SERVER_UNAVAILABLE"}],
+            )
         if fault == "expired_session":
-            return HttpResponse.json(401, [{"message": "Session expired or invalid",
-                                            "errorCode": "INVALID_SESSION_ID"}])
+            return HttpResponse.json(
+                401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+            )
         if fault == "request_limit":
-            return HttpResponse.json(403, [{"message": "TotalRequests Limit exceeded.",
-                                            "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+            return HttpResponse.json(
+                403,
+                [
+                    {
+                        "message": "TotalRequests Limit exceeded.",
+                        "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                    }
+                ],
+            )
         if fault == "row_lock":
-            lock = RecordError("UNABLE_TO_LOCK_ROW",
-                               "unable to obtain exclusive access to this record or 1 records")
+            lock = RecordError(
+                "UNABLE_TO_LOCK_ROW",
+                "unable to obtain exclusive access to this record or 1 records",
+            )
             if "/composite/sobjects" in request.path and request.method in ("POST", "PATCH"):
                 body = request.json() or {}
                 records = body.get("records") or []
-                return HttpResponse.json(200, [
-                    {"success": False, "errors": [lock.collection_body()]} for _ in records])
+                return HttpResponse.json(
+                    200, [{"success": False, "errors": [lock.collection_body()]} for _ in records]
+                )
             if "/composite/sobjects" in request.path and request.method == "DELETE":
                 ids = [i for i in (request.param("ids") or "").split(",") if i]
-                return HttpResponse.json(200, [
-                    {"id": i, "success": False, "errors": [lock.collection_body()]} for i in ids])
+                return HttpResponse.json(
+                    200,
+                    [{"id": i, "success": False, "errors": [lock.collection_body()]} for i in ids],
+                )
             return HttpResponse.json(400, [lock.rest_body()])
         return None

@@ -35,10 +35,20 @@ from .store import Record
 INSTANCE_URL = "https://asymbl-sf.local-org.invalid"
 SESSION_ID = "00D8d0000000001!local-org-session"
 
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices",
-            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            431: "Request Header Fields Too Large", 500: "Server Error",
-            501: "Not Implemented", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    300: "Multiple Choices",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    431: "Request Header Fields Too Large",
+    500: "Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+}
 
 
 class LocalOrg:
@@ -163,8 +173,13 @@ class LocalOrg:
         from simple_salesforce import Salesforce
 
         session = requests.Session() if self._mock is not None else self.session()
-        return Salesforce(instance_url=self.instance_url, session_id=session_id,
-                          session=session, version=self.api_version, **kwargs)
+        return Salesforce(
+            instance_url=self.instance_url,
+            session_id=session_id,
+            session=session,
+            version=self.api_version,
+            **kwargs,
+        )
 
     # -- front door 2: a responses mock ---------------------------------------------------------
 
@@ -188,7 +203,9 @@ class LocalOrg:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if self._mock is not None:
@@ -227,8 +244,13 @@ class LocalOrgAdapter(BaseAdapter):
         self.org = org
 
     def send(
-        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-        verify: Any = True, cert: Any = None, proxies: Any = None,
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
     ) -> requests.Response:
         try:
             answer = self.org.handle(_to_request(request))

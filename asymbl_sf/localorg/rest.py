@@ -26,39 +26,54 @@ def _response() -> type[HttpResponse]:
 
 
 def versions(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
-    return _response().json(200, [
-        {"label": f"v{v}", "url": f"/services/data/v{v}", "version": v}
-        for v in ("58.0", "59.0", "60.0", "61.0", "62.0")
-    ])
+    return _response().json(
+        200,
+        [
+            {"label": f"v{v}", "url": f"/services/data/v{v}", "version": v}
+            for v in ("58.0", "59.0", "60.0", "61.0", "62.0")
+        ],
+    )
 
 
 def token(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     """OAuth token endpoint: any grant succeeds on the local org (there is nobody to check)."""
     host = request.url.split("/services/", 1)[0]
-    return _response().json(200, {
-        "access_token": "00D8d0000000001!" + secrets.token_hex(16),
-        "instance_url": host, "id": f"{host}/id/00D8d0000000001AAA/0058d0000000001AAA",
-        "token_type": "Bearer", "issued_at": "0", "signature": "local",
-    })
+    return _response().json(
+        200,
+        {
+            "access_token": "00D8d0000000001!" + secrets.token_hex(16),
+            "instance_url": host,
+            "id": f"{host}/id/00D8d0000000001AAA/0058d0000000001AAA",
+            "token_type": "Bearer",
+            "issued_at": "0",
+            "signature": "local",
+        },
+    )
 
 
 def resources(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     base = f"/services/data/v{match['version']}"
-    return _response().json(200, {
-        name: f"{base}/{name}" for name in ("sobjects", "query", "queryAll", "composite", "limits",
-                                            "jobs")
-    })
+    return _response().json(
+        200,
+        {
+            name: f"{base}/{name}"
+            for name in ("sobjects", "query", "queryAll", "composite", "limits", "jobs")
+        },
+    )
 
 
 def limits(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     remaining = max(server.daily_limit - server.api_usage, 0)
-    return _response().json(200, {
-        "DailyApiRequests": {"Max": server.daily_limit, "Remaining": remaining},
-        "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
-        "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
-        "DataStorageMB": {"Max": 5120, "Remaining": 5000},
-        "FileStorageMB": {"Max": 20480, "Remaining": 20000},
-    })
+    return _response().json(
+        200,
+        {
+            "DailyApiRequests": {"Max": server.daily_limit, "Remaining": remaining},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+            "DataStorageMB": {"Max": 5120, "Remaining": 5000},
+            "FileStorageMB": {"Max": 20480, "Remaining": 20000},
+        },
+    )
 
 
 def global_describe(
@@ -73,8 +88,19 @@ def describe(server: LocalOrgServer, request: HttpRequest, match: re.Match[str])
 
 def basic_info(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     body = server.backend.describe(match["sobject"])
-    info = {k: body.get(k) for k in ("name", "label", "keyPrefix", "custom", "createable",
-                                    "updateable", "queryable", "urls")}
+    info = {
+        k: body.get(k)
+        for k in (
+            "name",
+            "label",
+            "keyPrefix",
+            "custom",
+            "createable",
+            "updateable",
+            "queryable",
+            "urls",
+        )
+    }
     return _response().json(200, {"objectDescribe": info, "recentItems": []})
 
 
@@ -91,11 +117,13 @@ def _create_body(request: HttpRequest) -> tuple[dict[str, Any], bytes | None]:
     if not content_type.lower().startswith("multipart/"):
         body = request.json()
         if not isinstance(body, dict):
-            raise ApiError.single(400, "JSON_PARSER_ERROR",
-                                  "The request body must be a JSON object")
+            raise ApiError.single(
+                400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
+            )
         return body, None
     message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body)
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
+    )
     entity: dict[str, Any] | None = None
     data: bytes | None = None
     for part in message.iter_parts():
@@ -106,13 +134,17 @@ def _create_body(request: HttpRequest) -> tuple[dict[str, Any], bytes | None]:
             try:
                 entity = json.loads(payload)
             except ValueError:
-                raise ApiError.single(400, "JSON_PARSER_ERROR",
-                                      "entity_content is not valid JSON") from None
+                raise ApiError.single(
+                    400, "JSON_PARSER_ERROR", "entity_content is not valid JSON"
+                ) from None
         elif name in ("VersionData", "Body"):
             data = payload
     if entity is None:
-        raise ApiError.single(400, "INVALID_MULTIPART_REQUEST",
-                              "A multipart request needs an entity_content part with the record")
+        raise ApiError.single(
+            400,
+            "INVALID_MULTIPART_REQUEST",
+            "A multipart request needs an entity_content part with the record",
+        )
     return entity, data
 
 
@@ -133,8 +165,7 @@ def retrieve(server: LocalOrgServer, request: HttpRequest, match: re.Match[str])
 def update(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
     body = request.json()
     if not isinstance(body, dict):
-        raise ApiError.single(400, "JSON_PARSER_ERROR",
-                              "The request body must be a JSON object")
+        raise ApiError.single(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
     _raise_record_fault(server, match["sobject"], body)
     server.backend.update(match["sobject"], match["id"], body)
     return _response().empty(204)
@@ -182,12 +213,21 @@ def _run_query(
     if not soql:
         raise ApiError.single(400, "MALFORMED_QUERY", "A query string (q) is required")
     result = server.backend.query(soql, include_deleted=include_deleted)
-    return _page(server, result.records, result.total_size, _batch_size(request),
-                 "queryAll" if include_deleted else "query")
+    return _page(
+        server,
+        result.records,
+        result.total_size,
+        _batch_size(request),
+        "queryAll" if include_deleted else "query",
+    )
 
 
 def _page(
-    server: LocalOrgServer, rows: list[dict[str, Any]], total: int, batch: int, resource: str,
+    server: LocalOrgServer,
+    rows: list[dict[str, Any]],
+    total: int,
+    batch: int,
+    resource: str,
     offset: int = 0,
 ) -> HttpResponse:
     page, rest = rows[:batch], rows[batch:]
@@ -197,7 +237,8 @@ def _page(
         end = offset + len(page)
         server.cursors[f"{cursor}-{end}"] = (total, rest)
         body["nextRecordsUrl"] = (
-            f"/services/data/v{server.backend.api_version}/{resource}/{cursor}-{end}")
+            f"/services/data/v{server.backend.api_version}/{resource}/{cursor}-{end}"
+        )
     return _response().json(200, body)
 
 

@@ -21,11 +21,22 @@ from .errors import ApiError, RecordError, RecordRejected
 from .store import Record, RecordStore
 
 # Salesforce's email check is permissive but does insist on one @ and a dotted domain.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TEXT_TYPES = {"string", "textarea", "email", "phone", "url", "picklist", "multipicklist",
-               "combobox", "encryptedstring"}
+_TEXT_TYPES = {
+    "string",
+    "textarea",
+    "email",
+    "phone",
+    "url",
+    "picklist",
+    "multipicklist",
+    "combobox",
+    "encryptedstring",
+}
 _NUMBER_TYPES = {"double", "currency", "percent", "int", "long"}
 
 #: Display formats of auto-number fields; describe does not carry them.
@@ -34,8 +45,15 @@ AUTONUMBER_FORMATS = {
     "bpats__Job__c.bpats__Job_Number__c": "JOB-{0:05d}",
 }
 
-SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate",
-                 "LastModifiedById", "SystemModstamp")
+SYSTEM_FIELDS = (
+    "Id",
+    "IsDeleted",
+    "CreatedDate",
+    "CreatedById",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "SystemModstamp",
+)
 
 
 def format_datetime(moment: datetime) -> str:
@@ -61,10 +79,12 @@ def parse_datetime(text: str) -> datetime | None:
 
 def _deserialize_error(describe: SObjectDescribe, field: FieldDescribe, value: Any) -> ApiError:
     kind = {"boolean": "boolean", "date": "date", "datetime": "datetime"}.get(
-        field.type, "double" if field.type in _NUMBER_TYPES else "string")
+        field.type, "double" if field.type in _NUMBER_TYPES else "string"
+    )
     token = "VALUE_STRING" if isinstance(value, str) else type(value).__name__.upper()
     return ApiError.single(
-        400, "JSON_PARSER_ERROR",
+        400,
+        "JSON_PARSER_ERROR",
         f"Cannot deserialize instance of {kind} from {token} value {str(value)[:80]} "
         f"or request may be missing a required field at [line:1, column:1]",
     )
@@ -107,12 +127,15 @@ class _ObjectTable:
             system=tuple(n for n in SYSTEM_FIELDS[1:] if describe.field(n) is not None),
             has_owner=describe.field("OwnerId") is not None,
             filtered=tuple(
-                f for f in describe.fields
-                if f.filteredLookupInfo and not f.filteredLookupInfo.get("optionalFilter")),
+                f
+                for f in describe.fields
+                if f.filteredLookupInfo and not f.filteredLookupInfo.get("optionalFilter")
+            ),
             unique=tuple(f.name for f in describe.fields if f.unique),
             formulas=tuple(formulas),
-            compound_name=(describe.name in ("Contact", "User")
-                           and describe.field("Name") is not None),
+            compound_name=(
+                describe.name in ("Contact", "User") and describe.field("Name") is not None
+            ),
         )
 
 
@@ -149,8 +172,14 @@ class RecordRules:
         record: Record = {"Id": self.store.new_id(describe)}
         self._apply_defaults(describe, table, record, values)
         record.update(values)
-        system = {"IsDeleted": False, "CreatedDate": now, "CreatedById": user,
-                  "LastModifiedDate": now, "LastModifiedById": user, "SystemModstamp": now}
+        system = {
+            "IsDeleted": False,
+            "CreatedDate": now,
+            "CreatedById": user,
+            "LastModifiedDate": now,
+            "LastModifiedById": user,
+            "SystemModstamp": now,
+        }
         for name in table.system:
             record[name] = system[name]
         if table.has_owner and not record.get("OwnerId"):
@@ -160,8 +189,13 @@ class RecordRules:
         return record
 
     def _check(
-        self, describe: SObjectDescribe, table: _ObjectTable, values: dict[str, Any],
-        record: Record, *, creating: bool,
+        self,
+        describe: SObjectDescribe,
+        table: _ObjectTable,
+        values: dict[str, Any],
+        record: Record,
+        *,
+        creating: bool,
     ) -> None:
         """Every rule on the values, in Salesforce's order; raises with all errors found.
 
@@ -186,8 +220,11 @@ class RecordRules:
         record.update(values)
         self._check(describe, table, values, record, creating=False)
         now = format_datetime(self.clock())
-        system = {"LastModifiedDate": now, "LastModifiedById": self.running_user_id(),
-                  "SystemModstamp": now}
+        system = {
+            "LastModifiedDate": now,
+            "LastModifiedById": self.running_user_id(),
+            "SystemModstamp": now,
+        }
         for name in table.system:
             if name in system:
                 record[name] = system[name]
@@ -200,8 +237,9 @@ class RecordRules:
         self, describe: SObjectDescribe, body: dict[str, Any], *, creating: bool
     ) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise ApiError.single(400, "JSON_PARSER_ERROR",
-                                  "The request body must be a JSON object")
+            raise ApiError.single(
+                400, "JSON_PARSER_ERROR", "The request body must be a JSON object"
+            )
         values: dict[str, Any] = {}
         not_writable: list[str] = []
         for key, value in body.items():
@@ -210,8 +248,10 @@ class RecordRules:
             field = describe.field(key)
             if field is None:
                 raise ApiError.single(
-                    400, "INVALID_FIELD",
-                    f"No such column '{key}' on sobject of type {describe.name}")
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{key}' on sobject of type {describe.name}",
+                )
             writable = field.createable if creating else field.updateable
             if not writable:
                 not_writable.append(field.name)
@@ -219,13 +259,17 @@ class RecordRules:
             values[field.name] = self._coerce(describe, field, value)
         if not_writable:
             verb = "create" if creating else "update"
-            raise RecordRejected([RecordError(
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to {verb}/update fields: {', '.join(not_writable)}. Please check the "
-                "security settings of this field and verify that it is read/write for your "
-                "profile or permission set.",
-                tuple(not_writable),
-            )])
+            raise RecordRejected(
+                [
+                    RecordError(
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        f"Unable to {verb}/update fields: {', '.join(not_writable)}. Please check the "
+                        "security settings of this field and verify that it is read/write for your "
+                        "profile or permission set.",
+                        tuple(not_writable),
+                    )
+                ]
+            )
         return values
 
     def _coerce(self, describe: SObjectDescribe, field: FieldDescribe, value: Any) -> Any:
@@ -288,23 +332,33 @@ class RecordRules:
             assert field is not None
             label = field.label or field.name
             if field.has_length_limit and isinstance(value, str) and len(value) > field.length:
-                errors.append(RecordError(
-                    "STRING_TOO_LONG",
-                    f"{label}: data value too large: {value[:120]} (max length={field.length})",
-                    (field.name,)))
+                errors.append(
+                    RecordError(
+                        "STRING_TOO_LONG",
+                        f"{label}: data value too large: {value[:120]} (max length={field.length})",
+                        (field.name,),
+                    )
+                )
                 continue
             if field.type == "email" and not _EMAIL.match(value):
-                errors.append(RecordError(
-                    "INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {value[:120]}",
-                    (field.name,)))
+                errors.append(
+                    RecordError(
+                        "INVALID_EMAIL_ADDRESS",
+                        f"{label}: invalid email address: {value[:120]}",
+                        (field.name,),
+                    )
+                )
             elif field.type in ("picklist", "multipicklist") and field.restrictedPicklist:
                 allowed = set(field.active_picklist_values)
                 chosen = value.split(";") if field.type == "multipicklist" else [value]
                 if any(v not in allowed for v in chosen):
-                    errors.append(RecordError(
-                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                        f"{label}: bad value for restricted picklist field: {value[:120]}",
-                        (field.name,)))
+                    errors.append(
+                        RecordError(
+                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                            f"{label}: bad value for restricted picklist field: {value[:120]}",
+                            (field.name,),
+                        )
+                    )
             elif field.type == "reference":
                 error = self._check_reference(field, value)
                 if error is not None:
@@ -316,8 +370,9 @@ class RecordRules:
     def _check_reference(self, field: FieldDescribe, value: str) -> RecordError | None:
         label = field.label or field.name
         if not looks_like_id(value):
-            return RecordError("MALFORMED_ID", f"{label}: id value of incorrect type: {value[:40]}",
-                               (field.name,))
+            return RecordError(
+                "MALFORMED_ID", f"{label}: id value of incorrect type: {value[:40]}", (field.name,)
+            )
         full = to_18(value)
         targets = [self.store.describe(name) for name in field.referenceTo]
         prefixes = {d.keyPrefix for d in targets if d is not None}
@@ -325,14 +380,17 @@ class RecordRules:
             # A well-formed id of another object: Salesforce says the id is of the wrong type
             # with FIELD_INTEGRITY_EXCEPTION when that object exists, MALFORMED_ID when no
             # object has the prefix at all.
-            code = ("FIELD_INTEGRITY_EXCEPTION" if self.store.schema.by_key_prefix(full[:3])
-                    else "MALFORMED_ID")
-            return RecordError(code, f"{label}: id value of incorrect type: {value}",
-                               (field.name,))
+            code = (
+                "FIELD_INTEGRITY_EXCEPTION"
+                if self.store.schema.by_key_prefix(full[:3])
+                else "MALFORMED_ID"
+            )
+            return RecordError(code, f"{label}: id value of incorrect type: {value}", (field.name,))
         found = self.store.find(full)
         if found is None or found[1].get("IsDeleted"):
             return RecordError(
-                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", (field.name,))
+                "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", (field.name,)
+            )
         return None
 
     def _check_required(
@@ -344,8 +402,13 @@ class RecordRules:
             missing = [name for name in table.required if name in values and values[name] is None]
         if not missing:
             return []
-        return [RecordError("REQUIRED_FIELD_MISSING",
-                            f"Required fields are missing: [{', '.join(missing)}]", tuple(missing))]
+        return [
+            RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                tuple(missing),
+            )
+        ]
 
     def _check_lookup_filters(
         self, describe: SObjectDescribe, table: _ObjectTable, record: Record
@@ -367,15 +430,23 @@ class RecordRules:
             target_name, target = found
             for item in info.get("items", []):
                 if not self._filter_item_holds(item, target_name, target, describe, record):
-                    errors.append(RecordError(
-                        "FIELD_FILTER_VALIDATION_EXCEPTION",
-                        "Value does not exist or does not match filter criteria.", (field.name,)))
+                    errors.append(
+                        RecordError(
+                            "FIELD_FILTER_VALIDATION_EXCEPTION",
+                            "Value does not exist or does not match filter criteria.",
+                            (field.name,),
+                        )
+                    )
                     break
         return errors
 
     def _filter_item_holds(
-        self, item: dict[str, Any], target_name: str, target: Record,
-        source_describe: SObjectDescribe, source: Record,
+        self,
+        item: dict[str, Any],
+        target_name: str,
+        target: Record,
+        source_describe: SObjectDescribe,
+        source: Record,
     ) -> bool:
         if item.get("operation") != "equals":
             return True  # other operators are not emulated; never invent a failure
@@ -422,17 +493,24 @@ class RecordRules:
                 continue
             for other in self.store.lookup(describe.name, name, [record[name]]) or []:
                 if other["Id"] != record["Id"] and not other.get("IsDeleted"):
-                    errors.append(RecordError(
-                        "DUPLICATE_VALUE",
-                        f"duplicate value found: {name} duplicates value on record with id: "
-                        f"{other['Id']}", (name,)))
+                    errors.append(
+                        RecordError(
+                            "DUPLICATE_VALUE",
+                            f"duplicate value found: {name} duplicates value on record with id: "
+                            f"{other['Id']}",
+                            (name,),
+                        )
+                    )
                     break
         return errors
 
     # -- defaults and computed fields -----------------------------------------------------------
 
     def _apply_defaults(
-        self, describe: SObjectDescribe, table: _ObjectTable, record: Record,
+        self,
+        describe: SObjectDescribe,
+        table: _ObjectTable,
+        record: Record,
         values: dict[str, Any],
     ) -> None:
         for name, kind, value in table.defaults:
@@ -478,7 +556,6 @@ class RecordRules:
                 return None
         text = "".join(out).strip()
         return text or None
-
 
 
 def _id_or_text(value: Any) -> Any:

@@ -161,7 +161,13 @@ def _compile_field(describe: SObjectDescribe, name: str, spec: FieldSpec) -> Com
         )
     if spec.template is not None:
         return CompiledField(
-            name, spec, fit, None, TEMPLATE, template=spec.parsed_template, steps=steps,
+            name,
+            spec,
+            fit,
+            None,
+            TEMPLATE,
+            template=spec.parsed_template,
+            steps=steps,
             name_in_org=fit.name,
         )
     if spec.from_ is None:
@@ -174,9 +180,21 @@ def _compile_field(describe: SObjectDescribe, name: str, spec: FieldSpec) -> Com
     )
     attr = parts[0] if len(parts) == 1 and not absolute else None
     return CompiledField(
-        name, spec, fit, None, FROM, absolute, rel, parts, steps=steps, plain=plain,
-        none_skips=none_skips, plain_text=plain and fit.plain_text, limit=fit.limit,
-        attr=attr if isinstance(attr, str) else None, name_in_org=fit.name,
+        name,
+        spec,
+        fit,
+        None,
+        FROM,
+        absolute,
+        rel,
+        parts,
+        steps=steps,
+        plain=plain,
+        none_skips=none_skips,
+        plain_text=plain and fit.plain_text,
+        limit=fit.limit,
+        attr=attr if isinstance(attr, str) else None,
+        name_in_org=fit.name,
     )
 
 

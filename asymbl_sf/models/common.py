@@ -104,11 +104,7 @@ def _email_problem(value: str) -> str | None:
     """:func:`~asymbl_sf.models.checks.email_problem`, with a fast path for the usual address
     (every applicant of an import has one)."""
     match = _PLAIN_EMAIL.fullmatch(value) if len(value) <= 254 else None
-    if (
-        match is not None
-        and len(match.group("local")) <= 64
-        and not match.group("tld").isdigit()
-    ):
+    if match is not None and len(match.group("local")) <= 64 and not match.group("tld").isdigit():
         return None
     return email_problem(value)
 

@@ -72,16 +72,26 @@ def too_big(
     """The problem of a payload of ``count`` bytes over the size cap (None: a stream that was
     not read to its end)."""
     size = f"{_size_words(count)} of JSON, " if count is not None else ""
-    return Problem("", (
-        f"the payload is {size}over the {_size_words(limits.max_bytes)} of JSON one payload may "
-        "hold; send large files by URL (data_url / file_url) instead of inline base64, or split "
-        "the payload"), source)
+    return Problem(
+        "",
+        (
+            f"the payload is {size}over the {_size_words(limits.max_bytes)} of JSON one payload may "
+            "hold; send large files by URL (data_url / file_url) instead of inline base64, or split "
+            "the payload"
+        ),
+        source,
+    )
 
 
 def _too_deep(source: str | None, limits: PayloadLimits, path: str = "") -> Problem:
-    return Problem(path, (
-        f"the JSON nests deeper than {limits.max_depth} levels of objects and lists; no "
-        "supported payload nests that deep: check what produced it"), source)
+    return Problem(
+        path,
+        (
+            f"the JSON nests deeper than {limits.max_depth} levels of objects and lists; no "
+            "supported payload nests that deep: check what produced it"
+        ),
+        source,
+    )
 
 
 def text_too_deep(text: str, max_depth: int) -> bool:
@@ -192,10 +202,15 @@ def _path(trail: _Trail) -> str:
 
 def _bad_text(path: str, source: str | None, *, key: bool = False) -> Problem:
     what = "a key here" if key else "the text"
-    return Problem(path, (
-        f"{what} holds an unpaired UTF-16 surrogate (an escape such as \\ud800 without its "
-        "pair), which is not valid Unicode and cannot be sent to Salesforce; fix the JSON "
-        "escaping of whatever produced the payload"), source)
+    return Problem(
+        path,
+        (
+            f"{what} holds an unpaired UTF-16 surrogate (an escape such as \\ud800 without its "
+            "pair), which is not valid Unicode and cannot be sent to Salesforce; fix the JSON "
+            "escaping of whatever produced the payload"
+        ),
+        source,
+    )
 
 
 def decode_json(

@@ -80,15 +80,23 @@ def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | No
     A ``str`` that starts with ``{`` or ``[`` is JSON text; any other ``str`` is a file path.
     Every payload passes :mod:`asymbl_sf.models.limits` (size, depth, valid text) first.
     """
-    if isinstance(payload, Mapping) or payload is None or isinstance(
-            payload, (list, tuple, bool, int, float)):
+    if (
+        isinstance(payload, Mapping)
+        or payload is None
+        or isinstance(payload, (list, tuple, bool, int, float))
+    ):
         # An already-decoded JSON value (the CLI decodes standard input): checked like text;
         # a body that is not an object is refused afterwards, with the dialect's words.
         check_value(payload)
         return payload, None
     if not isinstance(payload, (str, Path)):
-        raise PayloadError(Problem("", f"cannot read a payload from a {type(payload).__name__}: "
-                                       "pass a dict, JSON text or the path of a JSON file"))
+        raise PayloadError(
+            Problem(
+                "",
+                f"cannot read a payload from a {type(payload).__name__}: "
+                "pass a dict, JSON text or the path of a JSON file",
+            )
+        )
     if isinstance(payload, Path) or not payload.lstrip().startswith(("{", "[")):
         path = Path(payload)
         return read_json_file(path), path.name

@@ -55,8 +55,9 @@ def format_loc(loc: Sequence[int | str]) -> str:
 
 
 def _plain_key(key: str) -> bool:
-    return bool(key) and key == key.strip() and key.isprintable() and not any(
-        c in key for c in '.[]"')
+    return (
+        bool(key) and key == key.strip() and key.isprintable() and not any(c in key for c in '.[]"')
+    )
 
 
 def models_in(annotation: Any) -> list[type[BaseModel]]:

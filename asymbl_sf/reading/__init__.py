@@ -7,5 +7,13 @@ from asymbl_sf.reading.reader import Reader, ReadStats, ReadStream
 from asymbl_sf.reading.spec import ReadMapping
 from asymbl_sf.reading.watermarks import WatermarkStore
 
-__all__ = ["MODELS", "ReadMapping", "ReadStats", "ReadStream", "Reader", "WatermarkStore",
-           "load_read_mapping", "parse_read_mapping"]
+__all__ = [
+    "MODELS",
+    "ReadMapping",
+    "ReadStats",
+    "ReadStream",
+    "Reader",
+    "WatermarkStore",
+    "load_read_mapping",
+    "parse_read_mapping",
+]

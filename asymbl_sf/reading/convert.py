@@ -80,8 +80,12 @@ def _to_text(value: Any) -> Any:
 
 
 CONVERSIONS: dict[str, Callable[[Any], Any]] = {
-    "text": _to_text, "datetime": to_datetime, "date": _to_date, "bool": _to_bool,
-    "number": _to_number, "integer": _to_integer,
+    "text": _to_text,
+    "datetime": to_datetime,
+    "date": _to_date,
+    "bool": _to_bool,
+    "number": _to_number,
+    "integer": _to_integer,
 }
 
 

@@ -62,9 +62,14 @@ def parse_since(value: datetime | str | None) -> datetime | str | None:
     try:
         return parse_moment(str(value))
     except ValueError:
-        raise PayloadError(Problem("since", f"not a date or date-time: {str(value)[:40]!r}; "
-                                   "use ISO 8601 (2026-01-05 or 2026-01-05T09:00:00Z) or "
-                                   "'last'")) from None
+        raise PayloadError(
+            Problem(
+                "since",
+                f"not a date or date-time: {str(value)[:40]!r}; "
+                "use ISO 8601 (2026-01-05 or 2026-01-05T09:00:00Z) or "
+                "'last'",
+            )
+        ) from None
 
 
 @dataclass(frozen=True)

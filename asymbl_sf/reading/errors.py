@@ -65,7 +65,14 @@ def explain(error: SalesforceError, mapping: ReadMapping) -> AsymblError:
         candidates = parts[:-1] if relationship else parts[-1:]
         if unknown in candidates:
             source, line, column = mapping.position(loc)
-            problems.append(Problem(
-                format_loc(loc), f"Salesforce does not know '{name}' ({sentence}); fix the "
-                "name, or remove it if this org does not have it", source, line, column))
+            problems.append(
+                Problem(
+                    format_loc(loc),
+                    f"Salesforce does not know '{name}' ({sentence}); fix the "
+                    "name, or remove it if this org does not have it",
+                    source,
+                    line,
+                    column,
+                )
+            )
     return MappingError(problems) if problems else error

@@ -71,8 +71,13 @@ class ModelReader:
 
     def convert(self, row: Row) -> Iterator[dict[str, Any]]:
         out = self.info.template()
-        fill_system(out, row, sobject=self.sobject, instance_url=self.ctx.instance_url,
-                    remote_data=self.ctx.remote_data)
+        fill_system(
+            out,
+            row,
+            sobject=self.sobject,
+            instance_url=self.ctx.instance_url,
+            remote_data=self.ctx.remote_data,
+        )
         self.projection.fill(out, row)
         self.complete(out, row)
         yield out
@@ -107,9 +112,19 @@ class ApplicationsReader(ModelReader):
     """
 
     name = "applications"
-    SUMMARY_KEYS = ("id", "remote_id", "outcome", "rejection_reason_name", "rejected_at",
-                    "remote_url", "changed_at", "remote_created_at", "remote_updated_at",
-                    "current_stage", "job")
+    SUMMARY_KEYS = (
+        "id",
+        "remote_id",
+        "outcome",
+        "rejection_reason_name",
+        "rejected_at",
+        "remote_url",
+        "changed_at",
+        "remote_created_at",
+        "remote_updated_at",
+        "current_stage",
+        "job",
+    )
 
     def __init__(self, ctx: ReadContext, summary: bool = False) -> None:
         super().__init__(ctx)
@@ -119,18 +134,32 @@ class ApplicationsReader(ModelReader):
         mapping = ctx.mapping
         links = {key: self.spec.fields[key].field or "" for key in self.info.links}
         self.via = {key: relationship_of(field) for key, field in links.items()}
-        self.candidate = Projection(mapping.model("candidates"), keys=APPLICATION_CANDIDATE_KEYS,
-                                    via=self.via["candidate_id"], custom_fields=False)
-        self.job_name = Projection(mapping.model("jobs"), keys=["name"],
-                                   via=self.via["job_id"], custom_fields=False)
-        self.stage_name = Projection(mapping.model("application_stages"), keys=["name"],
-                                     via=self.via["current_stage_id"], custom_fields=False)
+        self.candidate = Projection(
+            mapping.model("candidates"),
+            keys=APPLICATION_CANDIDATE_KEYS,
+            via=self.via["candidate_id"],
+            custom_fields=False,
+        )
+        self.job_name = Projection(
+            mapping.model("jobs"), keys=["name"], via=self.via["job_id"], custom_fields=False
+        )
+        self.stage_name = Projection(
+            mapping.model("application_stages"),
+            keys=["name"],
+            via=self.via["current_stage_id"],
+            custom_fields=False,
+        )
         self.outcome = compile_outcome(self.spec.outcome)
 
     def select(self) -> list[str]:
         nested = [] if self.summary else self.candidate.fields
-        return [*super().select(), *outcome_fields(self.spec.outcome), *nested,
-                *self.job_name.fields, *self.stage_name.fields]
+        return [
+            *super().select(),
+            *outcome_fields(self.spec.outcome),
+            *nested,
+            *self.job_name.fields,
+            *self.stage_name.fields,
+        ]
 
     def prepare(self, page: Sequence[Row]) -> None:
         job_field = self.spec.fields["job_id"].field or ""
@@ -142,9 +171,12 @@ class ApplicationsReader(ModelReader):
         if stage_id:
             name: dict[str, Any] = {}
             self.stage_name.fill(name, row)
-            out["current_stage"] = {"id": stage_id, "remote_id": stage_id,
-                                    "name": name.get("name"),
-                                    "index": self.ctx.stages.index(job_id, stage_id)}
+            out["current_stage"] = {
+                "id": stage_id,
+                "remote_id": stage_id,
+                "name": name.get("name"),
+                "index": self.ctx.stages.index(job_id, stage_id),
+            }
         if job_id:
             name = {}
             self.job_name.fill(name, row)
@@ -152,8 +184,9 @@ class ApplicationsReader(ModelReader):
         candidate_id = out["candidate_id"]
         if candidate_id and not self.summary:
             person: dict[str, Any] = {"id": candidate_id, "remote_id": candidate_id}
-            person.update((key, [] if key in TYPED_LISTS else None)
-                          for key in APPLICATION_CANDIDATE_KEYS)
+            person.update(
+                (key, [] if key in TYPED_LISTS else None) for key in APPLICATION_CANDIDATE_KEYS
+            )
             self.candidate.fill(person, row)
             person["remote_url"] = f"{self.ctx.instance_url}/{candidate_id}"
             person["tags"] = []
@@ -161,8 +194,7 @@ class ApplicationsReader(ModelReader):
 
     def summaries(self, rows: Sequence[Row]) -> list[dict[str, Any]]:
         self.prepare(rows)
-        return [{k: out[k] for k in self.SUMMARY_KEYS}
-                for row in rows for out in self.convert(row)]
+        return [{k: out[k] for k in self.SUMMARY_KEYS} for row in rows for out in self.convert(row)]
 
 
 class CandidatesReader(ModelReader):
@@ -191,13 +223,20 @@ class CandidatesReader(ModelReader):
 
     def prepare(self, page: Sequence[Row]) -> None:
         contacts = ids_of(row["Id"] for row in page if not row.get("IsDeleted"))
-        rows = list(self.ctx.lookups.rows(
-            self.applications.sobject, self.applications.select(), self.candidate_link,
-            contacts, ["CreatedDate ASC", "Id ASC"]))
+        rows = list(
+            self.ctx.lookups.rows(
+                self.applications.sobject,
+                self.applications.select(),
+                self.candidate_link,
+                contacts,
+                ["CreatedDate ASC", "Id ASC"],
+            )
+        )
         link = self.candidate_link
         self._applications = {
             contact: self.applications.summaries(own)
-            for contact, own in grouped(rows, lambda r: get_path(r, link)).items()}
+            for contact, own in grouped(rows, lambda r: get_path(r, link)).items()
+        }
 
     def complete(self, out: dict[str, Any], row: Row) -> None:
         out["applications"] = self._applications.get(row["Id"], [])
@@ -224,18 +263,26 @@ class JobsReader(ModelReader):
     def prepare(self, page: Sequence[Row]) -> None:
         jobs = ids_of(row["Id"] for row in page if not row.get("IsDeleted"))
         fields = [*system_fields(), self.stage_link, *self.stage_name.fields]
-        rows = self.ctx.lookups.rows(self.stage_spec.sobject, fields, self.stage_link, jobs,
-                                     self.stage_order)
+        rows = self.ctx.lookups.rows(
+            self.stage_spec.sobject, fields, self.stage_link, jobs, self.stage_order
+        )
         link = self.stage_link
-        self._stages = {job: [self._stage(row, i) for i, row in enumerate(own)]
-                        for job, own in grouped(rows, lambda r: get_path(r, link)).items()}
+        self._stages = {
+            job: [self._stage(row, i) for i, row in enumerate(own)]
+            for job, own in grouped(rows, lambda r: get_path(r, link)).items()
+        }
 
     def _stage(self, row: Row, index: int) -> dict[str, Any]:
         name: dict[str, Any] = {}
         self.stage_name.fill(name, row)
         remote = {self.stage_spec.sobject: plain(row)} if self.ctx.remote_data else None
-        return {"id": row["Id"], "remote_id": row["Id"], "name": name.get("name"),
-                "remote_data": remote, "index": index}
+        return {
+            "id": row["Id"],
+            "remote_id": row["Id"],
+            "name": name.get("name"),
+            "remote_data": remote,
+            "index": index,
+        }
 
     def complete(self, out: dict[str, Any], row: Row) -> None:
         out["stages"] = self._stages.get(row["Id"], [])
@@ -262,19 +309,42 @@ class HiringTeamReader(ModelReader):
         job_id = row["Id"]
         for member in self.team.members(row):
             out = self.info.template()
-            fill_system(out, row, sobject=self.sobject, instance_url=self.ctx.instance_url,
-                        remote_data=self.ctx.remote_data)
-            out.update({
-                "id": f"{job_id}:{member.id}", "remote_id": None, "job_id": job_id,
-                "user_id": member.id if member.person == "user" else None,
-                "contact_id": member.id if member.person == "contact" else None,
-                "first_name": member.first_name, "last_name": member.last_name,
-                "email": member.email, "roles": member.roles, "job_roles": member.job_roles,
-                # When a member joined or changed is not recorded anywhere.
-                "remote_created_at": None, "remote_updated_at": None})
+            fill_system(
+                out,
+                row,
+                sobject=self.sobject,
+                instance_url=self.ctx.instance_url,
+                remote_data=self.ctx.remote_data,
+            )
+            out.update(
+                {
+                    "id": f"{job_id}:{member.id}",
+                    "remote_id": None,
+                    "job_id": job_id,
+                    "user_id": member.id if member.person == "user" else None,
+                    "contact_id": member.id if member.person == "contact" else None,
+                    "first_name": member.first_name,
+                    "last_name": member.last_name,
+                    "email": member.email,
+                    "roles": member.roles,
+                    "job_roles": member.job_roles,
+                    # When a member joined or changed is not recorded anywhere.
+                    "remote_created_at": None,
+                    "remote_updated_at": None,
+                }
+            )
             yield out
 
 
-READERS: dict[str, type[ModelReader]] = {r.name: r for r in (
-    UsersReader, JobsReader, CandidatesReader, ApplicationStagesReader, ApplicationsReader,
-    JobStagesReader, HiringTeamReader)}
+READERS: dict[str, type[ModelReader]] = {
+    r.name: r
+    for r in (
+        UsersReader,
+        JobsReader,
+        CandidatesReader,
+        ApplicationStagesReader,
+        ApplicationsReader,
+        JobStagesReader,
+        HiringTeamReader,
+    )
+}

@@ -38,8 +38,14 @@ class PageLookups:
         self.api = api
         self.budget = budget
 
-    def rows(self, sobject: str, fields: Sequence[str], key_field: str, ids: Sequence[str],
-             order_by: Sequence[str]) -> Iterator[Row]:
+    def rows(
+        self,
+        sobject: str,
+        fields: Sequence[str],
+        key_field: str,
+        ids: Sequence[str],
+        order_by: Sequence[str],
+    ) -> Iterator[Row]:
         """Live rows of ``sobject`` whose ``key_field`` is one of ``ids``."""
 
         def build(chunk: Sequence[str]) -> str:
@@ -53,8 +59,9 @@ class StageIndex:
     """The place (0, 1, ...) of each stage among its job's stages, counted the way the write
     results count it (``bpats__Sequence__c``, nulls last, then name)."""
 
-    def __init__(self, lookups: PageLookups, job_stages: ModelSpec,
-                 capacity: int = STAGE_INDEX_JOBS) -> None:
+    def __init__(
+        self, lookups: PageLookups, job_stages: ModelSpec, capacity: int = STAGE_INDEX_JOBS
+    ) -> None:
         self.lookups = lookups
         self.sobject = job_stages.sobject
         link = job_stages.fields["job_id"].field
@@ -70,8 +77,9 @@ class StageIndex:
         if not missing:
             return
         found: dict[str, dict[str, int]] = {j: {} for j in missing}
-        for row in self.lookups.rows(self.sobject, ["Id", self.job_field], self.job_field,
-                                     missing, self.order):
+        for row in self.lookups.rows(
+            self.sobject, ["Id", self.job_field], self.job_field, missing, self.order
+        ):
             job = get_path(row, self.job_field)
             if isinstance(job, str) and job in found:
                 found[job][row["Id"]] = len(found[job])

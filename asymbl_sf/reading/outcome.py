@@ -25,8 +25,13 @@ def outcome_fields(rules: Sequence[OutcomeRule], via: str | None = None) -> list
 def compile_outcome(rules: Sequence[OutcomeRule], via: str | None = None) -> OutcomeOf:
     """``row -> outcome`` for the rules; ``via`` reads the fields through a relationship."""
     compiled = [
-        ([(prefixed(name, via), {match_key(v) for v in values})
-          for name, values in rule.when.items()], rule.then)
+        (
+            [
+                (prefixed(name, via), {match_key(v) for v in values})
+                for name, values in rule.when.items()
+            ],
+            rule.then,
+        )
         for rule in rules
     ]
 

@@ -38,17 +38,28 @@ def set_key(out: dict[str, Any], key: str, value: Any) -> None:
 class Projection:
     """The mapped part of one model: which fields it reads and how it fills its keys."""
 
-    def __init__(self, spec: ModelSpec, *, keys: Iterable[str] | None = None,
-                 via: str | None = None, custom_fields: bool = True) -> None:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        keys: Iterable[str] | None = None,
+        via: str | None = None,
+        custom_fields: bool = True,
+    ) -> None:
         wanted = None if keys is None else set(keys)
         chosen = {k: s for k, s in spec.fields.items() if wanted is None or k in wanted}
         self._getters: list[tuple[str, Getter]] = [
-            (key, compile_spec(field_spec, key, via)) for key, field_spec in chosen.items()]
-        self._custom = ([(key, prefixed(path, via)) for key, path in spec.custom_fields.items()]
-                        if custom_fields else [])
+            (key, compile_spec(field_spec, key, via)) for key, field_spec in chosen.items()
+        ]
+        self._custom = (
+            [(key, prefixed(path, via)) for key, path in spec.custom_fields.items()]
+            if custom_fields
+            else []
+        )
         self.fields: list[str] = [
             *(prefixed(f, via) for s in chosen.values() for f in s.fields),
-            *(path for _, path in self._custom)]
+            *(path for _, path in self._custom),
+        ]
 
     def fill(self, out: dict[str, Any], row: Row) -> None:
         for key, getter in self._getters:
@@ -57,8 +68,9 @@ class Projection:
             out["custom_fields"] = {key: get_path(row, path) for key, path in self._custom}
 
 
-def fill_system(out: dict[str, Any], row: Row, *, sobject: str, instance_url: str,
-                remote_data: bool) -> None:
+def fill_system(
+    out: dict[str, Any], row: Row, *, sobject: str, instance_url: str, remote_data: bool
+) -> None:
     """The keys that come from Salesforce's system fields, the same for every model."""
     record_id = row.get("Id")
     out["id"] = out["remote_id"] = record_id

@@ -78,17 +78,31 @@ class ReadRequest:
 
     @property
     def scope(self) -> str:
-        narrowed = [name for name, on in (("created_only", self.created_only),
-                                          ("all_contacts", self.all_contacts)) if on]
+        narrowed = [
+            name
+            for name, on in (
+                ("created_only", self.created_only),
+                ("all_contacts", self.all_contacts),
+            )
+            if on
+        ]
         return ".".join([self.model, *narrowed])
 
 
 class Reader:
     """Reads unified models from one org through one read mapping."""
 
-    def __init__(self, api: SalesforceApi, mapping: ReadMapping, instance_url: str,
-                 watermarks: WatermarkStore, ledger: CreatedLedger | None, *,
-                 page_size: int = PAGE_SIZE, query_budget: int = MAX_ENCODED_QUERY) -> None:
+    def __init__(
+        self,
+        api: SalesforceApi,
+        mapping: ReadMapping,
+        instance_url: str,
+        watermarks: WatermarkStore,
+        ledger: CreatedLedger | None,
+        *,
+        page_size: int = PAGE_SIZE,
+        query_budget: int = MAX_ENCODED_QUERY,
+    ) -> None:
         self.api = api
         self.mapping = mapping
         self.instance_url = instance_url
@@ -97,12 +111,20 @@ class Reader:
         self.page_size = page_size
         self.query_budget = query_budget
 
-    def read(self, model: str, since: datetime | str | None = None,
-             include_deleted: bool = False, *, created_only: bool = False,
-             all_contacts: bool = False, remote_data: bool = False) -> ReadStream:
+    def read(
+        self,
+        model: str,
+        since: datetime | str | None = None,
+        include_deleted: bool = False,
+        *,
+        created_only: bool = False,
+        all_contacts: bool = False,
+        remote_data: bool = False,
+    ) -> ReadStream:
         """Check the request now (a mistake fails before any API call); read lazily."""
-        request = ReadRequest(model, parse_since(since), include_deleted, created_only,
-                              all_contacts, remote_data)
+        request = ReadRequest(
+            model, parse_since(since), include_deleted, created_only, all_contacts, remote_data
+        )
         self._check(request)
         stats = ReadStats(model, request.scope)
         return ReadStream(self._rows(request, stats), stats)
@@ -110,8 +132,9 @@ class Reader:
     def _check(self, request: ReadRequest) -> None:
         if request.model not in MODELS:
             known = ", ".join(MODELS)
-            raise PayloadError(Problem("model", f"unknown model '{request.model}'; "
-                                                f"models: {known}"))
+            raise PayloadError(
+                Problem("model", f"unknown model '{request.model}'; models: {known}")
+            )
         if request.created_only and request.model not in CREATED_ONLY_MODELS:
             raise PayloadError(Problem("created_only", "only for applications and candidates"))
         if request.all_contacts and request.model != "candidates":
@@ -121,7 +144,8 @@ class Reader:
         if request.created_only and self.ledger is None:
             raise ConfigurationError(
                 "created_only needs the ledger of created records, and this client keeps none "
-                "(it was made with ledger=False)")
+                "(it was made with ledger=False)"
+            )
 
     # -- the stream -----------------------------------------------------------------------------
 
@@ -136,9 +160,14 @@ class Reader:
 
     def _read(self, request: ReadRequest, stats: ReadStats) -> Iterator[dict[str, Any]]:
         lookups = PageLookups(self.api, self.query_budget)
-        ctx = ReadContext(self.mapping, self.instance_url, lookups,
-                          StageIndex(lookups, self.mapping.model("job_stages")),
-                          request.remote_data, request.all_contacts)
+        ctx = ReadContext(
+            self.mapping,
+            self.instance_url,
+            lookups,
+            StageIndex(lookups, self.mapping.model("job_stages")),
+            request.remote_data,
+            request.all_contacts,
+        )
         reader = READERS[request.model](ctx)
         overlap = timedelta(seconds=self.mapping.settings.overlap_seconds)
         previous = self._previous(request, stats)
@@ -153,8 +182,9 @@ class Reader:
                 kept = []
                 for row in page:
                     tracker.see(row["Id"], row["SystemModstamp"])
-                    if previous is not None and previous.already_read(row["Id"],
-                                                                      row["SystemModstamp"]):
+                    if previous is not None and previous.already_read(
+                        row["Id"], row["SystemModstamp"]
+                    ):
                         stats.skipped += 1
                     else:
                         kept.append(row)
@@ -177,14 +207,16 @@ class Reader:
         stats.no_watermark = previous is None
         return previous
 
-    def _queries(self, reader: ModelReader, request: ReadRequest, since: datetime | None,
-                 with_deleted: bool) -> Iterator[tuple[str, bool]]:
+    def _queries(
+        self, reader: ModelReader, request: ReadRequest, since: datetime | None, with_deleted: bool
+    ) -> Iterator[tuple[str, bool]]:
         """The main queries of a read (usually one) and whether each is a ``queryAll``."""
         delta = [changed_after(since)] if since is not None else []
         if request.created_only:
             ids = sorted(self._created_ids(reader))
-            for chunk in id_chunks(ids, lambda c: reader.query([*delta, is_in("Id", c)]),
-                                   self.query_budget):
+            for chunk in id_chunks(
+                ids, lambda c: reader.query([*delta, is_in("Id", c)]), self.query_budget
+            ):
                 yield reader.query([*delta, is_in("Id", chunk)]), with_deleted
         elif reader.deleted_apart and with_deleted and reader.conditions():
             yield reader.query([*delta, *reader.conditions(), "IsDeleted = false"]), True
@@ -203,6 +235,7 @@ class Reader:
         ids = self.ledger.ids(reader.sobject)
         link = applications.fields["candidate_id"].field or ""
         rows = PageLookups(self.api, self.query_budget).rows(
-            applications.sobject, ["Id", link], "Id", sorted(created_applications), [])
+            applications.sobject, ["Id", link], "Id", sorted(created_applications), []
+        )
         ids.update(ids_of(row.get(link) for row in rows))
         return ids

@@ -45,8 +45,12 @@ def select_list(fields: Iterable[str]) -> list[str]:
     return out
 
 
-def query(sobject: str, fields: Iterable[str], conditions: Sequence[str] = (),
-          order_by: Sequence[str] = DELTA_ORDER) -> str:
+def query(
+    sobject: str,
+    fields: Iterable[str],
+    conditions: Sequence[str] = (),
+    order_by: Sequence[str] = DELTA_ORDER,
+) -> str:
     """``SELECT fields FROM sobject [WHERE a AND b] [ORDER BY ...]``; ``order_by`` items are
     written whole (``Name ASC NULLS LAST``)."""
     text = f"SELECT {', '.join(select_list(fields))} FROM {sobject}"
@@ -80,8 +84,9 @@ def _encoded_length(soql: str) -> int:
     return len(urlencode({"q": soql}))
 
 
-def id_chunks(ids: Sequence[str], build: Callable[[Sequence[str]], str],
-              budget: int = MAX_ENCODED_QUERY) -> Iterator[list[str]]:
+def id_chunks(
+    ids: Sequence[str], build: Callable[[Sequence[str]], str], budget: int = MAX_ENCODED_QUERY
+) -> Iterator[list[str]]:
     """``ids`` cut into lists whose query ``build(chunk)`` stays within ``budget`` encoded
     characters. Ids have one length (18), so every id costs the same: measured once."""
     if not ids:
@@ -92,4 +97,4 @@ def id_chunks(ids: Sequence[str], build: Callable[[Sequence[str]], str],
         raise ValueError(f"a query for even one id is longer than {budget} characters")
     size = len(ids) if per_id <= 0 else 1 + (budget - one) // per_id
     for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
+        yield list(ids[start : start + size])

@@ -32,7 +32,8 @@ def check_field_path(value: str) -> str:
     if not _FIELD_PATH.match(value):
         raise custom_error(
             f"'{value}' is not a Salesforce field name (letters, digits and _, optionally "
-            "behind relationship names: Owner.Email)")
+            "behind relationship names: Owner.Email)"
+        )
     return value
 
 
@@ -87,7 +88,8 @@ class FieldSpec(SpecModel):
             return {"values": data}
         if data is None:
             raise custom_error(
-                "empty; null removes an inherited key only in a file that uses extends")
+                "empty; null removes an inherited key only in a file that uses extends"
+            )
         return data
 
     @model_validator(mode="after")

@@ -44,14 +44,27 @@ class Member:
 
     @property
     def job_roles(self) -> list[dict[str, Any]]:
-        return [{"remote_id": lookup.field, "remote_label": lookup.label, "scope": "JOB",
-                 "unified_type": lookup.role} for lookup in self.lookups]
+        return [
+            {
+                "remote_id": lookup.field,
+                "remote_label": lookup.label,
+                "scope": "JOB",
+                "unified_type": lookup.role,
+            }
+            for lookup in self.lookups
+        ]
 
     def as_nested(self) -> dict[str, Any]:
         """Kombo's ``job.hiring_team[]`` entry."""
-        return {"id": self.id, "remote_id": self.id, "first_name": self.first_name,
-                "last_name": self.last_name, "email": self.email,
-                "hiring_team_roles": self.roles, "job_roles": self.job_roles}
+        return {
+            "id": self.id,
+            "remote_id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "hiring_team_roles": self.roles,
+            "job_roles": self.job_roles,
+        }
 
 
 class Team:
@@ -79,8 +92,9 @@ class Team:
             member = found.get(person_id)
             if member is None:
                 relation = relationship_of(lookup.field)
-                first, last, email = (get_path(row, f"{relation}.{name}")
-                                      for name in _PERSON_FIELDS)
+                first, last, email = (
+                    get_path(row, f"{relation}.{name}") for name in _PERSON_FIELDS
+                )
                 member = found[person_id] = Member(person_id, lookup.person, first, last, email)
             member.lookups.append(lookup)
         yield from found.values()

@@ -45,14 +45,16 @@ class WatermarkStore:
             return self._memory.get(scope)
         try:
             data: Any = json.loads(path.read_text(encoding="utf-8"))
-            return Watermark(str(data["watermark"]), {str(k): str(v)
-                                                      for k, v in data.get("edge", {}).items()})
+            return Watermark(
+                str(data["watermark"]), {str(k): str(v) for k, v in data.get("edge", {}).items()}
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             raise ConfigurationError(
                 f"the watermark file {path} is damaged; delete it to read {scope} in full "
-                "once more (or read with an explicit --since)") from None
+                "once more (or read with an explicit --since)"
+            ) from None
 
     def save(self, scope: str, mark: Watermark) -> None:
         path = self.path(scope)
@@ -61,4 +63,3 @@ class WatermarkStore:
             return
         body = json.dumps({"watermark": mark.stamp, "edge": mark.edge}, separators=(",", ":"))
         write_atomically(path, body.encode("utf-8"))
-

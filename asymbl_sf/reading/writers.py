@@ -66,9 +66,14 @@ def _cell(row: dict[str, Any], path: tuple[str, ...]) -> str:
     return str(value)
 
 
-def write_rows(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str, *,
-               columns: list[Column] | None = None,
-               clean: Callable[[str], str] = lambda text: text) -> int:
+def write_rows(
+    rows: Iterable[dict[str, Any]],
+    out: TextIO,
+    fmt: str,
+    *,
+    columns: list[Column] | None = None,
+    clean: Callable[[str], str] = lambda text: text,
+) -> int:
     """Write ``rows`` to ``out`` in ``fmt`` (``jsonl``, ``csv`` or ``json``); returns how many.
 
     ``columns`` is required for CSV (:func:`csv_columns`); ``clean`` filters every piece of

@@ -39,16 +39,19 @@ Renew = Callable[[], "str | Salesforce"]
 _WHAT_TO_DO = (
     "Check the login settings (SF_USERNAME / SF_PASSWORD / SF_SECURITY_TOKEN, SF_CLIENT_ID / "
     "SF_CLIENT_SECRET, or SF_CLIENT_ID / SF_USERNAME / SF_PRIVATE_KEY_FILE; see "
-    "docs/connecting.md) and run the command again.")
+    "docs/connecting.md) and run the command again."
+)
 _CANNOT_RENEW = (
     "the Salesforce session is invalid or has expired, and this connection cannot log in again "
     "by itself. For an SF_ACCESS_TOKEN login get a new access token (for example with "
     "'sf org display') and set SF_ACCESS_TOKEN; or configure a login (username/password, client "
-    "credentials or JWT bearer, see docs/connecting.md) so asymbl-sf renews expired sessions.")
+    "credentials or JWT bearer, see docs/connecting.md) so asymbl-sf renews expired sessions."
+)
 _REFUSED_AFTER_RENEWAL = (
     "the Salesforce session expired; asymbl-sf logged in again, but Salesforce refused the new "
     "session too (the user may lack API access, or a session policy revokes new sessions). "
-    + _WHAT_TO_DO)
+    + _WHAT_TO_DO
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,9 @@ class ApiUsage:
     retries: int = 0
     #: Times an expired session was renewed by logging in again.
     renewals: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
-                                  compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def remaining(self) -> int | None:
@@ -175,13 +179,18 @@ class SalesforceApi:
         result: Any = None
         for attempt in self.retry.retrying(before_sleep=self._note_retry(kind)):
             with attempt:
-                result = self._call_renewing(kind, function, args, kwargs, renewed,
-                                             idempotent=True)
+                result = self._call_renewing(kind, function, args, kwargs, renewed, idempotent=True)
         return result
 
     def _call_renewing(
-        self, kind: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-        renewed: list[bool], *, idempotent: bool,
+        self,
+        kind: str,
+        function: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        renewed: list[bool],
+        *,
+        idempotent: bool,
     ) -> Any:
         while True:  # runs at most twice: ``renewed`` flips before the second round
             try:
@@ -190,16 +199,23 @@ class SalesforceApi:
                 if exc.status != 401:
                     raise
                 if self.renew is None:
-                    raise AuthenticationError(_CANNOT_RENEW, error_code=exc.error_code,
-                                              status=401) from None
+                    raise AuthenticationError(
+                        _CANNOT_RENEW, error_code=exc.error_code, status=401
+                    ) from None
                 if renewed[0]:
-                    raise AuthenticationError(_REFUSED_AFTER_RENEWAL, error_code=exc.error_code,
-                                              status=401) from None
+                    raise AuthenticationError(
+                        _REFUSED_AFTER_RENEWAL, error_code=exc.error_code, status=401
+                    ) from None
             renewed[0] = True
             self._renew_session()
 
     def _call_once(
-        self, kind: str, function: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *,
+        self,
+        kind: str,
+        function: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
         idempotent: bool,
     ) -> Any:
         self.usage.note_call(kind)
@@ -226,12 +242,17 @@ class SalesforceApi:
         except AsymblError as exc:  # asymbl-sf's own errors are free of secrets by design
             raise AuthenticationError(
                 f"the Salesforce session expired and logging in again failed ({exc}). "
-                f"{_WHAT_TO_DO}", error_code="SESSION_RENEWAL_FAILED", status=401) from None
+                f"{_WHAT_TO_DO}",
+                error_code="SESSION_RENEWAL_FAILED",
+                status=401,
+            ) from None
         except Exception as exc:  # a caller's hook: its message may hold anything, so only a name
             raise AuthenticationError(
                 f"the Salesforce session expired and logging in again failed "
                 f"({type(exc).__name__} in the renew hook). {_WHAT_TO_DO}",
-                error_code="SESSION_RENEWAL_FAILED", status=401) from None
+                error_code="SESSION_RENEWAL_FAILED",
+                status=401,
+            ) from None
         session_id = fresh if isinstance(fresh, str) else str(fresh.session_id)
         self.sf.session_id = session_id
         # Changed in place: objects simple-salesforce made earlier (mdapi) hold this dict.
@@ -242,8 +263,15 @@ class SalesforceApi:
             self.usage.note_retry()
             error = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
-            _log.info("%s failed (%s); trying again in %.1f s (attempt %d of %d)", kind, error,
-                      wait, state.attempt_number + 1, self.retry.attempts)
+            _log.info(
+                "%s failed (%s); trying again in %.1f s (attempt %d of %d)",
+                kind,
+                error,
+                wait,
+                state.attempt_number + 1,
+                self.retry.attempts,
+            )
+
         return note
 
     def _read_usage(self) -> None:
@@ -256,8 +284,14 @@ class SalesforceApi:
 
     def restful(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
         """A REST call relative to ``/services/data/vXX.X/``; a GET is retried, others not."""
-        return self._call(f"{method} {path.split('?')[0]}", self.sf.restful, path,
-                          method=method, idempotent=method.upper() == "GET", **kwargs)
+        return self._call(
+            f"{method} {path.split('?')[0]}",
+            self.sf.restful,
+            path,
+            method=method,
+            idempotent=method.upper() == "GET",
+            **kwargs,
+        )
 
     def http(
         self, method: str, url: str, *, kind: str | None = None, **kwargs: Any
@@ -269,8 +303,9 @@ class SalesforceApi:
 
         def send() -> requests.Response:
             headers = {**self.sf.headers, **extra_headers}
-            response: requests.Response = self.sf.session.request(method, url, headers=headers,
-                                                                  **kwargs)
+            response: requests.Response = self.sf.session.request(
+                method, url, headers=headers, **kwargs
+            )
             limit_info = response.headers.get("Sforce-Limit-Info")
             if limit_info:  # what simple-salesforce does for its own calls
                 self.sf.api_usage = Salesforce.parse_api_usage(limit_info)
@@ -279,8 +314,9 @@ class SalesforceApi:
             return response
 
         label = kind or f"{method} {url.split('?')[0].rsplit('/services/data/', 1)[-1]}"
-        response: requests.Response = self._call(label, send,
-                                                 idempotent=method.upper() in ("GET", "HEAD"))
+        response: requests.Response = self._call(
+            label, send, idempotent=method.upper() in ("GET", "HEAD")
+        )
         return response
 
     def query(self, soql: str) -> list[dict[str, Any]]:
@@ -288,15 +324,22 @@ class SalesforceApi:
         return list(self.query_iter(soql))
 
     def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
-        result = self._call("query", self.sf.query, soql, include_deleted=include_deleted,
-                            idempotent=True)
+        result = self._call(
+            "query", self.sf.query, soql, include_deleted=include_deleted, idempotent=True
+        )
         while True:
             yield from result.get("records", [])
             next_url = result.get("nextRecordsUrl")
             if result.get("done", True) or not next_url:
                 return
-            result = self._call("query", self.sf.query_more, next_url, identifier_is_url=True,
-                                include_deleted=include_deleted, idempotent=True)
+            result = self._call(
+                "query",
+                self.sf.query_more,
+                next_url,
+                identifier_is_url=True,
+                include_deleted=include_deleted,
+                idempotent=True,
+            )
 
     def composite(
         self, subrequests: Sequence[SubRequest], *, all_or_none: bool = False
@@ -311,17 +354,28 @@ class SalesforceApi:
         body = {
             "allOrNone": all_or_none,
             "compositeRequest": [
-                {"method": s.method, "url": s.url, "referenceId": s.reference_id,
-                 **({"body": s.body} if s.body is not None else {})}
+                {
+                    "method": s.method,
+                    "url": s.url,
+                    "referenceId": s.reference_id,
+                    **({"body": s.body} if s.body is not None else {}),
+                }
                 for s in subrequests
             ],
         }
         reads_only = all(s.method.upper() == "GET" for s in subrequests)
-        answer = self._call("composite", self.sf.restful, "composite", method="POST", json=body,
-                            idempotent=reads_only)
+        answer = self._call(
+            "composite",
+            self.sf.restful,
+            "composite",
+            method="POST",
+            json=body,
+            idempotent=reads_only,
+        )
         return {
-            item["referenceId"]: SubResponse(item["referenceId"], int(item["httpStatusCode"]),
-                                             item.get("body"))
+            item["referenceId"]: SubResponse(
+                item["referenceId"], int(item["httpStatusCode"]), item.get("body")
+            )
             for item in answer.get("compositeResponse", [])
         }
 
@@ -330,23 +384,32 @@ class SalesforceApi:
     ) -> list[dict[str, Any]]:
         """sObject Collections create (at most 200 records, each with ``attributes.type``)."""
         body = {"allOrNone": all_or_none, "records": list(records)}
-        return list(self._call("collections", self.sf.restful, "composite/sobjects",
-                               method="POST", json=body))
+        return list(
+            self._call(
+                "collections", self.sf.restful, "composite/sobjects", method="POST", json=body
+            )
+        )
 
     def update_collection(
         self, records: Sequence[dict[str, Any]], *, all_or_none: bool = False
     ) -> list[dict[str, Any]]:
         body = {"allOrNone": all_or_none, "records": list(records)}
-        return list(self._call("collections", self.sf.restful, "composite/sobjects",
-                               method="PATCH", json=body))
+        return list(
+            self._call(
+                "collections", self.sf.restful, "composite/sobjects", method="PATCH", json=body
+            )
+        )
 
     def delete_collection(
         self, ids: Sequence[str], *, all_or_none: bool = False
     ) -> list[dict[str, Any]]:
         """sObject Collections delete (at most 200 ids, in that order); one result per id."""
         params = {"ids": ",".join(ids), "allOrNone": str(all_or_none).lower()}
-        return list(self._call("collections", self.sf.restful, "composite/sobjects",
-                               method="DELETE", params=params))
+        return list(
+            self._call(
+                "collections", self.sf.restful, "composite/sobjects", method="DELETE", params=params
+            )
+        )
 
     # -- describe -------------------------------------------------------------------------------
 

@@ -54,8 +54,13 @@ class Bulk2:
     """
 
     def __init__(
-        self, api: SalesforceApi, *, retry: RetryPolicy | None = None,
-        max_wait: float = 3600.0, first_poll: float = 0.5, max_poll: float = 30.0,
+        self,
+        api: SalesforceApi,
+        *,
+        retry: RetryPolicy | None = None,
+        max_wait: float = 3600.0,
+        first_poll: float = 0.5,
+        max_poll: float = 30.0,
     ) -> None:
         self.api = api
         self.retry = retry or RetryPolicy()
@@ -69,8 +74,9 @@ class Bulk2:
 
     # -- ingest ---------------------------------------------------------------------------------
 
-    def insert(self, sobject: str, header: list[str], rows: Iterable[list[str]]
-               ) -> IngestResult | None:
+    def insert(
+        self, sobject: str, header: list[str], rows: Iterable[list[str]]
+    ) -> IngestResult | None:
         """Insert ``rows`` (values in ``header`` order; ``""`` leaves a field unset) in one job.
 
         ``rows`` is read once, so it may be a generator; it is uploaded in parts of at most
@@ -102,9 +108,13 @@ class Bulk2:
                     # to send the body again.
                     part.seek(0)
                     data = part.read()
-                    self.api.http("PUT", self._url(f"jobs/ingest/{job_id}/batches"), data=data,
-                                  headers={"Content-Type": "text/csv"},
-                                  kind="PUT jobs/ingest batches")
+                    self.api.http(
+                        "PUT",
+                        self._url(f"jobs/ingest/{job_id}/batches"),
+                        data=data,
+                        headers={"Content-Type": "text/csv"},
+                        kind="PUT jobs/ingest batches",
+                    )
             except TransientError as exc:
                 # The upload may or may not have landed; an open job is never processed, so
                 # leaving it (and trying to abort it) is safe, and the rows go up in a new job.
@@ -120,22 +130,31 @@ class Bulk2:
     def ingest_results(self, job_id: str, kind: str) -> Iterator[dict[str, str]]:
         """Rows of ``successfulResults`` (``sf__Id``, ``sf__Created`` + the columns sent),
         ``failedResults`` (``sf__Id``, ``sf__Error`` + columns) or ``unprocessedrecords``."""
-        response = self.api.http("GET", self._url(f"jobs/ingest/{job_id}/{kind}"),
-                                 headers={"Accept": "text/csv"},
-                                 kind=f"GET jobs/ingest {kind}")
+        response = self.api.http(
+            "GET",
+            self._url(f"jobs/ingest/{job_id}/{kind}"),
+            headers={"Accept": "text/csv"},
+            kind=f"GET jobs/ingest {kind}",
+        )
         yield from csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
 
     def _create_ingest(self, sobject: str) -> str:
-        body = {"object": sobject, "operation": "insert", "contentType": "CSV",
-                "lineEnding": "LF", "columnDelimiter": "COMMA"}
+        body = {
+            "object": sobject,
+            "operation": "insert",
+            "contentType": "CSV",
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        }
         answer = self.api.restful("jobs/ingest", method="POST", json=body)
         return str(answer["id"])
 
     def _close(self, job_id: str) -> None:
         for attempt in range(max(self.retry.attempts, 1)):
             try:
-                self.api.restful(f"jobs/ingest/{job_id}", method="PATCH",
-                                 json={"state": "UploadComplete"})
+                self.api.restful(
+                    f"jobs/ingest/{job_id}", method="PATCH", json={"state": "UploadComplete"}
+                )
                 return
             except TransientError:
                 # Look before closing again: the close may have landed with its answer lost.
@@ -154,14 +173,19 @@ class Bulk2:
 
     def _wait_ingest(self, job_id: str) -> IngestResult:
         info = self._wait(f"jobs/ingest/{job_id}")
-        return IngestResult(job_id, str(info.get("state")), info.get("errorMessage"),
-                            int(info.get("numberRecordsProcessed") or 0),
-                            int(info.get("numberRecordsFailed") or 0))
+        return IngestResult(
+            job_id,
+            str(info.get("state")),
+            info.get("errorMessage"),
+            int(info.get("numberRecordsProcessed") or 0),
+            int(info.get("numberRecordsFailed") or 0),
+        )
 
     # -- query ----------------------------------------------------------------------------------
 
-    def query(self, soql: str, *, include_deleted: bool = False,
-              page_rows: int = QUERY_PAGE_ROWS) -> Iterator[dict[str, str]]:
+    def query(
+        self, soql: str, *, include_deleted: bool = False, page_rows: int = QUERY_PAGE_ROWS
+    ) -> Iterator[dict[str, str]]:
         """Every row of ``soql`` as a dict of strings (``""`` for null), one set at a time."""
         operation = "queryAll" if include_deleted else "query"
         job_id = self._create_query(soql, operation)
@@ -169,23 +193,34 @@ class Bulk2:
         if info.get("state") != "JobComplete":
             raise SalesforceError(
                 f"the Bulk API query job {job_id} ended {info.get('state')}: "
-                f"{info.get('errorMessage') or 'no reason given'}", error_code="BULK_JOB_FAILED")
+                f"{info.get('errorMessage') or 'no reason given'}",
+                error_code="BULK_JOB_FAILED",
+            )
         locator = ""
         while True:
             params: dict[str, Any] = {"maxRecords": page_rows}
             if locator:
                 params["locator"] = locator
-            response = self.api.http("GET", self._url(f"jobs/query/{job_id}/results"),
-                                     params=params, headers={"Accept": "text/csv"},
-                                     kind="GET jobs/query results")
+            response = self.api.http(
+                "GET",
+                self._url(f"jobs/query/{job_id}/results"),
+                params=params,
+                headers={"Accept": "text/csv"},
+                kind="GET jobs/query results",
+            )
             yield from csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
             locator = response.headers.get("Sforce-Locator", "null")
             if not locator or locator == "null":
                 return
 
     def _create_query(self, soql: str, operation: str) -> str:
-        body = {"operation": operation, "query": soql, "contentType": "CSV",
-                "lineEnding": "LF", "columnDelimiter": "COMMA"}
+        body = {
+            "operation": operation,
+            "query": soql,
+            "contentType": "CSV",
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        }
         for attempt in range(max(self.retry.attempts, 1)):
             try:
                 answer = self.api.restful("jobs/query", method="POST", json=body)
@@ -218,7 +253,9 @@ class Bulk2:
                 raise TransientError(
                     f"the Bulk API job {path.rsplit('/', 1)[-1]} was still {info.get('state')} "
                     f"after {int(waited)} s; run the same command again later to pick up what "
-                    "it did", error_code="BULK_JOB_TIMEOUT")
+                    "it did",
+                    error_code="BULK_JOB_TIMEOUT",
+                )
             delay = min(delay * 2, self.max_poll)
 
     def _backoff(self, attempt: int) -> None:

@@ -61,16 +61,25 @@ def open_salesforce(
     mode = settings.login_mode()
     if mode == "local":
         raise ConfigurationError(
-            "open_salesforce() does not open the local org; use asymbl_sf.connect(org='local').")
+            "open_salesforce() does not open the local org; use asymbl_sf.connect(org='local')."
+        )
     session = session if session is not None else TimeoutSession()
     if mode == "session":
         assert settings.access_token is not None
-        return Salesforce(instance_url=settings.instance_url,
-                          session_id=settings.access_token.get_secret_value(),
-                          version=settings.api_version, session=session)
+        return Salesforce(
+            instance_url=settings.instance_url,
+            session_id=settings.access_token.get_secret_value(),
+            version=settings.api_version,
+            session=session,
+        )
     session_id, instance = log_in(settings, session)
-    return Salesforce(instance=instance, session_id=session_id, version=settings.api_version,
-                      session=session, domain=settings.domain or "login")
+    return Salesforce(
+        instance=instance,
+        session_id=session_id,
+        version=settings.api_version,
+        session=session,
+        domain=settings.domain or "login",
+    )
 
 
 def session_renewer(
@@ -95,38 +104,55 @@ def log_in(settings: ConnectionSettings, session: requests.Session) -> tuple[str
     """
     mode = settings.login_mode()
     domain = settings.domain or "login"
-    common: dict[str, Any] = {"session": session, "domain": domain,
-                              "sf_version": settings.api_version}
+    common: dict[str, Any] = {
+        "session": session,
+        "domain": domain,
+        "sf_version": settings.api_version,
+    }
     try:
         if mode == "password":
             assert settings.password is not None
             return SalesforceLogin(
-                username=settings.username, password=settings.password.get_secret_value(),
-                security_token=(settings.security_token.get_secret_value()
-                                if settings.security_token else ""), **common)
+                username=settings.username,
+                password=settings.password.get_secret_value(),
+                security_token=(
+                    settings.security_token.get_secret_value() if settings.security_token else ""
+                ),
+                **common,
+            )
         if mode == "client_credentials":
             assert settings.client_secret is not None
-            return SalesforceLogin(consumer_key=settings.client_id,
-                                   consumer_secret=settings.client_secret.get_secret_value(),
-                                   **common)
+            return SalesforceLogin(
+                consumer_key=settings.client_id,
+                consumer_secret=settings.client_secret.get_secret_value(),
+                **common,
+            )
         if mode == "jwt":
             assert settings.private_key_file is not None
             _check_private_key(settings.private_key_file)
-            return SalesforceLogin(username=settings.username, consumer_key=settings.client_id,
-                                   privatekey_file=str(settings.private_key_file), **common)
+            return SalesforceLogin(
+                username=settings.username,
+                consumer_key=settings.client_id,
+                privatekey_file=str(settings.private_key_file),
+                **common,
+            )
     except SalesforceAuthenticationFailed as exc:
         said = " ".join(str(getattr(exc, "auth_message", "") or "").split())
         said = said if len(said) <= 300 else said[:300] + "..."
         detail = _scrub(said or str(exc.code), settings)  # str() prefixes the error code
         raise AuthenticationError(
             f"Salesforce refused the {_MODE_NAMES[mode]} login at {domain}.salesforce.com "
-            f"({detail})", error_code=_scrub(str(exc.code), settings), status=401) from None
+            f"({detail})",
+            error_code=_scrub(str(exc.code), settings),
+            status=401,
+        ) from None
     except (ExpatError, ValueError, KeyError, AttributeError):
         # An answer without the expected fields (a captive portal, a proxy's page): simple-
         # salesforce fails on it in one of several ways, none of which may be echoed.
         raise AuthenticationError(
             f"the {_MODE_NAMES[mode]} login at {domain}.salesforce.com answered with something "
-            "that is not a Salesforce login response", error_code="LOGIN_RESPONSE_UNREADABLE"
+            "that is not a Salesforce login response",
+            error_code="LOGIN_RESPONSE_UNREADABLE",
         ) from None
     except requests.RequestException as exc:
         url = getattr(exc.request, "url", None)
@@ -134,7 +160,9 @@ def log_in(settings: ConnectionSettings, session: requests.Session) -> tuple[str
         where = host or f"{domain}.salesforce.com"
         raise AuthenticationError(
             f"could not reach Salesforce at {where} to log in ({type(exc).__name__}); check the "
-            "network and SF_DOMAIN / SF_INSTANCE_URL", error_code="CONNECTION_ERROR") from None
+            "network and SF_DOMAIN / SF_INSTANCE_URL",
+            error_code="CONNECTION_ERROR",
+        ) from None
     raise ConfigurationError(f"log_in() cannot log in with {_MODE_NAMES.get(mode, mode)}")
 
 

@@ -67,8 +67,9 @@ def status_maybe_applied(error_code: str, status: int | None) -> bool:
 
 def _never_sent(exc: requests.RequestException) -> bool:
     """True when the connection never opened, so the org cannot have seen the request."""
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.ProxyError,
-                        requests.exceptions.SSLError)):
+    if isinstance(
+        exc, (requests.ConnectTimeout, requests.exceptions.ProxyError, requests.exceptions.SSLError)
+    ):
         return True
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
@@ -81,12 +82,26 @@ def transport_error(
     """An error for a failure below HTTP. The message names only the exception type: a
     ``requests`` message can hold the URL (with a query) and headers."""
     name = type(exc).__name__
-    if isinstance(exc, (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
-                        requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader)):
-        return SalesforceError(f"{name}: asymbl-sf could not build the request ({kind})",
-                               error_code="INVALID_REQUEST")
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidHeader,
+        ),
+    ):
+        return SalesforceError(
+            f"{name}: asymbl-sf could not build the request ({kind})", error_code="INVALID_REQUEST"
+        )
     maybe_applied = not idempotent and not _never_sent(exc)
-    outcome = ("; the org may have carried it out, so check before sending it again"
-               if maybe_applied else "")
-    return TransientError(f"{name} talking to Salesforce ({kind}){outcome}",
-                          error_code="CONNECTION_ERROR", maybe_applied=maybe_applied)
+    outcome = (
+        "; the org may have carried it out, so check before sending it again"
+        if maybe_applied
+        else ""
+    )
+    return TransientError(
+        f"{name} talking to Salesforce ({kind}){outcome}",
+        error_code="CONNECTION_ERROR",
+        maybe_applied=maybe_applied,
+    )

@@ -41,14 +41,21 @@ def _upload_multipart(api: SalesforceApi, fields: dict[str, Any], data: bytes) -
         "VersionData": (file_name, data, "application/octet-stream"),
     }
     # requests writes the multipart Content-Type (with its boundary) only when none is set.
-    response = api.http("POST", f"{api.sf.base_url}sobjects/ContentVersion/",
-                        kind="POST sobjects/ContentVersion (multipart)",
-                        headers={"Content-Type": None}, files=parts)
+    response = api.http(
+        "POST",
+        f"{api.sf.base_url}sobjects/ContentVersion/",
+        kind="POST sobjects/ContentVersion (multipart)",
+        headers={"Content-Type": None},
+        files=parts,
+    )
     return str(response.json()["id"])
 
 
 def download_version(api: SalesforceApi, version_id: str) -> bytes:
     """The body of a ContentVersion (one API call; retried like any read)."""
-    response = api.http("GET", f"{api.sf.base_url}sobjects/ContentVersion/{version_id}/VersionData",
-                        kind="GET VersionData")
+    response = api.http(
+        "GET",
+        f"{api.sf.base_url}sobjects/ContentVersion/{version_id}/VersionData",
+        kind="GET VersionData",
+    )
     return response.content

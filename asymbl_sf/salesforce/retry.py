@@ -41,7 +41,8 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=_sleep, compare=False)
 
     def retrying(
-        self, retry_on: tuple[type[BaseException], ...] = (TransientError,),
+        self,
+        retry_on: tuple[type[BaseException], ...] = (TransientError,),
         before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
     ) -> tenacity.Retrying:
         """A tenacity loop: ``for attempt in policy.retrying(): with attempt: ...``.
@@ -51,8 +52,9 @@ class RetryPolicy:
         """
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(max(self.attempts, 1)),
-            wait=tenacity.wait_random_exponential(multiplier=self.initial_delay,
-                                                  max=self.max_delay),
+            wait=tenacity.wait_random_exponential(
+                multiplier=self.initial_delay, max=self.max_delay
+            ),
             retry=tenacity.retry_if_exception_type(retry_on),
             sleep=self.sleep,
             before_sleep=before_sleep,
@@ -61,8 +63,9 @@ class RetryPolicy:
 
     def delays(self) -> list[float]:
         """The upper bounds of the waits between attempts (for messages and docs)."""
-        return [min(self.initial_delay * 2 ** n, self.max_delay)
-                for n in range(max(self.attempts - 1, 0))]
+        return [
+            min(self.initial_delay * 2**n, self.max_delay) for n in range(max(self.attempts - 1, 0))
+        ]
 
 
 #: Try once, never wait: for callers that handle failures themselves.
@@ -78,7 +81,9 @@ class _SafeToRepeat(Exception):
 
 
 def write_once(
-    policy: RetryPolicy, write: Callable[[], T], find: Callable[[], T | None],
+    policy: RetryPolicy,
+    write: Callable[[], T],
+    find: Callable[[], T | None],
 ) -> tuple[T, bool]:
     """Run ``write``, repeating it after transient failures without ever writing twice.
 
@@ -121,4 +126,6 @@ def _look(find: Callable[[], T | None], lost: TransientError) -> T | None:
     raise TransientError(
         f"the write may have been carried out (its answer was lost: {lost}), and looking for "
         f"what it wrote failed too ({failure}): look in Salesforce before sending it again",
-        error_code=OUTCOME_UNKNOWN, maybe_applied=True) from None
+        error_code=OUTCOME_UNKNOWN,
+        maybe_applied=True,
+    ) from None

@@ -31,8 +31,16 @@ from asymbl_sf.errors import ConfigurationError
 LoginMode = Literal["session", "password", "client_credentials", "jwt", "local"]
 
 _ENV_NAMES = (
-    "SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD", "SF_SECURITY_TOKEN",
-    "SF_DOMAIN", "SF_CLIENT_ID", "SF_CLIENT_SECRET", "SF_PRIVATE_KEY_FILE", "SF_API_VERSION",
+    "SF_INSTANCE_URL",
+    "SF_ACCESS_TOKEN",
+    "SF_USERNAME",
+    "SF_PASSWORD",
+    "SF_SECURITY_TOKEN",
+    "SF_DOMAIN",
+    "SF_CLIENT_ID",
+    "SF_CLIENT_SECRET",
+    "SF_PRIVATE_KEY_FILE",
+    "SF_API_VERSION",
     "ASYMBL_SF_ORG",
 )
 
@@ -84,7 +92,8 @@ class ConnectionSettings(BaseModel):
         if not re.fullmatch(r"\d{2,3}\.\d", version):
             raise ConfigurationError(
                 f"SF_API_VERSION: {value!r} is not a Salesforce API version; use a number such "
-                f"as {DEFAULT_API_VERSION}.")
+                f"as {DEFAULT_API_VERSION}."
+            )
         return version
 
     @classmethod
@@ -99,7 +108,8 @@ class ConnectionSettings(BaseModel):
         path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
         file_values = (
             {k: v for k, v in dotenv_values(path).items() if v is not None}
-            if path.is_file() else {}
+            if path.is_file()
+            else {}
         )
         merged = {**file_values, **{k: v for k, v in env.items() if k in _ENV_NAMES}}
 
@@ -129,9 +139,18 @@ class ConnectionSettings(BaseModel):
         A half-filled set counts: it must end in an error naming what is missing, not silently in
         the local org.
         """
-        return any((self.instance_url, self.access_token, self.username, self.password,
-                    self.security_token, self.client_id, self.client_secret,
-                    self.private_key_file))
+        return any(
+            (
+                self.instance_url,
+                self.access_token,
+                self.username,
+                self.password,
+                self.security_token,
+                self.client_id,
+                self.client_secret,
+                self.private_key_file,
+            )
+        )
 
     def login_mode(self) -> LoginMode:
         """Which login these settings describe.
@@ -143,27 +162,32 @@ class ConnectionSettings(BaseModel):
                 return "local"
             raise ConfigurationError(
                 f"ASYMBL_SF_ORG: unknown org {self.org!r}; use 'local' or 'local:PATH', or unset "
-                "it to use the SF_* credentials.")
+                "it to use the SF_* credentials."
+            )
         if self.access_token:
             self._require("an existing session", SF_INSTANCE_URL=self.instance_url)
             return "session"
         if self.private_key_file:
-            self._require("JWT bearer login", SF_CLIENT_ID=self.client_id,
-                          SF_USERNAME=self.username)
+            self._require(
+                "JWT bearer login", SF_CLIENT_ID=self.client_id, SF_USERNAME=self.username
+            )
             if not self.private_key_file.is_file():
                 raise ConfigurationError(
                     f"SF_PRIVATE_KEY_FILE: no such file: {self.private_key_file}. Point it at the "
-                    "PEM private key whose certificate is on the connected app.")
+                    "PEM private key whose certificate is on the connected app."
+                )
             return "jwt"
         if self.client_secret:
-            self._require("OAuth client credentials login", SF_CLIENT_ID=self.client_id,
-                          SF_DOMAIN=self.domain)
+            self._require(
+                "OAuth client credentials login", SF_CLIENT_ID=self.client_id, SF_DOMAIN=self.domain
+            )
             if self.domain in ("login", "test"):
                 raise ConfigurationError(
                     f"OAuth client credentials login needs SF_DOMAIN set to the org's My Domain "
                     f"(such as acme.my, or acme--uat.sandbox.my for a sandbox), not "
                     f"{self.domain!r}: {self.domain}.salesforce.com does not issue client "
-                    "credentials tokens.")
+                    "credentials tokens."
+                )
             return "client_credentials"
         if self.client_id and not self.password:
             for_cc = ["SF_CLIENT_SECRET"] + ([] if self.domain else ["SF_DOMAIN"])
@@ -171,17 +195,20 @@ class ConnectionSettings(BaseModel):
             raise ConfigurationError(
                 f"a connected app client id is set, but OAuth client credentials login needs "
                 f"{' and '.join(for_cc)} and JWT bearer login needs {' and '.join(for_jwt)} "
-                "(not set).")
+                "(not set)."
+            )
         if self.username or self.password or self.security_token:
-            self._require("username/password login", SF_USERNAME=self.username,
-                          SF_PASSWORD=self.password)
+            self._require(
+                "username/password login", SF_USERNAME=self.username, SF_PASSWORD=self.password
+            )
             return "password"
         if self.instance_url:
             self._require("an existing session", SF_ACCESS_TOKEN=self.access_token)
         raise ConfigurationError(
             "No Salesforce credentials configured. Set SF_INSTANCE_URL and SF_ACCESS_TOKEN, or "
             "see docs/connecting.md for the other login modes; ASYMBL_SF_ORG=local uses the "
-            "local org.")
+            "local org."
+        )
 
     @staticmethod
     def _require(what: str, **values: object) -> None:
@@ -196,8 +223,11 @@ class ConnectionSettings(BaseModel):
 
         Values shorter than 4 characters are left out: scrubbing them would mangle all output.
         """
-        out = [s.get_secret_value() for s in (self.access_token, self.password,
-                                               self.security_token, self.client_secret) if s]
+        out = [
+            s.get_secret_value()
+            for s in (self.access_token, self.password, self.security_token, self.client_secret)
+            if s
+        ]
         if self.password and self.security_token:  # the SOAP login sends them joined
             out.append(self.password.get_secret_value() + self.security_token.get_secret_value())
         out.extend(_private_key_lines(self.private_key_file))
@@ -218,8 +248,9 @@ def _private_key_lines(path: Path | None) -> list[str]:
         text = path.read_text(encoding="ascii", errors="ignore")
     except OSError:
         return []
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.startswith("-----")]
+    return [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("-----")
+    ]
 
 
 def _secret(value: str | None) -> SecretStr | None:

@@ -38,8 +38,7 @@ class StepwiseWriter:
     def __init__(self, api: SalesforceApi) -> None:
         self.api = api
 
-    def write(self, unit: Sequence[PendingWrite], read_back: Sequence[ReadBack] = ()
-              ) -> UnitResult:
+    def write(self, unit: Sequence[PendingWrite], read_back: Sequence[ReadBack] = ()) -> UnitResult:
         """Write ``unit`` level by level; a failure undoes what was created.
 
         Refused records come back in ``errors`` (the rest ``blocked``), as from an allOrNone
@@ -54,7 +53,8 @@ class StepwiseWriter:
             for write in unresolved:
                 result.errors[write.key] = SalesforceError(
                     f"{write.key} refers to a record this write does not make",
-                    error_code="INVALID_REFERENCE")
+                    error_code="INVALID_REFERENCE",
+                )
             result.blocked = [w.key for w in unit if w.key not in result.errors]
             return result
         created: list[tuple[PendingWrite, str]] = []
@@ -73,18 +73,25 @@ class StepwiseWriter:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _send(self, level: list[PendingWrite], result: UnitResult,
-              created: list[tuple[PendingWrite, str]]) -> bool:
+    def _send(
+        self, level: list[PendingWrite], result: UnitResult, created: list[tuple[PendingWrite, str]]
+    ) -> bool:
         """Write one level, 200 records a call, adding the new records to ``created``; True
         when Salesforce refused any (allOrNone: then nothing of that call stayed)."""
         update = level[0].record_id is not None
         for start in range(0, len(level), COLLECTION_SIZE):
-            chunk = level[start:start + COLLECTION_SIZE]
+            chunk = level[start : start + COLLECTION_SIZE]
             records = [_body(write, result.ids) for write in chunk]
-            answers = (self.api.update_collection(records, all_or_none=True) if update
-                       else self.api.create_collection(records, all_or_none=True))
-            failed = [(w, error_from_body(a.get("errors"), 200))
-                      for w, a in zip(chunk, answers, strict=True) if not a.get("success")]
+            answers = (
+                self.api.update_collection(records, all_or_none=True)
+                if update
+                else self.api.create_collection(records, all_or_none=True)
+            )
+            failed = [
+                (w, error_from_body(a.get("errors"), 200))
+                for w, a in zip(chunk, answers, strict=True)
+                if not a.get("success")
+            ]
             if failed:
                 culprits = [(w, e) for w, e in failed if e.error_code != _ROLLED_BACK]
                 for write, error in culprits or failed[:1]:  # no culprit named: the first
@@ -97,7 +104,9 @@ class StepwiseWriter:
         return False
 
     def _after_failed_call(
-        self, exc: SalesforceError, level: list[PendingWrite],
+        self,
+        exc: SalesforceError,
+        level: list[PendingWrite],
         created: list[tuple[PendingWrite, str]],
     ) -> SalesforceError:
         """The error to raise when a whole call failed part-way through the unit."""
@@ -111,7 +120,10 @@ class StepwiseWriter:
             return TransientError(
                 f"the answer to writing {waiting} was lost ({exc.message}); {made} had been "
                 "created before: look in Salesforce before sending the write again",
-                error_code=OUTCOME_UNKNOWN, status=exc.status, maybe_applied=True)
+                error_code=OUTCOME_UNKNOWN,
+                status=exc.status,
+                maybe_applied=True,
+            )
         undo = UnitResult()
         self._undo(created, undo)
         if not undo.left_behind:
@@ -131,7 +143,7 @@ class StepwiseWriter:
             result.undo_error = _as_salesforce_error(exc)
             return
         for start in range(0, len(targets), COLLECTION_SIZE):
-            chunk = targets[start:start + COLLECTION_SIZE]
+            chunk = targets[start : start + COLLECTION_SIZE]
             try:
                 answers = self.api.delete_collection([target for _, _, target in chunk])
             except AsymblError as exc:
@@ -143,34 +155,49 @@ class StepwiseWriter:
                     result.left_behind[key] = record_id
                     result.undo_error = error_from_body(answer.get("errors"), 200)
 
-    def _delete_targets(self, created: list[tuple[PendingWrite, str]]
-                        ) -> list[tuple[str, str, str]]:
+    def _delete_targets(
+        self, created: list[tuple[PendingWrite, str]]
+    ) -> list[tuple[str, str, str]]:
         """``(key, id, id to delete)``, children first: a file is deleted through its
         ContentDocument, which takes every version with it."""
         versions = [record_id for w, record_id in created if w.sobject.lower() == _FILE]
         documents: dict[str, str] = {}
         if versions:
-            rows = self.api.query(format_soql(
-                "SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN {}", versions))
+            rows = self.api.query(
+                format_soql(
+                    "SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN {}", versions
+                )
+            )
             documents = {str(r["Id"]): str(r["ContentDocumentId"]) for r in rows}
         targets = []
         for write, record_id in reversed(created):
-            target = documents.get(record_id, record_id) if write.sobject.lower() == _FILE \
-                else record_id
+            target = (
+                documents.get(record_id, record_id) if write.sobject.lower() == _FILE else record_id
+            )
             targets.append((write.key, record_id, target))
         return targets
 
     # -- reading back -------------------------------------------------------------------------
 
-    def _read_back(self, read_back: Sequence[ReadBack], ids: dict[str, str]
-                   ) -> dict[str, dict[str, Any]]:
+    def _read_back(
+        self, read_back: Sequence[ReadBack], ids: dict[str, str]
+    ) -> dict[str, dict[str, Any]]:
         """The read-back records, by real id in one call. The write is done whatever happens
         here, so a failure only leaves the records out (the caller has the ids)."""
         subrequests = [
-            SubRequest("GET", self.api.query_url(format_soql(
-                f"SELECT {', '.join(item.fields)} FROM {item.sobject} WHERE Id = {{}}",
-                ids[item.key])), ref_id("read_" + item.key))
-            for item in read_back if item.key in ids][:5]
+            SubRequest(
+                "GET",
+                self.api.query_url(
+                    format_soql(
+                        f"SELECT {', '.join(item.fields)} FROM {item.sobject} WHERE Id = {{}}",
+                        ids[item.key],
+                    )
+                ),
+                ref_id("read_" + item.key),
+            )
+            for item in read_back
+            if item.key in ids
+        ][:5]
         try:
             answers = self.api.composite(subrequests)
         except AsymblError:
@@ -183,8 +210,7 @@ class StepwiseWriter:
         return records
 
 
-def _levels(unit: Sequence[PendingWrite]
-            ) -> tuple[list[list[PendingWrite]], list[PendingWrite]]:
+def _levels(unit: Sequence[PendingWrite]) -> tuple[list[list[PendingWrite]], list[PendingWrite]]:
     """Creates in dependency order, then the updates; and the writes whose references name
     no write of the unit (or a cycle)."""
     known = {w.key for w in unit if w.record_id}  # an update's id is known from the start
@@ -218,8 +244,12 @@ def _as_salesforce_error(exc: AsymblError) -> SalesforceError:
 
 
 def _left_behind_error(cause: SalesforceError, undo: UnitResult) -> SalesforceError:
-    return partial_write_error([left_behind_message(key, record_id, cause, undo.undo_error)
-                                for key, record_id in undo.left_behind.items()])
+    return partial_write_error(
+        [
+            left_behind_message(key, record_id, cause, undo.undo_error)
+            for key, record_id in undo.left_behind.items()
+        ]
+    )
 
 
 def partial_write_error(messages: Sequence[str]) -> SalesforceError:
@@ -228,10 +258,12 @@ def partial_write_error(messages: Sequence[str]) -> SalesforceError:
     return SalesforceError("; ".join(messages), error_code=PARTIALLY_WRITTEN)
 
 
-def left_behind_message(key: str, record_id: str, cause: object,
-                        undo_error: SalesforceError | None) -> str:
+def left_behind_message(
+    key: str, record_id: str, cause: object, undo_error: SalesforceError | None
+) -> str:
     """Says that ``record_id`` stayed in the org after its unit failed, and what to do."""
     why = f" ({undo_error})" if undo_error is not None else ""
-    return (f"the write failed ({cause}) after {key} {record_id} was created, and deleting it "
-            f"again failed{why}: delete {record_id} in Salesforce before sending the write again")
-
+    return (
+        f"the write failed ({cause}) after {key} {record_id} was created, and deleting it "
+        f"again failed{why}: delete {record_id} in Salesforce before sending the write again"
+    )

@@ -25,6 +25,7 @@ COLLECTION_SIZE = 200
 COMPOSITE_SIZE = 25
 COMPOSITE_QUERIES = 5
 
+
 class BatchWriter:
     def __init__(self, api: SalesforceApi) -> None:
         self.api = api
@@ -43,8 +44,7 @@ class BatchWriter:
 
     @staticmethod
     def _fits_composite(unit: Sequence[PendingWrite], read_back: Sequence[ReadBack]) -> bool:
-        return (len(unit) + len(read_back) <= COMPOSITE_SIZE
-                and len(read_back) <= COMPOSITE_QUERIES)
+        return len(unit) + len(read_back) <= COMPOSITE_SIZE and len(read_back) <= COMPOSITE_QUERIES
 
     def _write_composite(
         self, unit: Sequence[PendingWrite], read_back: Sequence[ReadBack]
@@ -59,14 +59,17 @@ class BatchWriter:
                 url = api.sobject_url(write.sobject, write.record_id)
                 subrequests.append(SubRequest("PATCH", url, ref_id(write.key), body))
             else:
-                subrequests.append(SubRequest("POST", api.sobject_url(write.sobject),
-                                              ref_id(write.key), body))
+                subrequests.append(
+                    SubRequest("POST", api.sobject_url(write.sobject), ref_id(write.key), body)
+                )
         created = {w.key for w in unit if not w.record_id}
         for item in read_back:
             if item.key not in created:
                 continue
-            soql = (f"SELECT {', '.join(item.fields)} FROM {item.sobject} "
-                    f"WHERE Id = '@{{{ref_id(item.key)}.id}}'")
+            soql = (
+                f"SELECT {', '.join(item.fields)} FROM {item.sobject} "
+                f"WHERE Id = '@{{{ref_id(item.key)}.id}}'"
+            )
             subrequests.append(SubRequest("GET", api.query_url(soql), ref_id("read_" + item.key)))
         answers = api.composite(subrequests, all_or_none=True)
         result = UnitResult()
@@ -120,12 +123,10 @@ class BatchWriter:
                 level.extend((index, w) for w in ready)
                 pending[index] = [w for w in unit if w not in ready and w.key not in result.blocked]
             for start in range(0, len(level), COLLECTION_SIZE):
-                self._send_chunk(level[start:start + COLLECTION_SIZE], results)
+                self._send_chunk(level[start : start + COLLECTION_SIZE], results)
         return results
 
-    def _send_chunk(
-        self, chunk: list[tuple[int, PendingWrite]], results: list[UnitResult]
-    ) -> None:
+    def _send_chunk(self, chunk: list[tuple[int, PendingWrite]], results: list[UnitResult]) -> None:
         creates = [(i, w) for i, w in chunk if not w.record_id]
         updates = [(i, w) for i, w in chunk if w.record_id]
         for items, update in ((creates, False), (updates, True)):
@@ -139,8 +140,11 @@ class BatchWriter:
                 if update:
                     body["id"] = write.record_id
                 records.append(body)
-            answers = (self.api.update_collection(records) if update
-                       else self.api.create_collection(records))
+            answers = (
+                self.api.update_collection(records)
+                if update
+                else self.api.create_collection(records)
+            )
             for (index, write), answer in zip(items, answers, strict=True):
                 if answer.get("success"):
                     results[index].ids[write.key] = str(answer.get("id") or write.record_id)
@@ -157,8 +161,11 @@ def _failures(
     reference Composite could not resolve fails that way itself), the first one in request
     order is the culprit: a failed call never passes for a blocked one that wrote nothing.
     """
-    failed = [answers[s.reference_id] for s in subrequests
-              if s.reference_id in answers and not answers[s.reference_id].ok]
+    failed = [
+        answers[s.reference_id]
+        for s in subrequests
+        if s.reference_id in answers and not answers[s.reference_id].ok
+    ]
     own = {a.reference_id: a for a in failed if not _is_halted(a.body)}
     if failed and not own:
         own = {failed[0].reference_id: failed[0]}

@@ -82,7 +82,8 @@ def test_every_file_format_reads_back_through_the_import_reader(tmp_path: Path, 
     assert all(r.problem is None for r in read)
     if fmt == "csv":
         assert [r.payload["candidate"]["email_address"] for r in read] == [  # type: ignore[index]
-            r.person["email"] for r in records]
+            r.person["email"] for r in records
+        ]
         assert {r.job_id for r in read} <= set(SEEDED_JOBS)
     else:
         assert [r.payload for r in read] == [r.payload for r in records]
@@ -94,8 +95,9 @@ def test_the_naive_loop_spends_a_query_and_one_or_two_creates_per_record(tmp_pat
     write(iter(records), path, "jsonl")
     with LocalOrg() as org:
         seed_contacts(org, 10)
-        result = run_naive(org.salesforce(), read_records(path), load_mapping(),
-                           job_id=SEEDED_JOBS[0])
+        result = run_naive(
+            org.salesforce(), read_records(path), load_mapping(), job_id=SEEDED_JOBS[0]
+        )
         assert result.records == 30
         assert result.contacts_created + result.contacts_reused == 30
         assert org.count("bpats__ATS_Applicant__c") == result.applications_created
@@ -106,11 +108,12 @@ def test_the_naive_loop_spends_a_query_and_one_or_two_creates_per_record(tmp_pat
         assert org.calls["POST sobject"] == result.contacts_created + 30
 
 
-def _run_bench(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-               *args: str) -> tuple[str, dict]:  # type: ignore[type-arg]
+def _run_bench(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[str, dict]:  # type: ignore[type-arg]
     out = tmp_path / "figures.json"
-    assert import_bench.main([*args, "--in-process", "--workdir", str(tmp_path),
-                              "--json", str(out)]) == 0
+    assert (
+        import_bench.main([*args, "--in-process", "--workdir", str(tmp_path), "--json", str(out)])
+        == 0
+    )
     return capsys.readouterr().out, json.loads(out.read_text())
 
 
@@ -132,8 +135,18 @@ def test_import_bench_prints_the_table_and_batches_where_the_loop_does_not(
 def test_a_sampled_baseline_is_scaled_and_said_to_be(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    printed, figures = _run_bench(capsys, tmp_path, "--records", "40", "--api", "bulk",
-                                  "--baseline-records", "10", "--format", "csv")
+    printed, figures = _run_bench(
+        capsys,
+        tmp_path,
+        "--records",
+        "40",
+        "--api",
+        "bulk",
+        "--baseline-records",
+        "10",
+        "--format",
+        "csv",
+    )
     ours, naive = figures["runs"]
     assert "(csv)" in printed
     assert ours["notes"][0].startswith("path taken: bulk")
@@ -145,13 +158,23 @@ def test_a_sampled_baseline_is_scaled_and_said_to_be(
 def test_a_dry_run_writes_nothing_and_traces_memory(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    printed, figures = _run_bench(capsys, tmp_path, "--records", "30", "--dry-run",
-                                  "--existing", "20", "--baseline-records", "0",
-                                  "--trace-memory")
+    printed, figures = _run_bench(
+        capsys,
+        tmp_path,
+        "--records",
+        "30",
+        "--dry-run",
+        "--existing",
+        "20",
+        "--baseline-records",
+        "0",
+        "--trace-memory",
+    )
     (ours,) = figures["runs"]
     assert ours["label"] == "import (dry run)"
-    assert not any(k.startswith(("POST sobject", "POST jobs/ingest"))
-                   for k in ours["calls_by_endpoint"])
+    assert not any(
+        k.startswith(("POST sobject", "POST jobs/ingest")) for k in ours["calls_by_endpoint"]
+    )
     assert ours["traced_peak"] and ours["traced_peak"] > 0
     assert "traced peak from a second, identical run" in printed
 
@@ -160,9 +183,18 @@ def test_a_scenario_runs_in_a_fresh_process(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     write(generate(12, seed=1, existing_contacts=2), path, "jsonl")
     scenario = import_bench.Scenario(
-        input=str(path), format="jsonl", records=12, existing=2, seed=1, latency=0.0,
-        api="rest", dry_run=False, job_id=SEEDED_JOBS[0], max_concurrency=2,
-        results=str(tmp_path / "results.jsonl"))
+        input=str(path),
+        format="jsonl",
+        records=12,
+        existing=2,
+        seed=1,
+        latency=0.0,
+        api="rest",
+        dry_run=False,
+        job_id=SEEDED_JOBS[0],
+        max_concurrency=2,
+        results=str(tmp_path / "results.jsonl"),
+    )
     m = run_isolated(import_bench.import_run, scenario)
     assert m.records == 12 and m.api_calls > 0 and m.max_rss
 
@@ -180,9 +212,14 @@ def test_transform_bench_prints_records_per_second(capsys: pytest.CaptureFixture
 
 
 def test_scaling_a_sample_and_printing_it() -> None:
-    sample = Measurement("naive loop", records=10, api_calls=27,
-                         calls_by_endpoint={"GET query": 12, "POST sobject": 15},
-                         wall_seconds=2.0, outcomes={"failed": 1})
+    sample = Measurement(
+        "naive loop",
+        records=10,
+        api_calls=27,
+        calls_by_endpoint={"GET query": 12, "POST sobject": 15},
+        wall_seconds=2.0,
+        outcomes={"failed": 1},
+    )
     whole = sample.scaled(1000)
     assert (whole.api_calls, whole.wall_seconds, whole.scaled_from) == (2700, 200.0, 10)
     assert whole.calls_by_endpoint == {"GET query": 1200, "POST sobject": 1500}

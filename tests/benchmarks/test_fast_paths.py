@@ -70,8 +70,10 @@ def test_a_field_the_org_cannot_write_is_a_problem_per_record_every_time() -> No
 
 
 def test_two_mappings_loaded_alike_but_different_never_share_a_plan() -> None:
-    text = ("version: 1\nobjects:\n  Contact:\n    from: candidate\n    fields:\n"
-            "      LastName: last_name\n      Title: {from: title, transform: %s}\n")
+    text = (
+        "version: 1\nobjects:\n  Contact:\n    from: candidate\n    fields:\n"
+        "      LastName: last_name\n      Title: {from: title, transform: %s}\n"
+    )
     upper, lower = parse_mapping_text(text % "upper"), parse_mapping_text(text % "lower")
     application = _application(title="Head")
     for _ in range(2):
@@ -85,7 +87,8 @@ def test_the_short_cut_for_plain_text_keeps_picklists_limits_and_empty_values() 
         "      LastName: last_name\n      Title: {from: title, max_length: 3}\n"
         "      Department: company\n"
         "  bpats__ATS_Applicant__c:\n    from: application\n    fields:\n"
-        "      bpats__Source__c: {from: source.name, fallback_field: bpats__Internal_Source__c}\n")
+        "      bpats__Source__c: {from: source.name, fallback_field: bpats__Internal_Source__c}\n"
+    )
     body = json.loads(PAYLOAD.read_text())
     body["candidate"].update(title="Engineer", company="")
     body["source"] = {"name": "linkedin"}
@@ -107,8 +110,10 @@ def test_paths_read_models_dicts_and_lists_alike() -> None:
     assert paths.get({"a": {"b": [1, {"c": 2}]}}, "a.b[1].c") == 2
     assert paths.get({"a": [1]}, "a[3]") is None
     assert paths.get({"a": "text"}, "a.b") is None
-    assert paths.get_parsed(application, paths.parsed("screening_question_answers[1].answer")) \
+    assert (
+        paths.get_parsed(application, paths.parsed("screening_question_answers[1].answer"))
         == application.screening_question_answers[1].answer
+    )
 
 
 def test_a_payload_of_no_kind_is_refused_every_time() -> None:
@@ -124,17 +129,38 @@ _EMAIL_CHARS = "aZ09.-_+!#'@ é\n"
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=_EMAIL_CHARS, max_size=24)
-       | st.builds(lambda a, b: f"{a}@{b}", st.text(alphabet="ab.-_", min_size=1, max_size=8),
-                   st.text(alphabet="ab1.-", min_size=1, max_size=10)))
+@given(
+    st.text(alphabet=_EMAIL_CHARS, max_size=24)
+    | st.builds(
+        lambda a, b: f"{a}@{b}",
+        st.text(alphabet="ab.-_", min_size=1, max_size=8),
+        st.text(alphabet="ab1.-", min_size=1, max_size=10),
+    )
+)
 def test_the_email_fast_path_decides_exactly_like_the_full_check(value: str) -> None:
     assert _email_problem(value) == email_problem(value)
 
 
-@pytest.mark.parametrize("value", [
-    "a@b.c", "a" * 64 + "@b.co", "a" * 65 + "@b.co", "x@" + "a" * 250 + ".com", "a@b.12",
-    "a@b.1a", "a\n@b.com", "a@b.com\n", "a@-b.com", "a@b-.com", "a..b@c.com", ".a@b.com",
-    "é@b.com", "a@b", "a@@b.com"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@b.c",
+        "a" * 64 + "@b.co",
+        "a" * 65 + "@b.co",
+        "x@" + "a" * 250 + ".com",
+        "a@b.12",
+        "a@b.1a",
+        "a\n@b.com",
+        "a@b.com\n",
+        "a@-b.com",
+        "a@b-.com",
+        "a..b@c.com",
+        ".a@b.com",
+        "é@b.com",
+        "a@b",
+        "a@@b.com",
+    ],
+)
 def test_the_email_fast_path_on_the_edges(value: str) -> None:
     assert _email_problem(value) == email_problem(value)
 

@@ -25,10 +25,10 @@ def test_get_a_relative_path(client: Asymbl, local_org: LocalOrg) -> None:
 def test_get_an_absolute_path_and_query_parameters(client: Asymbl) -> None:
     versions = client.passthrough("get", "/services/data/")
     assert [v["version"] for v in versions][-1] == "62.0"
-    found = client.passthrough("GET", "query", params={"q": "SELECT Id, Name FROM bpats__Job__c "
-                                                            "ORDER BY Name"})
-    assert [r["Name"] for r in found["records"]] == ["Registered Nurse",
-                                                     "Senior Backend Engineer"]
+    found = client.passthrough(
+        "GET", "query", params={"q": "SELECT Id, Name FROM bpats__Job__c ORDER BY Name"}
+    )
+    assert [r["Name"] for r in found["records"]] == ["Registered Nurse", "Senior Backend Engineer"]
 
 
 def test_a_full_url_on_the_orgs_own_host_is_accepted(client: Asymbl) -> None:
@@ -39,8 +39,10 @@ def test_a_full_url_on_the_orgs_own_host_is_accepted(client: Asymbl) -> None:
 def test_post_patch_and_delete(client: Asymbl, local_org: LocalOrg) -> None:
     created = client.passthrough("POST", "sobjects/Contact", data={"LastName": "Doe"})
     assert created["success"] is True
-    assert client.passthrough("PATCH", f"sobjects/Contact/{created['id']}",
-                              data={"FirstName": "Jo"}) is None
+    assert (
+        client.passthrough("PATCH", f"sobjects/Contact/{created['id']}", data={"FirstName": "Jo"})
+        is None
+    )
     assert local_org.get(created["id"])["FirstName"] == "Jo"
     assert client.passthrough("DELETE", f"sobjects/Contact/{created['id']}") is None
     assert local_org.count("Contact") == 0
@@ -57,18 +59,23 @@ def test_a_refusal_is_the_translated_salesforce_error(client: Asymbl) -> None:
 
 
 def test_an_unknown_method_is_refused(client: Asymbl) -> None:
-    with pytest.raises(ConfigurationError, match="unknown HTTP method 'FETCH'; use one of GET, "
-                                                 "POST, PATCH, PUT, DELETE, HEAD"):
+    with pytest.raises(
+        ConfigurationError,
+        match="unknown HTTP method 'FETCH'; use one of GET, POST, PATCH, PUT, DELETE, HEAD",
+    ):
         client.passthrough("FETCH", "limits")
     assert client.usage.calls == 0
 
 
-@pytest.mark.parametrize("target", [
-    "https://attacker.example.com/services/data/",
-    "//attacker.example.com/services/data/",
-    "http://asymbl-sf.local-org.invalid/services/data/",  # not https: the token would leak
-    "https://asymbl-sf.local-org.invalid.attacker.example/services/data/",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://attacker.example.com/services/data/",
+        "//attacker.example.com/services/data/",
+        "http://asymbl-sf.local-org.invalid/services/data/",  # not https: the token would leak
+        "https://asymbl-sf.local-org.invalid.attacker.example/services/data/",
+    ],
+)
 def test_another_host_is_refused_before_any_call(client: Asymbl, target: str) -> None:
     with pytest.raises(ConfigurationError, match="passthrough only calls this org"):
         client.passthrough("GET", target)
@@ -97,6 +104,7 @@ def test_data_and_params_parsing(tmp_path: object) -> None:
     with pytest.raises(ConfigurationError, match=r"cannot read .*missing\.json"):
         parse_data(f"@{Path(str(tmp_path)) / 'missing.json'}")
     assert parse_params(["q=SELECT Id FROM Contact WHERE Name = 'a=b'"]) == {
-        "q": "SELECT Id FROM Contact WHERE Name = 'a=b'"}
+        "q": "SELECT Id FROM Contact WHERE Name = 'a=b'"
+    }
     with pytest.raises(ConfigurationError, match="write it as name=value"):
         parse_params(["q"])

@@ -35,15 +35,26 @@ def real_schema() -> OrgSchema:
         if describe.name == "bpats__ATS_Applicant__c":
             body["keyPrefix"] = "a5X"
             source = next(f for f in body["fields"] if f["name"] == "bpats__Source__c")
-            source["picklistValues"].append({"value": "Kombo", "label": "Kombo",
-                                             "active": True, "defaultValue": False})
+            source["picklistValues"].append(
+                {"value": "Kombo", "label": "Kombo", "active": True, "defaultValue": False}
+            )
         if describe.name == "Contact":
-            body["fields"].append({
-                "name": "Tshirt_Size__c", "label": "T-shirt size", "type": "picklist",
-                "custom": True, "createable": True, "updateable": True, "nillable": True,
-                "restrictedPicklist": True, "length": 255,
-                "picklistValues": [{"value": v, "label": v, "active": True}
-                                   for v in ("S", "M", "L")]})
+            body["fields"].append(
+                {
+                    "name": "Tshirt_Size__c",
+                    "label": "T-shirt size",
+                    "type": "picklist",
+                    "custom": True,
+                    "createable": True,
+                    "updateable": True,
+                    "nillable": True,
+                    "restrictedPicklist": True,
+                    "length": 255,
+                    "picklistValues": [
+                        {"value": v, "label": v, "active": True} for v in ("S", "M", "L")
+                    ],
+                }
+            )
         out.add(SObjectDescribe.model_validate(body))
     return out
 
@@ -59,8 +70,17 @@ def test_objects_to_copy_are_the_asymbl_set_and_every_mapping_object() -> None:
               LastName: last_name
         """)
     names = objects_to_copy([load_mapping(), extra])
-    assert {"Contact", "bpats__Job__c", "bpats__ATS_Stage__c", "bpats__ATS_Applicant__c",
-            "ContentVersion", "Task", "User", "RecordType", "Lead"} <= set(names)
+    assert {
+        "Contact",
+        "bpats__Job__c",
+        "bpats__ATS_Stage__c",
+        "bpats__ATS_Applicant__c",
+        "ContentVersion",
+        "Task",
+        "User",
+        "RecordType",
+        "Lead",
+    } <= set(names)
     assert len(names) == len({n.lower() for n in names})
 
 
@@ -85,8 +105,9 @@ def test_more_than_24_objects_take_several_composite_calls() -> None:
 
 def test_overlay_replaces_copied_objects_and_keeps_local_key_prefixes() -> None:
     current = OrgSchema.packaged()
-    bodies = [d.to_json() for d in real_schema() if d.name in ("Contact",
-                                                                 "bpats__ATS_Applicant__c")]
+    bodies = [
+        d.to_json() for d in real_schema() if d.name in ("Contact", "bpats__ATS_Applicant__c")
+    ]
     result = overlay(current, bodies)
     assert result.copied == ["Contact", "bpats__ATS_Applicant__c"]
     assert result.kept_prefixes == {"bpats__ATS_Applicant__c": ("a5X", "a0A")}

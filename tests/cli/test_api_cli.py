@@ -25,7 +25,9 @@ def test_get_with_params(org_arg: str) -> None:
     result = run_cli("api", "GET", "query", "--param", query, "--org", org_arg)
     assert result.exit_code == 0
     assert [r["Name"] for r in json.loads(result.stdout)["records"]] == [
-        "Registered Nurse", "Senior Backend Engineer"]
+        "Registered Nurse",
+        "Senior Backend Engineer",
+    ]
 
 
 def test_post_with_data_from_a_file(org_arg: str, tmp_path: Path) -> None:
@@ -40,26 +42,32 @@ def test_post_with_data_from_a_file(org_arg: str, tmp_path: Path) -> None:
 
 def test_a_refused_request_is_an_error_and_exit_1(org_arg: str) -> None:
     result = run_cli(
-        "api", "POST", "sobjects/Contact", "--data", '{"LastNam": "Doe"}', "--org", org_arg)
+        "api", "POST", "sobjects/Contact", "--data", '{"LastNam": "Doe"}', "--org", org_arg
+    )
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert ("error: Salesforce said INVALID_FIELD: No such column 'LastNam' on sobject of type "
-            "Contact") in result.stderr
+    assert (
+        "error: Salesforce said INVALID_FIELD: No such column 'LastNam' on sobject of type Contact"
+    ) in result.stderr
 
 
 def test_a_bad_method_is_refused_before_connecting(tmp_path: Path) -> None:
     result = run_cli("api", "FETCH", "limits", "--org", f"local:{tmp_path / 'org'}")
     assert result.exit_code == 1
-    assert ("error: unknown HTTP method 'FETCH'; use one of GET, POST, PATCH, PUT, DELETE, HEAD"
-            in result.stderr)
+    assert (
+        "error: unknown HTTP method 'FETCH'; use one of GET, POST, PATCH, PUT, DELETE, HEAD"
+        in result.stderr
+    )
     assert not (tmp_path / "org").exists()
 
 
 def test_another_host_is_refused(org_arg: str) -> None:
     result = run_cli("api", "GET", "https://attacker.example.com/services/data/", "--org", org_arg)
     assert result.exit_code == 1
-    assert "error: refusing 'https://attacker.example.com/services/data/': passthrough only " \
-           "calls this org" in result.stderr
+    assert (
+        "error: refusing 'https://attacker.example.com/services/data/': passthrough only "
+        "calls this org" in result.stderr
+    )
 
 
 def test_bad_json_data_names_the_option(org_arg: str) -> None:

@@ -57,8 +57,9 @@ def test_each_problem_is_one_line_and_the_exit_code_is_1(tmp_path: Path, org_arg
         "`LinkedIn`, `Glassdoor`, `Indeed`, `Website`)",
     ]
     assert lines[-2].startswith("4 errors, 0 warnings, ")
-    assert lines[-1] == ("error: writes would fail; fix the errors above and run asymbl-sf "
-                         "check again")
+    assert lines[-1] == (
+        "error: writes would fail; fix the errors above and run asymbl-sf check again"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -71,14 +72,20 @@ def test_json_puts_the_whole_report_on_stdout(tmp_path: Path, org_arg: str) -> N
     assert body["mapping"] == ["bad.yaml", "mappings/asymbl.yaml"]
     first = body["items"][0]
     assert (first["check"], first["source"], first["line"], first["suggestion"]) == (
-        "field.exists", "bad.yaml", 6, "did you mean `Email`?")
+        "field.exists",
+        "bad.yaml",
+        6,
+        "did you mean `Email`?",
+    )
 
 
 def test_all_lists_the_passed_checks_too(org_arg: str) -> None:
     result = run_cli("check", "--org", org_arg, "--all")
     assert result.exit_code == 0
-    assert ("ok      mappings/asymbl.yaml:33: Contact record type `Candidate` is there"
-            in result.stderr.splitlines())
+    assert (
+        "ok      mappings/asymbl.yaml:33: Contact record type `Candidate` is there"
+        in result.stderr.splitlines()
+    )
 
 
 def test_a_mapping_that_does_not_load_is_reported_like_any_bad_input(

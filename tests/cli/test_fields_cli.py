@@ -20,13 +20,24 @@ def test_the_table_shows_each_field_with_type_values_and_mapping_use(org_arg: st
     assert result.exit_code == 0, result.stderr
     source = next(line for line in result.stdout.splitlines() if "bpats__Source__c" in line)
     cells = [c.strip() for c in source.strip("│ ").split("│")]
-    assert cells == ["bpats__Source__c", "Source", "picklist", "", "",
-                     "LinkedIn, Glassdoor, Indeed, Website (restricted)", "yes"]
+    assert cells == [
+        "bpats__Source__c",
+        "Source",
+        "picklist",
+        "",
+        "",
+        "LinkedIn, Glassdoor, Indeed, Website (restricted)",
+        "yes",
+    ]
     stage = next(line for line in result.stdout.splitlines() if "bpats__Stage__c " in line)
     assert [c.strip() for c in stage.strip("│ ").split("│")][4:] == [
-        "yes", "bpats__ATS_Stage__c", "yes"]
+        "yes",
+        "bpats__ATS_Stage__c",
+        "yes",
+    ]
     assert "31 fields of bpats__ATS_Applicant__c, 10 used by the mapping (1 API call)" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_custom_and_json(org_arg: str) -> None:
@@ -43,8 +54,9 @@ def test_an_unknown_object_suggests_the_closest(org_arg: str) -> None:
     result = run_cli("fields", "Contcat", "--org", org_arg)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert ("error: Salesforce said NOT_FOUND: no object `Contcat` in this org; did you mean "
-            "`Contact`?") in result.stderr
+    assert (
+        "error: Salesforce said NOT_FOUND: no object `Contcat` in this org; did you mean `Contact`?"
+    ) in result.stderr
 
 
 def test_fields_has_help() -> None:

@@ -43,8 +43,17 @@ def _load_from_the_real_org(monkeypatch: pytest.MonkeyPatch, path: Path) -> Any:
     monkeypatch.setenv("SF_INSTANCE_URL", REAL_URL)
     monkeypatch.setenv("SF_ACCESS_TOKEN", "00Dreal!session-token-for-tests")
     with LocalOrg(instance_url=REAL_URL, schema=real_schema(), seed_data=False) as real:
-        result = run_cli("org", "load-schema", "--from-org", "--path", str(path),
-                         "--save", "saved", "--mapping", "acme.yaml")
+        result = run_cli(
+            "org",
+            "load-schema",
+            "--from-org",
+            "--path",
+            str(path),
+            "--save",
+            "saved",
+            "--mapping",
+            "acme.yaml",
+        )
         assert real.calls["POST composite"] == 1
     for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN"):
         monkeypatch.delenv(name)
@@ -58,9 +67,19 @@ def test_from_org_makes_check_and_writes_follow_the_real_schema(
     before = run_cli("check", "--org", f"local:{org}", "-m", "acme.yaml", "--json")
     assert before.exit_code == 1
     assert [i["check"] for i in json.loads(before.stdout)["items"][:2]] == [
-        "field.exists", "field.picklist"]
-    refused = run_cli("create-application", "application.json", "--job-id",
-                      "remote:Registered Nurse", "-m", "acme.yaml", "--org", f"local:{org}")
+        "field.exists",
+        "field.picklist",
+    ]
+    refused = run_cli(
+        "create-application",
+        "application.json",
+        "--job-id",
+        "remote:Registered Nurse",
+        "-m",
+        "acme.yaml",
+        "--org",
+        f"local:{org}",
+    )
     assert refused.exit_code == 1
 
     loaded = _load_from_the_real_org(monkeypatch, org)
@@ -68,8 +87,7 @@ def test_from_org_makes_check_and_writes_follow_the_real_schema(
     body = json.loads(loaded.stdout)
     assert {"Contact", "bpats__ATS_Applicant__c", "bpats__Job__c"} <= set(body["copied"])
     assert body["missing"] == ["Account"]
-    assert body["kept_key_prefixes"] == {"bpats__ATS_Applicant__c": {"org": "a5X",
-                                                                     "local": "a0A"}}
+    assert body["kept_key_prefixes"] == {"bpats__ATS_Applicant__c": {"org": "a5X", "local": "a0A"}}
     assert body["api_calls"] == 1
     assert "warning: the org has no Account" in loaded.stderr
     assert (tmp_path / "saved" / "Contact.json").exists()
@@ -77,8 +95,16 @@ def test_from_org_makes_check_and_writes_follow_the_real_schema(
 
     after = run_cli("check", "--org", f"local:{org}", "-m", "acme.yaml")
     assert after.exit_code == 0, after.stderr
-    written = run_cli("create-application", "application.json", "--job-id",
-                      "remote:Registered Nurse", "-m", "acme.yaml", "--org", f"local:{org}")
+    written = run_cli(
+        "create-application",
+        "application.json",
+        "--job-id",
+        "remote:Registered Nurse",
+        "-m",
+        "acme.yaml",
+        "--org",
+        f"local:{org}",
+    )
     assert written.exit_code == 0, written.stderr
     local = LocalOrg(org)
     (applicant,) = local.records("bpats__ATS_Applicant__c")
@@ -94,15 +120,25 @@ def test_the_loaded_schema_refuses_what_the_real_org_refuses(
     assert _load_from_the_real_org(monkeypatch, org).exit_code == 0
     (tmp_path / "xl.yaml").write_text(
         "version: 1\nextends: default\nobjects:\n  Contact:\n    fields:\n"
-        "      Tshirt_Size__c: {value: XL}\n")
+        "      Tshirt_Size__c: {value: XL}\n"
+    )
     result = run_cli("check", "--org", f"local:{org}", "-m", "xl.yaml")
     assert result.exit_code == 1
-    assert ("error   xl.yaml:6: the constant `XL` is not a value of Contact.Tshirt_Size__c, a "
-            "restricted picklist: those writes fail (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST); "
-            "did you mean `L`? (allowed: `S`, `M`, `L`)"
-            in result.stderr.splitlines())
-    write = run_cli("create-application", "application.json", "--job-id", "remote:Registered Nurse",
-                    "-m", "xl.yaml", "--org", f"local:{org}")
+    assert (
+        "error   xl.yaml:6: the constant `XL` is not a value of Contact.Tshirt_Size__c, a "
+        "restricted picklist: those writes fail (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST); "
+        "did you mean `L`? (allowed: `S`, `M`, `L`)" in result.stderr.splitlines()
+    )
+    write = run_cli(
+        "create-application",
+        "application.json",
+        "--job-id",
+        "remote:Registered Nurse",
+        "-m",
+        "xl.yaml",
+        "--org",
+        f"local:{org}",
+    )
     assert write.exit_code == 1
     assert "Tshirt_Size__c" in write.stderr
     assert LocalOrg(org).count("Contact") == 0

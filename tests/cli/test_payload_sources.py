@@ -17,10 +17,17 @@ def problem_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("body", ["[1, 2]", '"text"', "7"])
-@pytest.mark.parametrize("command", [
-    ["create-application", "-", "--job-id", "remote:Registered Nurse"],
-    ["create-candidate", "-"], ["add-attachment", "-", "--candidate-id", "003000000000001AAA"],
-    ["create-activity", "-"], ["move-stage", "--payload", "-"], ["render", "-"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["create-application", "-", "--job-id", "remote:Registered Nurse"],
+        ["create-candidate", "-"],
+        ["add-attachment", "-", "--candidate-id", "003000000000001AAA"],
+        ["create-activity", "-"],
+        ["move-stage", "--payload", "-"],
+        ["render", "-"],
+    ],
+)
 def test_a_body_on_standard_input_that_is_not_an_object_names_standard_input(
     org_arg: str, command: list[str], body: str
 ) -> None:
@@ -32,8 +39,15 @@ def test_a_body_on_standard_input_that_is_not_an_object_names_standard_input(
 
 def test_every_problem_of_a_body_on_standard_input_names_it(org_arg: str) -> None:
     bad = {"candidate": {"first_name": "A", "last_name": "B", "email_address": "not-an-email"}}
-    result = run_cli("create-application", "-", "--job-id", "remote:Registered Nurse",
-                     "--org", org_arg, stdin=json.dumps(bad))
+    result = run_cli(
+        "create-application",
+        "-",
+        "--job-id",
+        "remote:Registered Nurse",
+        "--org",
+        org_arg,
+        stdin=json.dumps(bad),
+    )
     lines = problem_lines(result.stderr)
     assert result.exit_code == 1 and lines
     assert all(line.startswith("standard input: ") for line in lines), lines
@@ -42,10 +56,14 @@ def test_every_problem_of_a_body_on_standard_input_names_it(org_arg: str) -> Non
 
 def test_a_problem_the_org_finds_names_the_file(org_arg: str, tmp_path: Path) -> None:
     path = tmp_path / "app.json"
-    path.write_text(json.dumps({"candidate": {"first_name": "A", "last_name": "B",
-                                              "email_address": "a@example.com"}}))
-    result = run_cli("create-application", str(path), "--job-id", "remote:No Such Job",
-                     "--org", org_arg)
+    path.write_text(
+        json.dumps(
+            {"candidate": {"first_name": "A", "last_name": "B", "email_address": "a@example.com"}}
+        )
+    )
+    result = run_cli(
+        "create-application", str(path), "--job-id", "remote:No Such Job", "--org", org_arg
+    )
     assert result.exit_code == 1
     assert problem_lines(result.stderr)[0].startswith(f"{path}: job_id: no bpats__Job__c")
 

@@ -74,14 +74,23 @@ def test_kombo_attachment_is_stored_on_the_applications_contact(
     local_org: LocalOrg, client: Asymbl, application: dict[str, Any]
 ) -> None:
     local_org.calls.reset()
-    result = client.add_attachment(application["id"], {
-        "name": "Cover letter.txt", "type": "COVER_LETTER", "content_type": "text/plain",
-        "data": base64.b64encode(b"Dear team").decode()})
+    result = client.add_attachment(
+        application["id"],
+        {
+            "name": "Cover letter.txt",
+            "type": "COVER_LETTER",
+            "content_type": "text/plain",
+            "data": base64.b64encode(b"Dear team").decode(),
+        },
+    )
     assert local_org.calls.total == 2
     version = local_org.get(result["data"]["id"])
     assert version is not None and version["bpats__Is_Primary__c"] is False
-    links = [link["LinkedEntityId"] for link in local_org.records("ContentDocumentLink")
-             if link["ContentDocumentId"] == version["ContentDocumentId"]]
+    links = [
+        link["LinkedEntityId"]
+        for link in local_org.records("ContentDocumentLink")
+        if link["ContentDocumentId"] == version["ContentDocumentId"]
+    ]
     assert application["candidate_id"] in links
     assert result["data"]["application_id"] == application["id"]
 
@@ -99,11 +108,18 @@ def test_same_bytes_are_not_uploaded_twice(
 def test_merge_attachment_by_url_gets_its_extension_and_primary_flag(
     local_org: LocalOrg, client: Asymbl, application: dict[str, Any]
 ) -> None:
-    local_org.responses.add(responses.GET, FILE_URL, body=b"%PDF-1.7 resume",
-                            content_type="application/pdf")
-    payload = {"model": {"file_url": FILE_URL, "file_name": "Fake Resume",
-                         "candidate": application["candidate_id"], "attachment_type": "RESUME",
-                         "integration_params": {"path_with_extension": "fake_resume.pdf"}}}
+    local_org.responses.add(
+        responses.GET, FILE_URL, body=b"%PDF-1.7 resume", content_type="application/pdf"
+    )
+    payload = {
+        "model": {
+            "file_url": FILE_URL,
+            "file_name": "Fake Resume",
+            "candidate": application["candidate_id"],
+            "attachment_type": "RESUME",
+            "integration_params": {"path_with_extension": "fake_resume.pdf"},
+        }
+    }
     result = client.add_attachment(None, payload)
     version = local_org.get(result["data"]["id"])
     assert version is not None
@@ -119,8 +135,9 @@ def test_a_failed_download_is_a_clear_error_and_writes_nothing(
     local_org.responses.add(responses.GET, FILE_URL, status=404)
     before = local_org.count("ContentVersion")
     with pytest.raises(PayloadError) as caught:
-        client.add_attachment(application["id"], {"name": "cv.pdf", "type": "CV",
-                                                  "data_url": FILE_URL})
+        client.add_attachment(
+            application["id"], {"name": "cv.pdf", "type": "CV", "data_url": FILE_URL}
+        )
     assert caught.value.problems[0].path == "data_url"
     assert "HTTP 404" in caught.value.problems[0].message
     assert local_org.count("ContentVersion") == before
@@ -129,19 +146,23 @@ def test_a_failed_download_is_a_clear_error_and_writes_nothing(
 def test_private_addresses_are_refused_for_downloads(
     local_org: LocalOrg, application: dict[str, Any]
 ) -> None:
-    client = Asymbl(local_org.salesforce(),
-                    fetch_policy=FetchPolicy(resolve=lambda host, port: ["10.0.0.5"]))
+    client = Asymbl(
+        local_org.salesforce(), fetch_policy=FetchPolicy(resolve=lambda host, port: ["10.0.0.5"])
+    )
     with pytest.raises(PayloadError) as caught:
-        client.add_attachment(application["id"], {"name": "cv.pdf", "type": "CV",
-                                                  "data_url": "https://intranet.example/cv.pdf"})
+        client.add_attachment(
+            application["id"],
+            {"name": "cv.pdf", "type": "CV", "data_url": "https://intranet.example/cv.pdf"},
+        )
     assert "private address" in caught.value.problems[0].message
 
 
 def test_application_with_a_data_url_attachment_downloads_it_first(
     local_org: LocalOrg, client: Asymbl
 ) -> None:
-    local_org.responses.add(responses.GET, FILE_URL, body=b"resume bytes",
-                            content_type="application/pdf")
+    local_org.responses.add(
+        responses.GET, FILE_URL, body=b"resume bytes", content_type="application/pdf"
+    )
     payload = json.loads(EXAMPLE.read_text())
     payload["attachments"] = [{"name": "Resume", "type": "CV", "data_url": FILE_URL}]
     result = client.create_application(payload, job_id="remote:Registered Nurse")
@@ -152,13 +173,21 @@ def test_application_with_a_data_url_attachment_downloads_it_first(
 
 
 def test_large_files_go_multipart_after_the_composite_write(
-    local_org: LocalOrg, client: Asymbl, application: dict[str, Any],
+    local_org: LocalOrg,
+    client: Asymbl,
+    application: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("asymbl_sf.salesforce.files.MAX_JSON_BASE64_CHARS", 16)
     data = b"x" * 64
-    result = client.add_attachment(application["id"], {
-        "name": "big.bin", "type": "OTHER", "content_type": "application/octet-stream",
-        "data": base64.b64encode(data).decode()})
+    result = client.add_attachment(
+        application["id"],
+        {
+            "name": "big.bin",
+            "type": "OTHER",
+            "content_type": "application/octet-stream",
+            "data": base64.b64encode(data).decode(),
+        },
+    )
     assert result["actions"]["attachment"] == "upload_multipart"
     assert local_org.file_bytes(result["data"]["id"]) == data

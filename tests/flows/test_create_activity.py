@@ -24,9 +24,15 @@ def application(client: Asymbl) -> dict[str, Any]:
 
 
 def merge_activity(candidate: str, kind: str, user: str = "some-merge-uuid") -> dict[str, Any]:
-    return {"model": {"body": "Please email this candidate about next steps", "user": user,
-                      "subject": "Candidate Email Outreach - Next Steps", "candidate": candidate,
-                      "activity_type": kind}}
+    return {
+        "model": {
+            "body": "Please email this candidate about next steps",
+            "user": user,
+            "subject": "Candidate Email Outreach - Next Steps",
+            "candidate": candidate,
+            "activity_type": kind,
+        }
+    }
 
 
 def test_merge_email_becomes_an_email_task_owned_by_its_user(
@@ -56,8 +62,9 @@ def test_notes_and_others_become_plain_tasks(
 def test_an_unknown_user_leaves_the_connected_user_as_owner_with_a_warning(
     local_org: LocalOrg, client: Asymbl, application: dict[str, Any]
 ) -> None:
-    result = client.create_activity(merge_activity(application["candidate_id"], "NOTE",
-                                                   "not-a-salesforce-user"))
+    result = client.create_activity(
+        merge_activity(application["candidate_id"], "NOTE", "not-a-salesforce-user")
+    )
     assert "not an active Salesforce user" in result["warnings"][0]["message"]
     assert local_org.records("Task")[0]["OwnerId"] == local_org.records("User")[0]["Id"]
 
@@ -65,9 +72,14 @@ def test_an_unknown_user_leaves_the_connected_user_as_owner_with_a_warning(
 def test_truto_note_gets_a_subject_from_its_body_date_and_visibility(
     local_org: LocalOrg, client: Asymbl, application: dict[str, Any]
 ) -> None:
-    client.create_activity({"candidate_id": application["candidate_id"],
-                            "body": "Strong assessment.\nNext: interview",
-                            "visibility": "private", "created_at": "2026-11-20T10:00:00Z"})
+    client.create_activity(
+        {
+            "candidate_id": application["candidate_id"],
+            "body": "Strong assessment.\nNext: interview",
+            "visibility": "private",
+            "created_at": "2026-11-20T10:00:00Z",
+        }
+    )
     (task,) = local_org.records("Task")
     assert task["Subject"] == "Strong assessment."
     assert task["ActivityDate"] == "2026-11-20"
@@ -99,8 +111,14 @@ def test_the_same_source_id_with_an_edited_body_is_still_one_task(
     from asymbl_sf.models.canonical import Activity
 
     def activity(body: str) -> Activity:
-        return Activity(type="NOTE", subject="Screen", body=body, dialect="kombo",
-                        candidate_id=application["candidate_id"], remote_id="act-7f3a9c")
+        return Activity(
+            type="NOTE",
+            subject="Screen",
+            body=body,
+            dialect="kombo",
+            candidate_id=application["candidate_id"],
+            remote_id="act-7f3a9c",
+        )
 
     client.create_activity(activity("first version"))
     client.create_activity(activity("edited version"))
@@ -136,8 +154,11 @@ def test_a_refused_task_with_reference_text_names_the_field(
 ) -> None:
     from asymbl_sf import WriteError
 
-    local_org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                lambda sobject, body: sobject == "Task", fields=("Subject",))
+    local_org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        lambda sobject, body: sobject == "Task",
+        fields=("Subject",),
+    )
     activity = merge_activity(application["candidate_id"], "NOTE")
     activity["model"]["subject"] = "@{task.id}"
     with pytest.raises(WriteError) as caught:

@@ -59,10 +59,15 @@ def test_new_application_creates_one_contact_and_one_applicant_on_the_first_stag
     assert contact["RecordTypeId"] == local_org.records("RecordType")[0]["Id"]
     data = result["data"]
     assert data["id"] == applicant["Id"] and data["candidate_id"] == contact["Id"]
-    assert data["current_stage"] == {"id": applicant["bpats__Stage__c"], "name": "Application",
-                                     "remote_id": applicant["bpats__Stage__c"], "index": 0}
+    assert data["current_stage"] == {
+        "id": applicant["bpats__Stage__c"],
+        "name": "Application",
+        "remote_id": applicant["bpats__Stage__c"],
+        "index": 0,
+    }
     assert data["candidate"]["email_addresses"] == [
-        {"email_address": "frank.doe@example.com", "type": None}]
+        {"email_address": "frank.doe@example.com", "type": None}
+    ]
     assert result["warnings"] == []
 
 
@@ -72,8 +77,11 @@ def test_the_attachment_becomes_a_file_on_the_contact(
     client.create_application(payload, job_id=job_ids(local_org)[0])
     (contact,) = local_org.records("Contact")
     (version,) = local_org.records("ContentVersion")
-    links = [link for link in local_org.records("ContentDocumentLink")
-             if link["LinkedEntityId"] == contact["Id"]]
+    links = [
+        link
+        for link in local_org.records("ContentDocumentLink")
+        if link["LinkedEntityId"] == contact["Id"]
+    ]
     assert [link["ContentDocumentId"] for link in links] == [version["ContentDocumentId"]]
     assert local_org.file_bytes(version["Id"]).startswith(b"Hi there, Kombo")
     assert version["bpats__Is_Primary__c"] is True
@@ -108,7 +116,8 @@ def test_same_email_on_another_job_reuses_the_contact_and_adds_one_applicant(
 
     assert local_org.count("Contact") == 1
     assert sorted(a["bpats__Job__c"] for a in local_org.records(APPLICANT)) == sorted(
-        [first_job, second_job])
+        [first_job, second_job]
+    )
     assert result["actions"]["candidate"]["action"] == "reuse"
     assert result["actions"]["application"]["action"] == "create"
 
@@ -165,8 +174,11 @@ def test_a_given_stage_of_the_job_is_used(
     local_org: LocalOrg, client: Asymbl, payload: dict[str, Any]
 ) -> None:
     job = job_ids(local_org)[0]
-    interview = next(s for s in local_org.records("bpats__ATS_Stage__c")
-                     if s["bpats__Job__c"] == job and s["Name"] == "Interview")
+    interview = next(
+        s
+        for s in local_org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job and s["Name"] == "Interview"
+    )
     result = client.create_application(dict(payload, stage_id=interview["Id"][:15]), job_id=job)
     assert result["data"]["current_stage"]["name"] == "Interview"
     assert result["data"]["current_stage"]["index"] == 2
@@ -200,13 +212,19 @@ def test_an_unknown_job_is_refused(
     assert_nothing_written(local_org)
 
 
-@pytest.mark.parametrize(("change", "path"), [
-    (lambda p: p["candidate"].pop("email_address"), "candidate.email_address"),
-    (lambda p: p["candidate"].update(email_address="frank.doe@"), "candidate.email_address"),
-    (lambda p: p["candidate"]["location"].update(country="Germany"), "candidate.location.country"),
-    (lambda p: p["attachments"][0].update(data="not base64!"), "attachments[0].data"),
-    (lambda p: p.update(surprise=True), "surprise"),
-])
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda p: p["candidate"].pop("email_address"), "candidate.email_address"),
+        (lambda p: p["candidate"].update(email_address="frank.doe@"), "candidate.email_address"),
+        (
+            lambda p: p["candidate"]["location"].update(country="Germany"),
+            "candidate.location.country",
+        ),
+        (lambda p: p["attachments"][0].update(data="not base64!"), "attachments[0].data"),
+        (lambda p: p.update(surprise=True), "surprise"),
+    ],
+)
 def test_bad_payloads_name_the_field_and_write_nothing(
     local_org: LocalOrg, client: Asymbl, payload: dict[str, Any], change: Any, path: str
 ) -> None:
@@ -271,13 +289,15 @@ def test_fill_blanks_policy_fills_only_empty_fields(
     existing = sf.Contact.create({"LastName": "Original", "Email": "frank.doe@example.com"})["id"]
     mapping = parse_mapping(
         "version: 1\nextends: default\nobjects:\n  Contact:\n    match: "
-        "{on: [Email], when_found: fill_blanks, when_many: oldest}\n", base_dir=tmp_path)
+        "{on: [Email], when_found: fill_blanks, when_many: oldest}\n",
+        base_dir=tmp_path,
+    )
     client = Asymbl(sf, mapping=mapping)
     result = client.create_application(without_attachments(payload), job_id=job_ids(local_org)[0])
     contact = local_org.get(existing)
     assert contact is not None
-    assert contact["LastName"] == "Original"          # not blank: kept
-    assert contact["FirstName"] == "Frank"            # blank: filled
+    assert contact["LastName"] == "Original"  # not blank: kept
+    assert contact["FirstName"] == "Frank"  # blank: filled
     assert "FirstName" in result["actions"]["candidate"]["updated_fields"]
 
 
@@ -286,9 +306,11 @@ def test_a_refused_write_leaves_nothing_half_written(
 ) -> None:
     from asymbl_sf import WriteError
 
-    local_org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                lambda sobject, body: sobject == APPLICANT,
-                                message="Applicants need a recruiter")
+    local_org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        lambda sobject, body: sobject == APPLICANT,
+        message="Applicants need a recruiter",
+    )
     with pytest.raises(WriteError) as caught:
         client.create_application(payload, job_id=job_ids(local_org)[0])
     assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in str(caught.value)

@@ -24,14 +24,29 @@ def test_files_on_the_contact_are_listed_in_kombo_shape(
     created = client.create_application(EXAMPLE, job_id="remote:Registered Nurse")["data"]
     contact = created["candidate_id"]
     sf = local_org.salesforce()
-    sf.ContentVersion.create({"PathOnClient": "cover.pdf", "Title": "cover",
-                              "VersionData": base64.b64encode(b"%PDF-1.4").decode(),
-                              "FirstPublishLocationId": contact})
+    sf.ContentVersion.create(
+        {
+            "PathOnClient": "cover.pdf",
+            "Title": "cover",
+            "VersionData": base64.b64encode(b"%PDF-1.4").decode(),
+            "FirstPublishLocationId": contact,
+        }
+    )
     attachments = client.get_candidate_attachments(contact)
     assert [a["file_name"] for a in attachments] == ["Frank Doe CV.txt", "cover.pdf"]
     cv, cover = attachments
-    assert set(cv) >= {"id", "application_id", "candidate_id", "type", "remote_id", "data_url",
-                       "file_name", "content_type", "remote_created_at", "remote_updated_at"}
+    assert set(cv) >= {
+        "id",
+        "application_id",
+        "candidate_id",
+        "type",
+        "remote_id",
+        "data_url",
+        "file_name",
+        "content_type",
+        "remote_created_at",
+        "remote_updated_at",
+    }
     assert cv["type"] == "CV" and cover["type"] == "OTHER"
     assert cv["application_id"] is None and cv["candidate_id"] == contact
     assert cover["content_type"] == "application/pdf"
@@ -44,9 +59,14 @@ def test_download_saves_files_with_safe_unique_names(
     sf = local_org.salesforce()
     contact = sf.Contact.create({"LastName": "X", "Email": "x@example.com"})["id"]
     for body in (b"one", b"two"):
-        sf.ContentVersion.create({"PathOnClient": "../../etc/passwd", "Title": "p",
-                                  "VersionData": base64.b64encode(body).decode(),
-                                  "FirstPublishLocationId": contact})
+        sf.ContentVersion.create(
+            {
+                "PathOnClient": "../../etc/passwd",
+                "Title": "p",
+                "VersionData": base64.b64encode(body).decode(),
+                "FirstPublishLocationId": contact,
+            }
+        )
     attachments = client.get_candidate_attachments(contact, download=tmp_path / "out")
     saved = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(saved) == 2 and all("/" not in name and ".." not in name for name in saved)

@@ -24,8 +24,11 @@ def application(client: Asymbl) -> dict:
 
 
 def stage_named(org: LocalOrg, job_id: str, name: str) -> dict:
-    return next(s for s in org.records("bpats__ATS_Stage__c")
-                if s["bpats__Job__c"] == job_id and s["Name"] == name)
+    return next(
+        s
+        for s in org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job_id and s["Name"] == name
+    )
 
 
 def test_move_by_stage_name_updates_stage_and_stage_date(
@@ -35,8 +38,10 @@ def test_move_by_stage_name_updates_stage_and_stage_date(
     result = client.move_application_stage(application["id"], "interview")
     applicant = local_org.get(application["id"])
     assert applicant is not None
-    assert applicant["bpats__Stage__c"] == stage_named(local_org, application["job_id"],
-                                                       "Interview")["Id"]
+    assert (
+        applicant["bpats__Stage__c"]
+        == stage_named(local_org, application["job_id"], "Interview")["Id"]
+    )
     assert applicant["bpats__Current_Stage_Date__c"] is not None
     assert result["data"]["current_stage"]["name"] == "Interview"
     assert result["actions"]["stage"] == "moved"
@@ -54,8 +59,9 @@ def test_move_by_15_character_stage_id(
 def test_a_stage_of_another_job_is_refused_listing_the_jobs_stages(
     local_org: LocalOrg, client: Asymbl, application: dict
 ) -> None:
-    other_job = next(j["Id"] for j in local_org.records("bpats__Job__c")
-                     if j["Id"] != application["job_id"])
+    other_job = next(
+        j["Id"] for j in local_org.records("bpats__Job__c") if j["Id"] != application["job_id"]
+    )
     foreign = stage_named(local_org, other_job, "Offer")
     with pytest.raises(PayloadError) as caught:
         client.move_application_stage(application["id"], foreign["Id"])

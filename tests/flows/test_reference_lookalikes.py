@@ -108,7 +108,9 @@ def test_an_update_of_a_reused_contact_is_written_last_as_written(
 ) -> None:
     mapping = parse_mapping(
         "version: 1\nextends: default\nobjects:\n  Contact:\n    match: "
-        "{on: [Email], when_found: update, when_many: oldest}\n", base_dir=tmp_path)
+        "{on: [Email], when_found: update, when_many: oldest}\n",
+        base_dir=tmp_path,
+    )
     client = Asymbl(local_org.salesforce(), mapping=mapping)
     plain = copy.deepcopy(payload)
     plain["candidate"]["title"] = "Engineer"
@@ -123,9 +125,11 @@ def test_an_update_of_a_reused_contact_is_written_last_as_written(
 def test_a_refused_applicant_deletes_the_contact_made_before_it(
     local_org: LocalOrg, client: Asymbl, payload: dict[str, Any]
 ) -> None:
-    local_org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                lambda sobject, body: sobject == APPLICANT,
-                                message="Applicants need a recruiter")
+    local_org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        lambda sobject, body: sobject == APPLICANT,
+        message="Applicants need a recruiter",
+    )
     with pytest.raises(WriteError) as caught:
         client.create_application(payload, job_id=job_id(local_org))
     assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in str(caught.value)
@@ -138,8 +142,9 @@ def test_a_refused_applicant_deletes_the_contact_made_before_it(
 def test_a_failed_undo_names_the_record_left_behind(
     local_org: LocalOrg, client: Asymbl, payload: dict[str, Any]
 ) -> None:
-    local_org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                lambda sobject, body: sobject == APPLICANT)
+    local_org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION", lambda sobject, body: sobject == APPLICANT
+    )
     local_org.faults.next(5, "http_503", path=r"composite/sobjects", method="DELETE")
     with pytest.raises(SalesforceError) as caught:
         client.create_application(payload, job_id=job_id(local_org))
@@ -200,8 +205,9 @@ def test_a_failed_call_whose_undo_fails_too_names_what_stayed(
     (contact,) = local_org.records("Contact")
     assert caught.value.error_code == "PARTIALLY_WRITTEN"
     assert "SERVER_UNAVAILABLE" in str(caught.value)
-    assert f"delete {contact['Id']} in Salesforce before sending the write again" in \
-        str(caught.value)
+    assert f"delete {contact['Id']} in Salesforce before sending the write again" in str(
+        caught.value
+    )
     assert local_org.count(APPLICANT) == 0
 
 
@@ -212,8 +218,10 @@ def test_a_composite_whose_failures_all_say_halted_is_an_error_not_blocked(
     local_org: LocalOrg, client: Asymbl
 ) -> None:
     # A reference Composite cannot resolve fails as PROCESSING_HALTED itself, like the rest.
-    unit = [PendingWrite("Contact", "Contact", {"LastName": "Halted"}),
-            PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"})]
+    unit = [
+        PendingWrite("Contact", "Contact", {"LastName": "Halted"}),
+        PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"}),
+    ]
     (result,) = BatchWriter(client.api).write([unit])
     assert not result.ok
     assert result.ids == {}
@@ -222,12 +230,11 @@ def test_a_composite_whose_failures_all_say_halted_is_an_error_not_blocked(
     assert local_org.count("Contact") == 0
 
 
-def test_a_failed_read_back_rolls_back_and_is_reported(
-    local_org: LocalOrg, client: Asymbl
-) -> None:
+def test_a_failed_read_back_rolls_back_and_is_reported(local_org: LocalOrg, client: Asymbl) -> None:
     unit = [PendingWrite("Contact", "Contact", {"LastName": "Read"})]
-    (result,) = BatchWriter(client.api).write([unit], [ReadBack("Contact", "Contact",
-                                                                 ["Id", "NoSuchField__c"])])
+    (result,) = BatchWriter(client.api).write(
+        [unit], [ReadBack("Contact", "Contact", ["Id", "NoSuchField__c"])]
+    )
     assert not result.ok and "Contact (read back)" in result.errors
     assert result.blocked == ["Contact"] and result.ids == {}
     assert local_org.count("Contact") == 0
@@ -237,11 +244,18 @@ def test_a_file_left_by_a_failed_update_is_deleted_through_its_document(
     local_org: LocalOrg, client: Asymbl
 ) -> None:
     contact = client.api.create_collection(
-        [{"attributes": {"type": "Contact"}, "LastName": "Owner"}])[0]["id"]
+        [{"attributes": {"type": "Contact"}, "LastName": "Owner"}]
+    )[0]["id"]
     file = {"PathOnClient": "cv.txt", "VersionData": "aGk=", "FirstPublishLocationId": contact}
-    unit = [PendingWrite("file", "ContentVersion", file),
-            PendingWrite("Contact", "Contact", {"Title": "@{file.id}", "Email": "not an email"},
-                         record_id=contact)]
+    unit = [
+        PendingWrite("file", "ContentVersion", file),
+        PendingWrite(
+            "Contact",
+            "Contact",
+            {"Title": "@{file.id}", "Email": "not an email"},
+            record_id=contact,
+        ),
+    ]
     (result,) = BatchWriter(client.api).write([unit])
     assert "Contact" in result.errors and result.blocked == ["file"]
     (version,) = local_org.records("ContentVersion", include_deleted=True)
@@ -255,8 +269,10 @@ def test_a_file_left_by_a_failed_update_is_deleted_through_its_document(
 def test_a_step_by_step_unit_with_a_dangling_reference_writes_nothing(
     local_org: LocalOrg, client: Asymbl
 ) -> None:
-    unit = [PendingWrite("Contact", "Contact", {"LastName": "@{x.id}"}),
-            PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"})]
+    unit = [
+        PendingWrite("Contact", "Contact", {"LastName": "@{x.id}"}),
+        PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"}),
+    ]
     local_org.calls.reset()
     (result,) = BatchWriter(client.api).write([unit])
     assert result.errors["Task"].error_code == "INVALID_REFERENCE"

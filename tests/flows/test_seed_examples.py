@@ -25,8 +25,10 @@ RESUME_URL = "https://www.example.com/fake-resume.pdf"
 
 @pytest.fixture
 def client(local_org: LocalOrg) -> Asymbl:
-    return Asymbl(local_org.salesforce(),
-                  fetch_policy=FetchPolicy(resolve=lambda host, port: ["93.184.216.34"]))
+    return Asymbl(
+        local_org.salesforce(),
+        fetch_policy=FetchPolicy(resolve=lambda host, port: ["93.184.216.34"]),
+    )
 
 
 def body(name: str, **replace: str) -> dict[str, Any]:
@@ -39,8 +41,11 @@ def body(name: str, **replace: str) -> dict[str, Any]:
 def seeded(org: LocalOrg) -> dict[str, str]:
     jobs = {j["Name"]: j["Id"] for j in org.records("bpats__Job__c")}
     job = jobs["Senior Backend Engineer"]
-    stage = next(s["Id"] for s in org.records("bpats__ATS_Stage__c")
-                 if s["bpats__Job__c"] == job and s["Name"] == "Internal Review")
+    stage = next(
+        s["Id"]
+        for s in org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job and s["Name"] == "Internal Review"
+    )
     return {"job": job, "stage": stage, "user": org.records("User")[0]["Id"]}
 
 
@@ -61,8 +66,11 @@ def test_kombo_create_application_example(local_org: LocalOrg, client: Asymbl) -
 
 def test_kombo_create_candidate_example(local_org: LocalOrg, client: Asymbl) -> None:
     ids = seeded(local_org)
-    payload = body("kombo_candidate.json", BDpgnpZ148nrGh4mYHNxJBgx=ids["job"],
-                   **{"8x3YKRDcuRnwShdh96ShBNn1": ids["stage"]})
+    payload = body(
+        "kombo_candidate.json",
+        BDpgnpZ148nrGh4mYHNxJBgx=ids["job"],
+        **{"8x3YKRDcuRnwShdh96ShBNn1": ids["stage"]},
+    )
     result = client.create_candidate(payload)
     (application,) = result["data"]["applications"]
     assert application["current_stage"]["name"] == "Internal Review"
@@ -80,28 +88,45 @@ def test_merge_candidate_then_application_attachment_and_activities(
     assert contact["MailingCity"] == "San Francisco"
     assert contact["Email"] == "john.doe@example.com"
 
-    application = client.create_application(body(
-        "merge_application.json", **{"15f63539-d036-42e5-ae96-b18634cd4560": candidate["id"],
-                                     "daf09bc2-4878-48a2-a5c9-0c52deea3383": ids["job"]}))
+    application = client.create_application(
+        body(
+            "merge_application.json",
+            **{
+                "15f63539-d036-42e5-ae96-b18634cd4560": candidate["id"],
+                "daf09bc2-4878-48a2-a5c9-0c52deea3383": ids["job"],
+            },
+        )
+    )
     (applicant,) = local_org.records("bpats__ATS_Applicant__c")
     assert applicant["bpats__ATS_Applicant__c"] == candidate["id"]
     assert applicant["bpats__Internal_Source__c"] == "Merge"  # not in the Source picklist
     assert any("Merge" in w["message"] for w in application["warnings"])
 
-    local_org.responses.add(responses.GET, RESUME_URL, body=b"%PDF-1.4 fake resume",
-                            content_type="application/pdf")
-    attachment = client.add_attachment(None, body(
-        "merge_attachment.json", **{"https://www.{placeholder}.com/fake-resume.pdf": RESUME_URL,
-                                    "{candidate_uuid}": candidate["id"]}))
+    local_org.responses.add(
+        responses.GET, RESUME_URL, body=b"%PDF-1.4 fake resume", content_type="application/pdf"
+    )
+    attachment = client.add_attachment(
+        None,
+        body(
+            "merge_attachment.json",
+            **{
+                "https://www.{placeholder}.com/fake-resume.pdf": RESUME_URL,
+                "{candidate_uuid}": candidate["id"],
+            },
+        ),
+    )
     version = local_org.get(attachment["data"]["id"])
     assert version is not None and version["PathOnClient"] == "fake_resume.pdf"
     assert version["Title"] == "Fake Resume"
     assert version["FileExtension"] == "pdf"
 
-    for name, subtype in (("merge_activity_email.json", "Email"),
-                          ("merge_activity_note.json", "Task")):
-        client.create_activity(body(name, **{"{candidate_uuid}": candidate["id"],
-                                             "{user_uuid}": ids["user"]}))
+    for name, subtype in (
+        ("merge_activity_email.json", "Email"),
+        ("merge_activity_note.json", "Task"),
+    ):
+        client.create_activity(
+            body(name, **{"{candidate_uuid}": candidate["id"], "{user_uuid}": ids["user"]})
+        )
         task = next(t for t in local_org.records("Task") if t["TaskSubtype"] == subtype)
         assert task["WhoId"] == candidate["id"] and task["OwnerId"] == ids["user"]
     assert local_org.count("Task") == 2
@@ -120,10 +145,16 @@ def test_a_40_mb_resume_takes_the_multipart_path(local_org: LocalOrg, client: As
     contact = local_org.salesforce().Contact.create({"LastName": "Big", "Email": "big@x.com"})["id"]
     data = bytes(range(256)) * (40 * 1024 * 1024 // 256)
     local_org.calls.reset()
-    result = client.add_attachment(None, {"name": "huge.pdf", "type": "CV",
-                                          "content_type": "application/pdf",
-                                          "data": base64.b64encode(data).decode()},
-                                   candidate_id=contact)
+    result = client.add_attachment(
+        None,
+        {
+            "name": "huge.pdf",
+            "type": "CV",
+            "content_type": "application/pdf",
+            "data": base64.b64encode(data).decode(),
+        },
+        candidate_id=contact,
+    )
     assert result["actions"]["attachment"] == "upload_multipart"
     assert local_org.file_bytes(result["data"]["id"]) == data
     assert local_org.calls["POST sobject"] == 1  # the multipart insert, not JSON

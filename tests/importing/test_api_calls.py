@@ -21,8 +21,9 @@ def test_a_thousand_new_applications_over_rest_cost_a_handful_of_calls(
     assert summary.api_calls == org.calls.total
 
 
-def test_rest_calls_grow_with_chunks_not_with_records(client: Asymbl, org: LocalOrg,
-                                                     tmp_path: Path) -> None:
+def test_rest_calls_grow_with_chunks_not_with_records(
+    client: Asymbl, org: LocalOrg, tmp_path: Path
+) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", many(3000))
     client.import_records(path, api="rest", chunk_size=1000)
     # Per chunk of 1,000: 1 lookup + 1 Contact write + 1 application write; plus 2 at start.
@@ -30,8 +31,9 @@ def test_rest_calls_grow_with_chunks_not_with_records(client: Asymbl, org: Local
     assert org.count(APPLICANT) == 3000
 
 
-def test_reused_contacts_add_one_application_lookup_per_chunk(client: Asymbl, org: LocalOrg,
-                                                              tmp_path: Path) -> None:
+def test_reused_contacts_add_one_application_lookup_per_chunk(
+    client: Asymbl, org: LocalOrg, tmp_path: Path
+) -> None:
     records = many(1000)
     write_jsonl(tmp_path / "first.jsonl", records[:500])
     client.import_records(tmp_path / "first.jsonl")
@@ -43,8 +45,9 @@ def test_reused_contacts_add_one_application_lookup_per_chunk(client: Asymbl, or
     assert org.calls.total <= 5
 
 
-def test_bulk_costs_the_same_whatever_the_volume(client: Asymbl, org: LocalOrg,
-                                                 tmp_path: Path) -> None:
+def test_bulk_costs_the_same_whatever_the_volume(
+    client: Asymbl, org: LocalOrg, tmp_path: Path
+) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", many(2000))
     summary = client.import_records(path, api="bulk")
     assert summary.api == "bulk" and summary.outcomes == {"created": 2000}
@@ -54,11 +57,12 @@ def test_bulk_costs_the_same_whatever_the_volume(client: Asymbl, org: LocalOrg,
     assert org.calls["POST jobs/ingest"] == 2
 
 
-def test_auto_picks_bulk_above_the_threshold(client: Asymbl, org: LocalOrg,
-                                             tmp_path: Path) -> None:
-    small = client.import_records(write_jsonl(tmp_path / "a.jsonl", many(30, prefix="a")),
-                                  bulk_threshold=30)
-    big = client.import_records(write_jsonl(tmp_path / "b.jsonl", many(31, prefix="b")),
-                                bulk_threshold=30)
+def test_auto_picks_bulk_above_the_threshold(client: Asymbl, org: LocalOrg, tmp_path: Path) -> None:
+    small = client.import_records(
+        write_jsonl(tmp_path / "a.jsonl", many(30, prefix="a")), bulk_threshold=30
+    )
+    big = client.import_records(
+        write_jsonl(tmp_path / "b.jsonl", many(31, prefix="b")), bulk_threshold=30
+    )
     assert (small.api, big.api) == ("rest", "bulk")
     assert org.count(APPLICANT) == 61

@@ -16,8 +16,9 @@ def bulk(client: Asymbl) -> Bulk2:
 
 
 def test_insert_costs_seven_calls_and_reports_every_row(client: Asymbl, org: LocalOrg) -> None:
-    result = bulk(client).insert("Contact", ["LastName", "Email"],
-                                 [["A", "a@x.com"], ["", "b@x.com"]])
+    result = bulk(client).insert(
+        "Contact", ["LastName", "Email"], [["A", "a@x.com"], ["", "b@x.com"]]
+    )
     assert result is not None and result.state == "JobComplete"
     made = list(bulk(client).ingest_results(result.job_id, "successfulResults"))
     failed = list(bulk(client).ingest_results(result.job_id, "failedResults"))
@@ -26,16 +27,16 @@ def test_insert_costs_seven_calls_and_reports_every_row(client: Asymbl, org: Loc
     assert org.calls.total == 7
 
 
-def test_a_close_whose_answer_was_lost_is_checked_not_sent_again(client: Asymbl,
-                                                                 org: LocalOrg) -> None:
+def test_a_close_whose_answer_was_lost_is_checked_not_sent_again(
+    client: Asymbl, org: LocalOrg
+) -> None:
     org.faults.next(1, "lost_response", path="/jobs/ingest/[^/]+$", method="PATCH")
     result = bulk(client).insert("Contact", ["LastName"], [["A"], ["B"]])
     assert result is not None and result.state == "JobComplete"
     assert org.count("Contact") == 2 and org.calls["PATCH jobs/ingest"] == 1
 
 
-def test_a_failed_upload_abandons_the_job_and_uses_a_new_one(client: Asymbl,
-                                                            org: LocalOrg) -> None:
+def test_a_failed_upload_abandons_the_job_and_uses_a_new_one(client: Asymbl, org: LocalOrg) -> None:
     org.faults.next(1, "lost_response", path="/batches$", method="PUT")
     result = bulk(client).insert("Contact", ["LastName"], [["A"], ["B"]])
     assert result is not None and result.state == "JobComplete"
@@ -48,8 +49,9 @@ def test_no_rows_no_job(client: Asymbl, org: LocalOrg) -> None:
     assert org.calls.total == 0
 
 
-def test_fields_the_org_lacks_fail_rows_before_any_job(client: Asymbl, org: LocalOrg,
-                                                       tmp_path: Path) -> None:
+def test_fields_the_org_lacks_fail_rows_before_any_job(
+    client: Asymbl, org: LocalOrg, tmp_path: Path
+) -> None:
     org.load_schema(_schema_without_contact_title(org))
     records = many(3)
     for record in records:
@@ -63,8 +65,9 @@ def test_fields_the_org_lacks_fail_rows_before_any_job(client: Asymbl, org: Loca
     assert org.calls["POST jobs/ingest"] == 0
 
 
-def test_row_locks_in_a_bulk_job_go_again_in_a_new_job(client: Asymbl, org: LocalOrg,
-                                                       tmp_path: Path) -> None:
+def test_row_locks_in_a_bulk_job_go_again_in_a_new_job(
+    client: Asymbl, org: LocalOrg, tmp_path: Path
+) -> None:
     locked = {"n": 0}
 
     def lock_first_two(sobject: str, body: dict[str, object]) -> bool:

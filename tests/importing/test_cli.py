@@ -17,8 +17,15 @@ from tests.importing.helpers import APPLICANT, kombo, many, results, write_jsonl
 
 @pytest.fixture(autouse=True)
 def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD",
-                 "SF_CLIENT_ID", "SF_CLIENT_SECRET", "ASYMBL_SF_ORG"):
+    for name in (
+        "SF_INSTANCE_URL",
+        "SF_ACCESS_TOKEN",
+        "SF_USERNAME",
+        "SF_PASSWORD",
+        "SF_CLIENT_ID",
+        "SF_CLIENT_SECRET",
+        "ASYMBL_SF_ORG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -42,8 +49,9 @@ def set_usage(org_path: Path, calls: int) -> None:
         org.folder.save(org.backend)
 
 
-def test_import_writes_results_prints_summary_json_and_exits_zero(org_path: Path,
-                                                                 tmp_path: Path) -> None:
+def test_import_writes_results_prints_summary_json_and_exits_zero(
+    org_path: Path, tmp_path: Path
+) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", many(5))
     result = run(org_path, str(path))
     assert result.exit_code == 0, result.stderr
@@ -72,8 +80,7 @@ def test_standard_input_needs_a_results_path(org_path: Path, tmp_path: Path) -> 
     refused = run(org_path, "-", stdin=text)
     assert refused.exit_code == 1 and "--results PATH" in refused.stderr
     out = tmp_path / "out.csv"
-    result = run(org_path, "-", "--results", str(out), "--results-format", "csv", "-q",
-                 stdin=text)
+    result = run(org_path, "-", "--results", str(out), "--results-format", "csv", "-q", stdin=text)
     assert result.exit_code == 0, result.stderr
     assert out.read_text().splitlines()[1].startswith("1,,created,")
 
@@ -87,8 +94,9 @@ def test_dry_run_exits_zero_and_writes_nothing(org_path: Path, tmp_path: Path) -
     assert LocalOrg(org_path).count("Contact") == 0
 
 
-def test_daily_limit_exits_three_and_the_same_command_resumes(org_path: Path,
-                                                              tmp_path: Path) -> None:
+def test_daily_limit_exits_three_and_the_same_command_resumes(
+    org_path: Path, tmp_path: Path
+) -> None:
     # Four calls left today: describes, jobs, one lookup, the Contact write; then the limit.
     set_usage(org_path, DEFAULT_DAILY_LIMIT - 4)
     path = write_jsonl(tmp_path / "in.jsonl", many(30))

@@ -32,8 +32,7 @@ def import_into(org: LocalOrg, path: Path, **options: object) -> object:
 
 def fault_free_state(tmp_path: Path, api: str) -> tuple[Counter[str], Counter[tuple[str, str]]]:
     with LocalOrg() as clean:
-        import_into(clean, write_jsonl(tmp_path / "clean.jsonl", RECORDS), api=api,
-                    chunk_size=200)
+        import_into(clean, write_jsonl(tmp_path / "clean.jsonl", RECORDS), api=api, chunk_size=200)
         return org_state(clean)
 
 
@@ -44,15 +43,13 @@ def test_transient_faults_at_ten_percent_change_nothing_in_the_end(
 ) -> None:
     expected = fault_free_state(tmp_path, api)
     org.faults.at_rate(0.1, seed=seed)
-    summary = import_into(org, write_jsonl(tmp_path / "in.jsonl", RECORDS), api=api,
-                          chunk_size=200)
+    summary = import_into(org, write_jsonl(tmp_path / "in.jsonl", RECORDS), api=api, chunk_size=200)
     org.faults.clear()
     assert org_state(org) == expected
     assert summary.outcomes == {"created": 500, "exists": 100}  # type: ignore[attr-defined]
 
 
-def test_lost_answers_on_creates_are_looked_up_not_repeated(org: LocalOrg,
-                                                            tmp_path: Path) -> None:
+def test_lost_answers_on_creates_are_looked_up_not_repeated(org: LocalOrg, tmp_path: Path) -> None:
     org.faults.next(3, "lost_response", path="/composite$", method="POST")
     summary = import_into(org, write_jsonl(tmp_path / "in.jsonl", many(1500)), api="rest")
     emails, applications = org_state(org)
@@ -68,8 +65,9 @@ def test_row_locks_inside_a_collection_are_tried_again(org: LocalOrg, tmp_path: 
     assert org.count(APPLICANT) == 150
 
 
-def test_killed_half_way_then_rerun_makes_everything_exactly_once(org: LocalOrg,
-                                                                 tmp_path: Path) -> None:
+def test_killed_half_way_then_rerun_makes_everything_exactly_once(
+    org: LocalOrg, tmp_path: Path
+) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", RECORDS)
 
     def crash(report: ImportProgress) -> None:
@@ -116,8 +114,7 @@ def test_daily_limit_stops_cleanly_and_the_same_command_resumes(
             org.faults.next(1, "request_limit", path="composite/sobjects", method="POST")
 
     if api == "rest":  # the Contact write of the second chunk meets the limit
-        stopped = import_into(org, path, api=api, chunk_size=200,
-                              progress=limit_after_first_chunk)
+        stopped = import_into(org, path, api=api, chunk_size=200, progress=limit_after_first_chunk)
     else:  # the Contact job cannot be created
         org.faults.next(1, "request_limit", path="/jobs/ingest$", method="POST")
         stopped = import_into(org, path, api=api)
@@ -136,19 +133,24 @@ def test_daily_limit_stops_cleanly_and_the_same_command_resumes(
     assert {r["outcome"] for r in finals.values()} <= {"created", "reused", "exists"}
 
 
-def test_expired_session_is_renewed_and_the_import_goes_on(org: LocalOrg,
-                                                          tmp_path: Path) -> None:
+def test_expired_session_is_renewed_and_the_import_goes_on(org: LocalOrg, tmp_path: Path) -> None:
     org.faults.next(1, "expired_session", path="/composite$")
     summary = import_into(org, write_jsonl(tmp_path / "in.jsonl", many(20)))
     assert summary.outcomes == {"created": 20}  # type: ignore[attr-defined]
 
 
-def test_concurrent_writes_under_faults_still_make_everything_once(org: LocalOrg,
-                                                                  tmp_path: Path) -> None:
+def test_concurrent_writes_under_faults_still_make_everything_once(
+    org: LocalOrg, tmp_path: Path
+) -> None:
     records = many(3000, distinct=2800)
     org.faults.at_rate(0.1, seed=7)
-    summary = import_into(org, write_jsonl(tmp_path / "in.jsonl", records), api="rest",
-                          chunk_size=3000, max_concurrency=3)  # three write calls at once
+    summary = import_into(
+        org,
+        write_jsonl(tmp_path / "in.jsonl", records),
+        api="rest",
+        chunk_size=3000,
+        max_concurrency=3,
+    )  # three write calls at once
     org.faults.clear()
     emails, applications = org_state(org)
     assert len(emails) == 2800 and set(emails.values()) == {1}

@@ -43,12 +43,17 @@ def kill_before_recording(monkeypatch: pytest.MonkeyPatch, sobject: str) -> None
 def foreign(org: LocalOrg, client: Asymbl, email: str, job_name: str) -> tuple[str, str]:
     """A Contact and application another tool made, before any import."""
     job = next(j["Id"] for j in org.records("bpats__Job__c") if j["Name"] == job_name)
-    stage = next(s["Id"] for s in org.records("bpats__ATS_Stage__c")
-                 if s["bpats__Job__c"] == job and s["bpats__Sequence__c"] == 1)
+    stage = next(
+        s["Id"]
+        for s in org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job and s["bpats__Sequence__c"] == 1
+    )
     contact = str(client.sf.Contact.create({"LastName": "Other", "Email": email})["id"])
-    applicant = str(client.sf.bpats__ATS_Applicant__c.create({
-        "bpats__ATS_Applicant__c": contact, "bpats__Job__c": job,
-        "bpats__Stage__c": stage})["id"])
+    applicant = str(
+        client.sf.bpats__ATS_Applicant__c.create(
+            {"bpats__ATS_Applicant__c": contact, "bpats__Job__c": job, "bpats__Stage__c": stage}
+        )["id"]
+    )
     return contact, applicant
 
 
@@ -67,8 +72,7 @@ def test_the_rerun_records_what_a_killed_run_created(
     assert made and not made & ledger.ids(killed_at)  # created, not recorded: pending only
     assert ledger.unsettled(killed_at)
 
-    summary = ledger_client(org, path).import_records(source, api=api,
-                                                      results=tmp_path / "b.jsonl")
+    summary = ledger_client(org, path).import_records(source, api=api, results=tmp_path / "b.jsonl")
 
     assert summary.contacts_new == 0 or killed_at == APPLICANT
     assert ledger.ids("Contact") == {r["Id"] for r in org.records("Contact")}
@@ -84,9 +88,11 @@ def test_records_in_the_org_before_the_import_never_enter_the_ledger(
     client = ledger_client(org, path)
     contact, applicant = foreign(org, client, "old@example.com", "Registered Nurse")
     # old@ on the nurse job exists already; old@ on the engineer job is new, on a found Contact.
-    records = [kombo("old@example.com"), kombo("old@example.com",
-                                              job="remote:Senior Backend Engineer"),
-               kombo("new@example.com")]
+    records = [
+        kombo("old@example.com"),
+        kombo("old@example.com", job="remote:Senior Backend Engineer"),
+        kombo("new@example.com"),
+    ]
     source = write_jsonl(tmp_path / "in.jsonl", records)
     kill_before_recording(monkeypatch, APPLICANT)
     with pytest.raises(Killed):
@@ -104,8 +110,9 @@ def test_a_refused_create_is_settled_and_a_later_foreign_record_is_not_claimed(
 ) -> None:
     path = tmp_path / "created.jsonl"
     client = ledger_client(org, path)
-    org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                          lambda sobject, body: body.get("LastName") == "Refused")
+    org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION", lambda sobject, body: body.get("LastName") == "Refused"
+    )
     source = write_jsonl(tmp_path / "in.jsonl", [kombo("r@example.com", "Refused")])
     assert client.import_records(source, api="rest").outcomes == {"failed": 1}
     ledger = CreatedLedger(path)
@@ -119,6 +126,7 @@ def test_a_refused_create_is_settled_and_a_later_foreign_record_is_not_claimed(
 
 # -- the ledger file itself ---------------------------------------------------------------------
 
+
 def test_pending_keys_stay_unsettled_until_recorded(tmp_path: Path) -> None:
     ledger = CreatedLedger(tmp_path / "created.jsonl")
     ledger.note_pending("Contact", ["a", "b", "c"])
@@ -130,8 +138,10 @@ def test_pending_keys_stay_unsettled_until_recorded(tmp_path: Path) -> None:
     assert ledger.ids("Contact") == {contact}
     lines = [json.loads(t) for t in ledger.path.read_text().splitlines()]  # type: ignore[union-attr]
     assert [sorted(line) for line in lines] == [
-        ["at", "pending", "sobject"], ["at", "ids", "settled", "sobject"],
-        ["at", "ids", "settled", "sobject"]]
+        ["at", "pending", "sobject"],
+        ["at", "ids", "settled", "sobject"],
+        ["at", "ids", "settled", "sobject"],
+    ]
 
 
 def test_claims_record_only_pending_keys_and_only_once(tmp_path: Path) -> None:
@@ -139,8 +149,10 @@ def test_claims_record_only_pending_keys_and_only_once(tmp_path: Path) -> None:
     job = make_id("a0J", 1)
     sent, other = make_id("003", 1), make_id("003", 2)
     ledger.note_pending(APPLICANT, [applicant_key(sent, job)])
-    found = {applicant_key(sent, job): make_id("a0A", 1),
-             applicant_key(other, job): make_id("a0A", 2)}  # existed before: never pending
+    found = {
+        applicant_key(sent, job): make_id("a0A", 1),
+        applicant_key(other, job): make_id("a0A", 2),
+    }  # existed before: never pending
     claims = PendingClaims(ledger)
     assert claims.claim(APPLICANT, found) == [make_id("a0A", 1)]
     assert claims.claim(APPLICANT, found) == []
@@ -151,8 +163,11 @@ def test_claims_record_only_pending_keys_and_only_once(tmp_path: Path) -> None:
 def test_a_torn_last_line_and_old_lines_are_read(tmp_path: Path) -> None:
     path = tmp_path / "created.jsonl"
     old = make_id("003", 1)
-    path.write_text(json.dumps({"sobject": "Contact", "ids": [old], "at": "x"}) + "\n"
-                    + '{"sobject": "Contact", "pending": ["a"')  # killed mid-write
+    path.write_text(
+        json.dumps({"sobject": "Contact", "ids": [old], "at": "x"})
+        + "\n"
+        + '{"sobject": "Contact", "pending": ["a"'
+    )  # killed mid-write
     ledger = CreatedLedger(path)
     assert ledger.ids("Contact") == {old}
     assert ledger.unsettled("Contact") == set()

@@ -14,8 +14,9 @@ from tests.importing.helpers import many, write_jsonl
 
 def test_callback_sees_each_phase_with_counts_and_totals(client: Asymbl, tmp_path: Path) -> None:
     reports: list[ImportProgress] = []
-    client.import_records(write_jsonl(tmp_path / "in.jsonl", many(25)), chunk_size=10,
-                          progress=reports.append)
+    client.import_records(
+        write_jsonl(tmp_path / "in.jsonl", many(25)), chunk_size=10, progress=reports.append
+    )
     writing = [r for r in reports if r.phase == "writing"]
     assert [r.done for r in writing] == [10, 20, 25]
     assert {r.total for r in writing} == {25} and writing[-1].finished

@@ -14,8 +14,14 @@ from asymbl_sf.importing.results import LineSet, ResultsWriter
 def test_last_row_of_a_line_wins_and_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     writer = ResultsWriter(path)
-    writer.write([ResultRow(1, "a", "failed"), ResultRow(2, None, "created"),
-                  ResultRow(3, None, "blocked"), ResultRow(1, "a", "reused")])
+    writer.write(
+        [
+            ResultRow(1, "a", "failed"),
+            ResultRow(2, None, "created"),
+            ResultRow(3, None, "blocked"),
+            ResultRow(1, "a", "reused"),
+        ]
+    )
     writer.close()
     with path.open("a") as handle:
         handle.write('{"line": 4, "outcome": "crea')  # a kill -9 in the middle of a row
@@ -72,8 +78,10 @@ def test_results_written_raw_or_torn_inside_a_character_are_still_read(tmp_path:
     path = tmp_path / "r.jsonl"
     # An earlier version's row with a raw LINE SEPARATOR, a good row, and a row torn in the
     # middle of a two-byte character by a kill.
-    path.write_bytes('{"line": 1, "outcome": "failed", "message": "a\u2028b"}\n'.encode()
-                     + b'{"line": 2, "outcome": "created"}\n'
-                     + b'{"line": 3, "outcome": "created", "message": "\xc3')
+    path.write_bytes(
+        '{"line": 1, "outcome": "failed", "message": "a\u2028b"}\n'.encode()
+        + b'{"line": 2, "outcome": "created"}\n'
+        + b'{"line": 3, "outcome": "created", "message": "\xc3'
+    )
     previous = read_outcomes(path)
     assert 1 in previous.retryable and 2 in previous.final and 3 not in previous.final

@@ -57,9 +57,12 @@ def write_csv(path: Path, header: list[str], data: list[list[str]]) -> str:
 
 
 def insert_contacts(sf: Any, count: int, prefix: str = "p") -> list[str]:
-    result = sf.bulk2.Contact.insert(records=[
-        {"LastName": f"Last{i}", "Email": f"{prefix}{i}@example.com"} for i in range(count)],
-        wait=0)
+    result = sf.bulk2.Contact.insert(
+        records=[
+            {"LastName": f"Last{i}", "Email": f"{prefix}{i}@example.com"} for i in range(count)
+        ],
+        wait=0,
+    )
     ok = rows(sf.bulk2.Contact.get_successful_records(result[0]["job_id"]))
     return [row["sf__Id"] for row in ok]
 
@@ -94,7 +97,8 @@ def test_insert_5000_rows_reports_each_failed_row(org: LocalOrg, sf: Any, tmp_pa
         row = by_title[str(i)]
         assert row["sf__Id"] == ""
         assert row["sf__Error"] == (
-            "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --")
+            "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --"
+        )
         assert row["FirstName"] == f"First{i}" and row["Email"] == f"person{i}@example.com"
     for i in bad_email:
         row = by_title[str(i)]
@@ -123,8 +127,9 @@ def test_results_are_quoted_csv_with_sf_columns_first(sf: Any) -> None:
 
 
 def test_empty_cell_leaves_unset_and_na_sets_null(org: LocalOrg, sf: Any) -> None:
-    result = sf.bulk2.Contact.insert(records=[
-        {"LastName": "Blank", "Title": "", "Department": "#N/A"}], wait=0)
+    result = sf.bulk2.Contact.insert(
+        records=[{"LastName": "Blank", "Title": "", "Department": "#N/A"}], wait=0
+    )
     ok = rows(sf.bulk2.Contact.get_successful_records(result[0]["job_id"]))
     record = org.get(ok[0]["sf__Id"])
     assert record is not None
@@ -134,7 +139,10 @@ def test_empty_cell_leaves_unset_and_na_sets_null(org: LocalOrg, sf: Any) -> Non
 def test_other_delimiter_and_line_ending(org: LocalOrg, sf: Any) -> None:
     result = sf.bulk2.Contact.insert(
         records=[{"LastName": "Tab|bed", "Email": "tab@example.com"}],
-        column_delimiter=ColumnDelimiter.TAB, line_ending=LineEnding.CRLF, wait=0)
+        column_delimiter=ColumnDelimiter.TAB,
+        line_ending=LineEnding.CRLF,
+        wait=0,
+    )
     assert result[0]["numberRecordsFailed"] == 0
     text = sf.bulk2.Contact.get_successful_records(result[0]["job_id"])
     assert "\r\n" in text and "\t" in text
@@ -143,21 +151,29 @@ def test_other_delimiter_and_line_ending(org: LocalOrg, sf: Any) -> None:
 
 
 def test_record_faults_apply_per_row(org: LocalOrg, sf: Any) -> None:
-    org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                          lambda sobject, body: body.get("LastName") == "Blocked",
-                          message="Blocked by a validation rule")
+    org.faults.on_records(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        lambda sobject, body: body.get("LastName") == "Blocked",
+        message="Blocked by a validation rule",
+    )
     result = sf.bulk2.Contact.insert(
-        records=[{"LastName": "Blocked"}, {"LastName": "Allowed"}], wait=0)
+        records=[{"LastName": "Blocked"}, {"LastName": "Allowed"}], wait=0
+    )
     assert result[0]["numberRecordsFailed"] == 1
     (failed,) = rows(sf.bulk2.Contact.get_failed_records(result[0]["job_id"]))
     assert failed["sf__Error"] == (
-        "FIELD_CUSTOM_VALIDATION_EXCEPTION:Blocked by a validation rule:--")
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION:Blocked by a validation rule:--"
+    )
 
 
 def test_value_of_wrong_type_fails_only_that_row(sf: Any) -> None:
-    result = sf.bulk2.Contact.insert(records=[
-        {"LastName": "Ok", "Birthdate": "1990-01-31"},
-        {"LastName": "Bad", "Birthdate": "31/01/1990"}], wait=0)
+    result = sf.bulk2.Contact.insert(
+        records=[
+            {"LastName": "Ok", "Birthdate": "1990-01-31"},
+            {"LastName": "Bad", "Birthdate": "31/01/1990"},
+        ],
+        wait=0,
+    )
     assert result[0]["numberRecordsFailed"] == 1
     (failed,) = rows(sf.bulk2.Contact.get_failed_records(result[0]["job_id"]))
     assert failed["LastName"] == "Bad"
@@ -167,21 +183,30 @@ def test_value_of_wrong_type_fails_only_that_row(sf: Any) -> None:
 
 def test_relationship_column_finds_the_parent_by_idlookup(org: LocalOrg, sf: Any) -> None:
     job = next(j for j in org.records("bpats__Job__c") if j["Name"] == "Registered Nurse")
-    stage = next(s for s in org.records("bpats__ATS_Stage__c")
-                 if s["bpats__Job__c"] == job["Id"])
+    stage = next(s for s in org.records("bpats__ATS_Stage__c") if s["bpats__Job__c"] == job["Id"])
     (contact_id,) = insert_contacts(sf, 1)
-    result = sf.bulk2.bpats__ATS_Applicant__c.insert(records=[
-        {"bpats__ATS_Applicant__c": contact_id, "bpats__Job__r.Name": "Registered Nurse",
-         "bpats__Stage__c": stage["Id"]},
-        {"bpats__ATS_Applicant__c": contact_id, "bpats__Job__r.Name": "No Such Job",
-         "bpats__Stage__c": stage["Id"]},
-    ], wait=0)
+    result = sf.bulk2.bpats__ATS_Applicant__c.insert(
+        records=[
+            {
+                "bpats__ATS_Applicant__c": contact_id,
+                "bpats__Job__r.Name": "Registered Nurse",
+                "bpats__Stage__c": stage["Id"],
+            },
+            {
+                "bpats__ATS_Applicant__c": contact_id,
+                "bpats__Job__r.Name": "No Such Job",
+                "bpats__Stage__c": stage["Id"],
+            },
+        ],
+        wait=0,
+    )
     assert result[0]["numberRecordsFailed"] == 1
     (ok,) = rows(sf.bulk2.bpats__ATS_Applicant__c.get_successful_records(result[0]["job_id"]))
     assert org.get(ok["sf__Id"])["bpats__Job__c"] == job["Id"]  # type: ignore[index]
     (failed,) = rows(sf.bulk2.bpats__ATS_Applicant__c.get_failed_records(result[0]["job_id"]))
     assert failed["sf__Error"].startswith(
-        "INVALID_FIELD:Foreign key external ID: No Such Job not found for field Name")
+        "INVALID_FIELD:Foreign key external ID: No Such Job not found for field Name"
+    )
 
 
 def test_unknown_column_fails_the_whole_job(org: LocalOrg, sf: Any) -> None:
@@ -196,16 +221,22 @@ def test_unknown_column_fails_the_whole_job(org: LocalOrg, sf: Any) -> None:
 
 def test_upsert_by_external_id_updates_or_creates(org: LocalOrg, sf: Any) -> None:
     existing = insert_contacts(sf, 2, prefix="up")
-    result = sf.bulk2.Contact.upsert(records=[
-        {"Email": "up0@example.com", "LastName": "Renamed"},
-        {"Email": "new@example.com", "LastName": "Fresh"},
-        {"Email": "", "LastName": "NoKey"},
-    ], external_id_field="Email", wait=0)
+    result = sf.bulk2.Contact.upsert(
+        records=[
+            {"Email": "up0@example.com", "LastName": "Renamed"},
+            {"Email": "new@example.com", "LastName": "Fresh"},
+            {"Email": "", "LastName": "NoKey"},
+        ],
+        external_id_field="Email",
+        wait=0,
+    )
     assert result[0]["numberRecordsProcessed"] == 3
     assert result[0]["numberRecordsFailed"] == 1
 
-    ok = {row["Email"]: row for row in
-          rows(sf.bulk2.Contact.get_successful_records(result[0]["job_id"]))}
+    ok = {
+        row["Email"]: row
+        for row in rows(sf.bulk2.Contact.get_successful_records(result[0]["job_id"]))
+    }
     assert ok["up0@example.com"]["sf__Id"] == existing[0]
     assert ok["up0@example.com"]["sf__Created"] == "false"
     assert ok["new@example.com"]["sf__Created"] == "true"
@@ -227,12 +258,15 @@ def test_upsert_job_needs_an_external_id_field(sf: Any) -> None:
 
 def test_update_changes_given_fields_only(org: LocalOrg, sf: Any) -> None:
     ids = insert_contacts(sf, 3, prefix="upd")
-    result = sf.bulk2.Contact.update(records=[
-        {"Id": ids[0], "Title": "Nurse", "Email": ""},
-        {"Id": ids[1], "Title": "#N/A", "Email": "changed@example.com"},
-        {"Id": "003notanid", "Title": "x", "Email": ""},
-        {"Id": ids[2], "Title": "", "Email": "broken"},
-    ], wait=0)
+    result = sf.bulk2.Contact.update(
+        records=[
+            {"Id": ids[0], "Title": "Nurse", "Email": ""},
+            {"Id": ids[1], "Title": "#N/A", "Email": "changed@example.com"},
+            {"Id": "003notanid", "Title": "x", "Email": ""},
+            {"Id": ids[2], "Title": "", "Email": "broken"},
+        ],
+        wait=0,
+    )
     assert result[0]["numberRecordsProcessed"] == 4
     assert result[0]["numberRecordsFailed"] == 2
 
@@ -244,8 +278,9 @@ def test_update_changes_given_fields_only(org: LocalOrg, sf: Any) -> None:
 
     ok = rows(sf.bulk2.Contact.get_successful_records(result[0]["job_id"]))
     assert [(r["sf__Id"], r["sf__Created"]) for r in ok] == [(ids[0], "false"), (ids[1], "false")]
-    failed = {row["Id"]: row for row in
-              rows(sf.bulk2.Contact.get_failed_records(result[0]["job_id"]))}
+    failed = {
+        row["Id"]: row for row in rows(sf.bulk2.Contact.get_failed_records(result[0]["job_id"]))
+    }
     assert failed["003notanid"]["sf__Error"].startswith("MALFORMED_ID:")
     assert failed[ids[2]]["sf__Id"] == ids[2]
     assert failed[ids[2]]["sf__Error"].startswith("INVALID_EMAIL_ADDRESS:")
@@ -319,8 +354,9 @@ def test_job_lifecycle_and_polling(org: LocalOrg, sf: Any) -> None:
     with pytest.raises(SalesforceMalformedRequest) as late:
         client.upload_job_data(job_id, "LastName\nThree\n")
     assert error_code(late.value) == "INVALIDJOBSTATE"
-    assert {r["LastName"] for r in rows(client.get_ingest_results(job_id, "successfulResults"))} \
-        == {"One", "Two"}
+    assert {
+        r["LastName"] for r in rows(client.get_ingest_results(job_id, "successfulResults"))
+    } == {"One", "Two"}
     assert org.calls["PUT jobs/ingest batches"] == 3  # the refused upload counts too
 
 
@@ -335,9 +371,11 @@ def test_abort_leaves_rows_unprocessed(org: LocalOrg, sf: Any) -> None:
     assert info["state"] == "Aborted" and info["numberRecordsProcessed"] == 0
     assert org.count("Contact") == before
     assert unprocessed(sf, "Contact", job_id) == (
-        '"LastName","Email"\n"A","a@example.com"\n"B","b@example.com"\n')
+        '"LastName","Email"\n"A","a@example.com"\n"B","b@example.com"\n'
+    )
     assert client.get_ingest_results(job_id, "successfulResults") == (
-        '"sf__Id","sf__Created","LastName","Email"\n')
+        '"sf__Id","sf__Created","LastName","Email"\n'
+    )
     with pytest.raises(SalesforceMalformedRequest):
         client.close_job(job_id)
     with pytest.raises(SalesforceOperationError, match="Job failure"):

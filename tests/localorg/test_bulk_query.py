@@ -33,8 +33,11 @@ def rows(text: str) -> list[dict[str, str]]:
 
 
 def test_query_through_the_real_client_pages_with_locators(sf: Any, org: LocalOrg) -> None:
-    pages = list(sf.bulk2.Contact.query(
-        "SELECT Id, Email, Account.Name FROM Contact ORDER BY Email", max_records=2, wait=0))
+    pages = list(
+        sf.bulk2.Contact.query(
+            "SELECT Id, Email, Account.Name FROM Contact ORDER BY Email", max_records=2, wait=0
+        )
+    )
     assert len(pages) == 3
     emails = [r["Email"] for page in pages for r in rows(page)]
     assert emails == [f"p{i}@x.com" for i in range(5)]
@@ -45,8 +48,9 @@ def test_query_through_the_real_client_pages_with_locators(sf: Any, org: LocalOr
 
 def test_job_states_headers_and_locators_follow_salesforce(sf: Any, org: LocalOrg) -> None:
     base = f"{sf.base_url}jobs/query"
-    created = sf.session.post(base, headers=sf.headers, json={
-        "operation": "query", "query": "SELECT Id FROM Contact"}).json()
+    created = sf.session.post(
+        base, headers=sf.headers, json={"operation": "query", "query": "SELECT Id FROM Contact"}
+    ).json()
     assert created["state"] == "UploadComplete" and created["id"].startswith("750")
     job = f"{base}/{created['id']}"
     early = sf.session.get(f"{job}/results", headers=sf.headers)
@@ -54,17 +58,22 @@ def test_job_states_headers_and_locators_follow_salesforce(sf: Any, org: LocalOr
     assert sf.session.get(job, headers=sf.headers).json()["state"] == "InProgress"
     info = sf.session.get(job, headers=sf.headers).json()
     assert (info["state"], info["jobType"], info["numberRecordsProcessed"]) == (
-        "JobComplete", "V2Query", 5)
+        "JobComplete",
+        "V2Query",
+        5,
+    )
     first = sf.session.get(f"{job}/results", headers=sf.headers, params={"maxRecords": 3})
     assert first.headers["Sforce-NumberOfRecords"] == "3"
     locator = first.headers["Sforce-Locator"]
     assert base64.b64decode(locator + "==").decode() == "3"
-    rest = sf.session.get(f"{job}/results", headers=sf.headers,
-                          params={"maxRecords": 3, "locator": locator})
+    rest = sf.session.get(
+        f"{job}/results", headers=sf.headers, params={"maxRecords": 3, "locator": locator}
+    )
     assert rest.headers["Sforce-NumberOfRecords"] == "2"
     assert rest.headers["Sforce-Locator"] == "null"
-    again = sf.session.get(f"{job}/results", headers=sf.headers,
-                           params={"maxRecords": 3, "locator": locator})
+    again = sf.session.get(
+        f"{job}/results", headers=sf.headers, params={"maxRecords": 3, "locator": locator}
+    )
     assert again.text == rest.text  # a locator can be used again
     listed = sf.session.get(base, headers=sf.headers).json()["records"]
     assert [j["id"] for j in listed] == [created["id"]]
@@ -85,11 +94,15 @@ def test_query_all_includes_deleted_rows_and_abort_stops_a_job(sf: Any, org: Loc
     contact = org.records("Contact")[0]
     org.backend.delete("Contact", contact["Id"])
     live = [r for p in sf.bulk2.Contact.query("SELECT Id FROM Contact", wait=0) for r in rows(p)]
-    every = [r for p in sf.bulk2.Contact.query_all("SELECT Id FROM Contact", wait=0)
-             for r in rows(p)]
+    every = [
+        r for p in sf.bulk2.Contact.query_all("SELECT Id FROM Contact", wait=0) for r in rows(p)
+    ]
     assert (len(live), len(every)) == (4, 5)
-    created = sf.session.post(f"{sf.base_url}jobs/query", headers=sf.headers, json={
-        "operation": "query", "query": "SELECT Id FROM Contact"}).json()
+    created = sf.session.post(
+        f"{sf.base_url}jobs/query",
+        headers=sf.headers,
+        json={"operation": "query", "query": "SELECT Id FROM Contact"},
+    ).json()
     job = f"{sf.base_url}jobs/query/{created['id']}"
     aborted = sf.session.patch(job, headers=sf.headers, json={"state": "Aborted"}).json()
     assert aborted["state"] == "Aborted"

@@ -11,13 +11,21 @@ from asymbl_sf.localorg import LocalOrg
 
 
 def _contacts(n: int, start: int = 0, **extra: Any) -> list[dict[str, Any]]:
-    return [{"attributes": {"type": "Contact"}, "LastName": f"Doe {start + i}",
-             "Email": f"c{start + i}@example.com", **extra} for i in range(n)]
+    return [
+        {
+            "attributes": {"type": "Contact"},
+            "LastName": f"Doe {start + i}",
+            "Email": f"c{start + i}@example.com",
+            **extra,
+        }
+        for i in range(n)
+    ]
 
 
 def _post(sf: Any, records: list[dict[str, Any]], all_or_none: bool = False) -> Any:
-    return sf.restful("composite/sobjects", method="POST",
-                      json={"allOrNone": all_or_none, "records": records})
+    return sf.restful(
+        "composite/sobjects", method="POST", json={"allOrNone": all_or_none, "records": records}
+    )
 
 
 def test_create_200_records_in_one_call(local_org: LocalOrg, local_sf: Any) -> None:
@@ -32,8 +40,7 @@ def test_more_than_200_records_are_refused_outright(
     local_org: LocalOrg, local_sf: Any, method: str
 ) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
-        local_sf.restful("composite/sobjects", method=method,
-                         json={"records": _contacts(201)})
+        local_sf.restful("composite/sobjects", method=method, json={"records": _contacts(201)})
     assert caught.value.status == 400
     assert caught.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
     assert local_org.count("Contact") == 0
@@ -82,31 +89,43 @@ def test_all_or_none_true_rolls_back_the_whole_batch(local_org: LocalOrg, local_
     assert local_org.count("Contact") == before_usage
     assert local_org.records("Contact", include_deleted=True) == []
     # Nothing found by the email index either.
-    assert local_sf.query("SELECT Id FROM Contact WHERE Email = 'c0@example.com'")[
-        "totalSize"] == 0
+    assert local_sf.query("SELECT Id FROM Contact WHERE Email = 'c0@example.com'")["totalSize"] == 0
 
 
 def test_all_or_none_rollback_restores_updated_and_deleted_records(
     local_org: LocalOrg, local_sf: Any
 ) -> None:
     ids = [r["id"] for r in _post(local_sf, _contacts(3))]
-    results = local_sf.restful("composite/sobjects", method="PATCH", json={
-        "allOrNone": True, "records": [
-            {"attributes": {"type": "Contact"}, "id": ids[0], "Title": "Changed"},
-            {"attributes": {"type": "Contact"}, "id": ids[1], "LastName": None},
-        ]})
+    results = local_sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "allOrNone": True,
+            "records": [
+                {"attributes": {"type": "Contact"}, "id": ids[0], "Title": "Changed"},
+                {"attributes": {"type": "Contact"}, "id": ids[1], "LastName": None},
+            ],
+        },
+    )
     assert [r["success"] for r in results] == [False, False]
     assert (local_org.get(ids[0]) or {}).get("Title") is None
-    deleted = local_sf.restful("composite/sobjects", method="DELETE", params={
-        "ids": f"{ids[2]},0038d0000000ZZZAA2", "allOrNone": "true"})
+    deleted = local_sf.restful(
+        "composite/sobjects",
+        method="DELETE",
+        params={"ids": f"{ids[2]},0038d0000000ZZZAA2", "allOrNone": "true"},
+    )
     assert [r["success"] for r in deleted] == [False, False]
     assert local_org.count("Contact") == 3
 
 
 def test_rolled_back_unique_value_can_be_used_again(local_org: LocalOrg, local_sf: Any) -> None:
     records = [
-        {"attributes": {"type": "User"}, "Username": "new@x.local", "LastName": "New",
-         "Email": "new@example.com"},
+        {
+            "attributes": {"type": "User"},
+            "Username": "new@x.local",
+            "LastName": "New",
+            "Email": "new@example.com",
+        },
         {"attributes": {"type": "User"}, "LastName": "No username", "Email": "x@example.com"},
     ]
     assert not any(r["success"] for r in _post(local_sf, records, all_or_none=True))
@@ -115,11 +134,17 @@ def test_rolled_back_unique_value_can_be_used_again(local_org: LocalOrg, local_s
 
 def test_update_many_and_missing_id(local_sf: Any) -> None:
     ids = [r["id"] for r in _post(local_sf, _contacts(2))]
-    results = local_sf.restful("composite/sobjects", method="PATCH", json={"records": [
-        {"attributes": {"type": "Contact"}, "id": ids[0], "Title": "A"},
-        {"attributes": {"type": "Contact"}, "Title": "no id"},
-        {"attributes": {"type": "Contact"}, "id": ids[1][:15], "Title": "B"},
-    ]})
+    results = local_sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "records": [
+                {"attributes": {"type": "Contact"}, "id": ids[0], "Title": "A"},
+                {"attributes": {"type": "Contact"}, "Title": "no id"},
+                {"attributes": {"type": "Contact"}, "id": ids[1][:15], "Title": "B"},
+            ]
+        },
+    )
     assert results[0] == {"id": ids[0], "success": True, "errors": []}
     assert results[1]["errors"][0]["statusCode"] == "MISSING_ARGUMENT"
     assert results[2]["id"] == ids[1]
@@ -141,8 +166,11 @@ def test_record_without_a_type_is_refused_per_record(local_sf: Any) -> None:
 
 def test_delete_many_with_15_and_18_character_ids(local_org: LocalOrg, local_sf: Any) -> None:
     ids = [r["id"] for r in _post(local_sf, _contacts(3))]
-    results = local_sf.restful("composite/sobjects", method="DELETE", params={
-        "ids": f"{ids[0]},{ids[1][:15]},not-an-id,0038d0000000ZZZAA2"})
+    results = local_sf.restful(
+        "composite/sobjects",
+        method="DELETE",
+        params={"ids": f"{ids[0]},{ids[1][:15]},not-an-id,0038d0000000ZZZAA2"},
+    )
     assert [r["success"] for r in results] == [True, True, False, False]
     assert [r["id"] for r in results[:2]] == ids[:2]  # answered in the 18-character form
     assert results[2]["errors"][0]["statusCode"] == "MALFORMED_ID"
@@ -154,6 +182,8 @@ def test_delete_many_with_15_and_18_character_ids(local_org: LocalOrg, local_sf:
 
 def test_retrieve_many_by_id(local_sf: Any) -> None:
     ids = [r["id"] for r in _post(local_sf, _contacts(2))]
-    rows = local_sf.restful("composite/sobjects/Contact", params={
-        "ids": f"{ids[0]},{ids[1][:15]}", "fields": "Id,LastName"})
+    rows = local_sf.restful(
+        "composite/sobjects/Contact",
+        params={"ids": f"{ids[0]},{ids[1][:15]}", "fields": "Id,LastName"},
+    )
     assert [(r["Id"], r["LastName"]) for r in rows] == [(ids[0], "Doe 0"), (ids[1], "Doe 1")]

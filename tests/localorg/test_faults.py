@@ -22,10 +22,13 @@ def _collection(sf: Any, n: int = 3) -> Any:
     return sf.restful("composite/sobjects", method="POST", json={"records": records})
 
 
-@pytest.mark.parametrize(("kind", "status", "code"), [
-    ("http_500", 500, "UNKNOWN_EXCEPTION"),
-    ("http_503", 503, "SERVER_UNAVAILABLE"),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("http_500", 500, "UNKNOWN_EXCEPTION"),
+        ("http_503", 503, "SERVER_UNAVAILABLE"),
+    ],
+)
 def test_server_errors_fail_the_next_calls_then_stop(
     local_org: LocalOrg, local_sf: Any, kind: str, status: int, code: str
 ) -> None:
@@ -85,8 +88,7 @@ def test_row_lock_fails_each_record_of_a_collection(local_org: LocalOrg, local_s
     assert local_org.count("Contact") == 0
     ids = [r["id"] for r in _collection(local_sf, 2)]
     local_org.faults.next(1, "row_lock")
-    deleted = local_sf.restful("composite/sobjects", method="DELETE",
-                               params={"ids": ",".join(ids)})
+    deleted = local_sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(ids)})
     assert [r["errors"][0]["statusCode"] for r in deleted] == ["UNABLE_TO_LOCK_ROW"] * 2
     local_org.faults.next(1, "row_lock")
     with pytest.raises(SalesforceMalformedRequest) as caught:
@@ -129,12 +131,18 @@ def test_on_records_fails_the_chosen_records(local_org: LocalOrg, local_sf: Any)
     local_org.faults.on_records(
         "FIELD_CUSTOM_VALIDATION_EXCEPTION",
         lambda sobject, body: sobject == "Contact" and body.get("LastName") == "Doe 1",
-        message="Candidates need a phone number", fields=("Phone",))
+        message="Candidates need a phone number",
+        fields=("Phone",),
+    )
     results = _collection(local_sf, 3)
     assert [r["success"] for r in results] == [True, False, True]
-    assert results[1]["errors"] == [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                     "message": "Candidates need a phone number",
-                                     "fields": ["Phone"]}]
+    assert results[1]["errors"] == [
+        {
+            "statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+            "message": "Candidates need a phone number",
+            "fields": ["Phone"],
+        }
+    ]
     with pytest.raises(SalesforceMalformedRequest) as caught:
         local_sf.Contact.create({"LastName": "Doe 1"})
     assert caught.value.content[0]["errorCode"] == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
@@ -164,8 +172,10 @@ def test_daily_limit_refuses_calls_beyond_it() -> None:
             with pytest.raises(SalesforceRefusedRequest) as caught:
                 sf.Contact.create({"LastName": "Doe"})
             assert caught.value.status == 403
-            assert caught.value.content[0] == {"message": "TotalRequests Limit exceeded.",
-                                               "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+            assert caught.value.content[0] == {
+                "message": "TotalRequests Limit exceeded.",
+                "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            }
         assert org.count("Contact") == 0
         limits = sf.limits()  # free, and still answered, so a client can see why
         assert limits["DailyApiRequests"]["Max"] == 5

@@ -16,7 +16,7 @@ def _checksum(id15: str) -> str:
     under test: per group of five, bit i is set when character i is an uppercase letter."""
     out = ""
     for start in (0, 5, 10):
-        bits = sum(1 << i for i, ch in enumerate(id15[start:start + 5]) if ch.isupper())
+        bits = sum(1 << i for i, ch in enumerate(id15[start : start + 5]) if ch.isupper())
         out += _ALPHABET[bits]
     return out
 
@@ -26,18 +26,24 @@ def test_checksum_reference_matches_salesforce_examples() -> None:
     assert "001R00000033I6A" + _checksum("001R00000033I6A") == "001R00000033I6AIAU"
 
 
-@pytest.mark.parametrize(("sobject", "body", "prefix"), [
-    ("Contact", {"LastName": "Doe"}, "003"),
-    ("Account", {"Name": "Acme"}, "001"),
-    ("User", {"Username": "u@x.local", "LastName": "U", "Email": "u@x.com"}, "005"),
-    ("Task", {"Subject": "Call"}, "00T"),
-])
+@pytest.mark.parametrize(
+    ("sobject", "body", "prefix"),
+    [
+        ("Contact", {"LastName": "Doe"}, "003"),
+        ("Account", {"Name": "Acme"}, "001"),
+        ("User", {"Username": "u@x.local", "LastName": "U", "Email": "u@x.com"}, "005"),
+        ("Task", {"Subject": "Call"}, "00T"),
+    ],
+)
 def test_new_ids_have_18_characters_the_key_prefix_and_a_valid_checksum(
     local_sf: Any, sobject: str, body: dict[str, Any], prefix: str
 ) -> None:
-    ids = [getattr(local_sf, sobject).create(body | ({"Username": f"u{n}@x.local"}
-                                                     if sobject == "User" else {}))["id"]
-           for n in range(3)]
+    ids = [
+        getattr(local_sf, sobject).create(
+            body | ({"Username": f"u{n}@x.local"} if sobject == "User" else {})
+        )["id"]
+        for n in range(3)
+    ]
     for record_id in ids:
         assert len(record_id) == 18
         assert record_id[:3] == prefix
@@ -89,21 +95,28 @@ def test_seed_is_deterministic() -> None:
 
     first, second = LocalOrg(), LocalOrg()
     assert seeded_ids(first) == seeded_ids(second)
-    assert [r["CreatedDate"] for r in first.records("bpats__Job__c")] == \
-        [r["CreatedDate"] for r in second.records("bpats__Job__c")]
+    assert [r["CreatedDate"] for r in first.records("bpats__Job__c")] == [
+        r["CreatedDate"] for r in second.records("bpats__Job__c")
+    ]
 
 
 def test_seed_has_two_open_jobs_with_five_ordered_stages_each(local_sf: Any) -> None:
-    jobs = local_sf.query("SELECT Id, bpats__Status__c FROM bpats__Job__c "
-                          "WHERE bpats__Status__c = 'Open'")["records"]
+    jobs = local_sf.query(
+        "SELECT Id, bpats__Status__c FROM bpats__Job__c WHERE bpats__Status__c = 'Open'"
+    )["records"]
     assert len(jobs) >= 2
     for job in jobs:
         stages = local_sf.query(
             "SELECT Name, bpats__Sequence__c FROM bpats__ATS_Stage__c "
-            f"WHERE bpats__Job__c = '{job['Id']}' ORDER BY bpats__Sequence__c")["records"]
+            f"WHERE bpats__Job__c = '{job['Id']}' ORDER BY bpats__Sequence__c"
+        )["records"]
         assert [(s["Name"], s["bpats__Sequence__c"]) for s in stages] == [
-            ("Application", 1), ("Internal Review", 2), ("Interview", 3), ("Offer", 4),
-            ("Placement", 5)]
+            ("Application", 1),
+            ("Internal Review", 2),
+            ("Interview", 3),
+            ("Offer", 4),
+            ("Placement", 5),
+        ]
 
 
 def test_seed_has_a_recruiter_user_who_runs_the_api(local_sf: Any) -> None:
@@ -117,8 +130,9 @@ def test_contact_describe_lists_the_candidate_record_type(local_sf: Any) -> None
     infos = local_sf.Contact.describe()["recordTypeInfos"]
     candidate = [i for i in infos if i["developerName"] == "Candidate"]
     assert len(candidate) == 1 and candidate[0]["active"]
-    rt = local_sf.query("SELECT Id FROM RecordType WHERE DeveloperName = 'Candidate' "
-                        "AND SobjectType = 'Contact'")["records"][0]["Id"]
+    rt = local_sf.query(
+        "SELECT Id FROM RecordType WHERE DeveloperName = 'Candidate' AND SobjectType = 'Contact'"
+    )["records"][0]["Id"]
     assert candidate[0]["recordTypeId"] == rt
     contact = local_sf.Contact.create({"LastName": "Doe", "RecordTypeId": rt})["id"]
     assert local_sf.Contact.get(contact)["RecordTypeId"] == rt

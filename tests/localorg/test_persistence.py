@@ -42,7 +42,10 @@ WRITER = textwrap.dedent("""
 def _spawn(path: Path, label: str, rounds: int, batch: int) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), label, str(rounds), str(batch)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     ready = process.stdout.readline().strip()
     assert ready == "ready", process.stderr.read() if process.stderr else ""
@@ -70,8 +73,10 @@ def _assert_consistent(path: Path) -> None:
     sf = org.salesforce()
     new_id = sf.Contact.create({"LastName": "After the crash"})["id"]
     assert new_id not in ids
-    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == len(
-        [c for c in contacts if not c["IsDeleted"]]) + 1
+    assert (
+        sf.query("SELECT COUNT() FROM Contact")["totalSize"]
+        == len([c for c in contacts if not c["IsDeleted"]]) + 1
+    )
     sf.Contact.delete(new_id)
 
 
@@ -80,8 +85,13 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     first = LocalOrg(path)
     sf = first.salesforce()
     contact = sf.Contact.create({"LastName": "Doe", "Email": "jane@x.com"})["id"]
-    version = sf.ContentVersion.create({"PathOnClient": "cv.txt", "FirstPublishLocationId":
-                                        contact, "VersionData": base64.b64encode(b"hi").decode()})
+    version = sf.ContentVersion.create(
+        {
+            "PathOnClient": "cv.txt",
+            "FirstPublishLocationId": contact,
+            "VersionData": base64.b64encode(b"hi").decode(),
+        }
+    )
     sf.Contact.update(contact, {"Title": "Chef"})
     gone = sf.Account.create({"Name": "Gone"})["id"]
     sf.Account.delete(gone)
@@ -93,11 +103,12 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert [r["Id"] for r in rows] == [contact]  # indexes rebuilt on load
     assert again.file_bytes(version["id"]) == b"hi"
     download = sf2.session.get(
-        f"{sf2.base_url}sobjects/ContentVersion/{version['id']}/VersionData",
-        headers=sf2.headers)
+        f"{sf2.base_url}sobjects/ContentVersion/{version['id']}/VersionData", headers=sf2.headers
+    )
     assert download.content == b"hi"
-    deleted = sf2.query_all("SELECT Id FROM Account WHERE Id = '" + gone + "'",
-                            include_deleted=True)
+    deleted = sf2.query_all(
+        "SELECT Id FROM Account WHERE Id = '" + gone + "'", include_deleted=True
+    )
     assert deleted["totalSize"] == 1
     assert again.records("User") == first.records("User")  # not seeded twice
     next_contact = sf2.Contact.create({"LastName": "Next"})["id"]
@@ -107,8 +118,9 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
 def test_seeded_ids_are_the_same_in_a_folder_and_in_memory(tmp_path: Path) -> None:
     on_disk = LocalOrg(tmp_path / "org")
     in_memory = LocalOrg()
-    assert [r["Id"] for r in on_disk.records("bpats__ATS_Stage__c")] == \
-        [r["Id"] for r in in_memory.records("bpats__ATS_Stage__c")]
+    assert [r["Id"] for r in on_disk.records("bpats__ATS_Stage__c")] == [
+        r["Id"] for r in in_memory.records("bpats__ATS_Stage__c")
+    ]
 
 
 def test_api_usage_is_remembered_across_runs_even_for_reads(tmp_path: Path) -> None:

@@ -13,8 +13,14 @@ from asymbl_sf.localorg import LocalOrg
 def _insert_contacts(sf: Any, n: int) -> list[str]:
     ids: list[str] = []
     for start in range(0, n, 200):
-        records = [{"attributes": {"type": "Contact"}, "LastName": f"Doe {i:05d}",
-                    "Email": f"c{i}@example.com"} for i in range(start, min(n, start + 200))]
+        records = [
+            {
+                "attributes": {"type": "Contact"},
+                "LastName": f"Doe {i:05d}",
+                "Email": f"c{i}@example.com",
+            }
+            for i in range(start, min(n, start + 200))
+        ]
         results = sf.restful("composite/sobjects", method="POST", json={"records": records})
         ids += [r["id"] for r in results]
     return ids
@@ -50,8 +56,7 @@ def test_batch_size_header_makes_smaller_pages(local_sf: Any, many: list[str]) -
     assert len(seen) == 200
     pages = 1
     while not page["done"]:
-        page = local_sf.query_more(page["nextRecordsUrl"], identifier_is_url=True,
-                                   headers=headers)
+        page = local_sf.query_more(page["nextRecordsUrl"], identifier_is_url=True, headers=headers)
         seen += page["records"]
         pages += 1
     assert pages == 12
@@ -62,8 +67,9 @@ def test_query_all_pages_include_deleted_rows(local_sf: Any, many: list[str]) ->
     local_sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(many[:10])})
     live = local_sf.query_all("SELECT Id FROM Contact")
     assert live["totalSize"] == 2_335
-    every = local_sf.query_all("SELECT Id, IsDeleted FROM Contact ORDER BY LastName",
-                               include_deleted=True)
+    every = local_sf.query_all(
+        "SELECT Id, IsDeleted FROM Contact ORDER BY LastName", include_deleted=True
+    )
     assert every["totalSize"] == 2_345
     assert [r["IsDeleted"] for r in every["records"][:11]] == [True] * 10 + [False]
     first = local_sf.query("SELECT Id FROM Contact", include_deleted=True)
@@ -100,13 +106,16 @@ def test_escaped_quote_literal_matches_exactly(local_sf: Any) -> None:
     assert local_sf.query(soql)["totalSize"] == 0
 
 
-@pytest.mark.parametrize("soql", [
-    "SELECT Id FROM Contact GROUP BY LastName",
-    "SELECT Id, (SELECT Id FROM Tasks) FROM Contact",
-    "SELECT Id FROM Contact WHERE CreatedDate = TODAY",
-    "SELECT Id FROM Contact WITH SECURITY_ENFORCED",
-    "SELEKT Id FROM Contact",
-])
+@pytest.mark.parametrize(
+    "soql",
+    [
+        "SELECT Id FROM Contact GROUP BY LastName",
+        "SELECT Id, (SELECT Id FROM Tasks) FROM Contact",
+        "SELECT Id FROM Contact WHERE CreatedDate = TODAY",
+        "SELECT Id FROM Contact WITH SECURITY_ENFORCED",
+        "SELEKT Id FROM Contact",
+    ],
+)
 def test_unsupported_or_invalid_query_is_refused(local_sf: Any, soql: str) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         local_sf.query(soql)
@@ -129,8 +138,15 @@ def test_get_longer_than_16384_bytes_is_refused_with_431(
         local_sf.query(soql)
     assert caught.value.status == 431
     # The same query fits in a POST body (Composite): Salesforce's own workaround.
-    answer = local_sf.restful("composite", method="POST", json={"compositeRequest": [
-        {"method": "GET", "referenceId": "q", "url": "/services/data/v59.0/query?q=" + soql}]})
+    answer = local_sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "compositeRequest": [
+                {"method": "GET", "referenceId": "q", "url": "/services/data/v59.0/query?q=" + soql}
+            ]
+        },
+    )
     assert answer["compositeResponse"][0]["httpStatusCode"] == 200
 
 
@@ -150,6 +166,7 @@ def test_lookup_by_email_uses_the_index_not_a_scan(
         raise AssertionError(f"full scan of {sobject}")
 
     monkeypatch.setattr(RecordStore, "all", no_scan)
-    rows = local_sf.query("SELECT Id, Email FROM Contact WHERE Email IN "
-                          "('C7@EXAMPLE.COM', 'c399@example.com')")["records"]
+    rows = local_sf.query(
+        "SELECT Id, Email FROM Contact WHERE Email IN ('C7@EXAMPLE.COM', 'c399@example.com')"
+    )["records"]
     assert sorted(r["Email"] for r in rows) == ["c399@example.com", "c7@example.com"]

@@ -12,13 +12,16 @@ from asymbl_sf.localorg import LocalOrg
 
 
 def test_sobject_crud_by_id(local_org: LocalOrg, local_sf: Any) -> None:
-    created = local_sf.Contact.create({"FirstName": "Jane", "LastName": "Doe",
-                                       "Email": "jane@x.com", "Birthdate": "1990-04-01"})
+    created = local_sf.Contact.create(
+        {"FirstName": "Jane", "LastName": "Doe", "Email": "jane@x.com", "Birthdate": "1990-04-01"}
+    )
     assert created["success"] is True and created["errors"] == []
     record = local_sf.Contact.get(created["id"])
     base = f"/services/data/v{local_org.api_version}"
     assert record["attributes"] == {
-        "type": "Contact", "url": f"{base}/sobjects/Contact/{created['id']}"}
+        "type": "Contact",
+        "url": f"{base}/sobjects/Contact/{created['id']}",
+    }
     assert (record["Email"], record["Birthdate"]) == ("jane@x.com", "1990-04-01")
     assert set(local_sf.Contact.describe()["fields"][0]) >= {"name", "type"}
     assert "MobilePhone" in record  # every field, nulls included
@@ -31,8 +34,10 @@ def test_sobject_crud_by_id(local_org: LocalOrg, local_sf: Any) -> None:
 def test_retrieve_with_a_field_list(local_sf: Any) -> None:
     created = local_sf.Contact.create({"LastName": "Doe"})["id"]
     response = local_sf.session.get(
-        f"{local_sf.base_url}sobjects/Contact/{created}", params={"fields": "LastName,Email"},
-        headers=local_sf.headers)
+        f"{local_sf.base_url}sobjects/Contact/{created}",
+        params={"fields": "LastName,Email"},
+        headers=local_sf.headers,
+    )
     assert set(response.json()) == {"attributes", "LastName", "Email"}
 
 
@@ -65,11 +70,20 @@ def test_global_describe_lists_every_object_with_its_prefix(
     local_org: LocalOrg, local_sf: Any
 ) -> None:
     objects = {o["name"]: o for o in local_sf.describe()["sobjects"]}
-    assert {"Contact", "bpats__ATS_Applicant__c", "bpats__Job__c", "bpats__ATS_Stage__c",
-            "ContentVersion", "ContentDocumentLink", "Task", "User"} <= set(objects)
+    assert {
+        "Contact",
+        "bpats__ATS_Applicant__c",
+        "bpats__Job__c",
+        "bpats__ATS_Stage__c",
+        "ContentVersion",
+        "ContentDocumentLink",
+        "Task",
+        "User",
+    } <= set(objects)
     assert objects["ContentVersion"]["keyPrefix"] == "068"
     assert objects["Contact"]["urls"]["describe"] == (
-        f"/services/data/v{local_org.api_version}/sobjects/Contact/describe")
+        f"/services/data/v{local_org.api_version}/sobjects/Contact/describe"
+    )
 
 
 def test_limits_and_usage_header(local_org: LocalOrg, local_sf: Any) -> None:
@@ -91,16 +105,19 @@ def test_versions_and_resources(local_org: LocalOrg, local_sf: Any) -> None:
     assert resources["query"] == f"/services/data/v{local_org.api_version}/query"
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "sobjects/Contact/listviews"),
-    ("GET", "tooling/query/?q=SELECT+Id+FROM+ApexClass"),
-    ("POST", "composite/graph"),
-    ("POST", "composite/tree/Account"),
-    ("POST", "async/62.0/job"),
-    ("PATCH", "composite/sobjects/Contact/Email"),
-    ("PUT", "sobjects/Contact/0038d0000000001AAA"),
-    ("GET", "search/?q=FIND+{Doe}"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "sobjects/Contact/listviews"),
+        ("GET", "tooling/query/?q=SELECT+Id+FROM+ApexClass"),
+        ("POST", "composite/graph"),
+        ("POST", "composite/tree/Account"),
+        ("POST", "async/62.0/job"),
+        ("PATCH", "composite/sobjects/Contact/Email"),
+        ("PUT", "sobjects/Contact/0038d0000000001AAA"),
+        ("GET", "search/?q=FIND+{Doe}"),
+    ],
+)
 def test_route_that_is_not_emulated_says_so(local_sf: Any, method: str, path: str) -> None:
     with pytest.raises(SalesforceError) as caught:
         local_sf.restful(path, method=method, json={} if method != "GET" else None)
@@ -114,8 +131,9 @@ def test_requests_adapter_front_door_behaves_like_the_fixture() -> None:
     org = LocalOrg()  # no ``with``: the adapter is mounted on the client's session
     sf = org.salesforce()
     created = sf.Contact.create({"LastName": "Doe", "Email": "jane@x.com"})["id"]
-    assert sf.query("SELECT Id FROM Contact WHERE Email = 'JANE@X.COM'")["records"][0][
-        "Id"] == created
+    assert (
+        sf.query("SELECT Id FROM Contact WHERE Email = 'JANE@X.COM'")["records"][0]["Id"] == created
+    )
     org.faults.next(1, "drop")
     with pytest.raises(requests.exceptions.ConnectionError):
         sf.query("SELECT Id FROM Contact")

@@ -26,7 +26,8 @@ def _seeded(sf: Any) -> dict[str, str]:
     for key in ("job_a", "job_b"):
         stages = sf.query(
             "SELECT Id, Name FROM bpats__ATS_Stage__c "
-            f"WHERE bpats__Job__c = '{ids[key]}' ORDER BY bpats__Sequence__c")["records"]
+            f"WHERE bpats__Job__c = '{ids[key]}' ORDER BY bpats__Sequence__c"
+        )["records"]
         ids[f"{key}_first_stage"] = stages[0]["Id"]
     user = sf.query("SELECT Id FROM User WHERE Username = 'riley.recruiter@asymbl-sf.local'")
     ids["user"] = user["records"][0]["Id"]
@@ -41,8 +42,9 @@ def seeded(local_sf: Any) -> dict[str, str]:
 
 def _collection(sf: Any, sobject: str, bodies: list[Body], all_or_none: bool = False) -> Any:
     records = [{"attributes": {"type": sobject}, **b} for b in bodies]
-    return sf.restful("composite/sobjects", method="POST",
-                      json={"allOrNone": all_or_none, "records": records})
+    return sf.restful(
+        "composite/sobjects", method="POST", json={"allOrNone": all_or_none, "records": records}
+    )
 
 
 def _single_error(call: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
@@ -54,52 +56,117 @@ def _single_error(call: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
 
 
 def _applicant(seeded: dict[str, str], contact_id: str, **extra: Any) -> Body:
-    return {"bpats__ATS_Applicant__c": contact_id, "bpats__Job__c": seeded["job_a"],
-            "bpats__Stage__c": seeded["job_a_first_stage"], **extra}
+    return {
+        "bpats__ATS_Applicant__c": contact_id,
+        "bpats__Job__c": seeded["job_a"],
+        "bpats__Stage__c": seeded["job_a_first_stage"],
+        **extra,
+    }
 
 
 # -- one table of rule violations, checked both ways ----------------------------------------
 
 #: (case id, sObject, body maker, expected code, expected ``fields``)
 CASES: list[tuple[str, str, Callable[[dict[str, str]], Body], str, list[str]]] = [
-    ("unknown field", "Contact", lambda s: {"LastName": "Doe", "Favourite_Colour__c": "red"},
-     "INVALID_FIELD", []),
-    ("read-only field", "Contact", lambda s: {"LastName": "Doe", "Name": "Jane Doe"},
-     "INVALID_FIELD_FOR_INSERT_UPDATE", ["Name"]),
-    ("auto-number is not createable", "bpats__Job__c",
-     lambda s: {"Name": "Chef", "bpats__Job_Number__c": "JOB-99999"},
-     "INVALID_FIELD_FOR_INSERT_UPDATE", ["bpats__Job_Number__c"]),
-    ("required field", "Contact", lambda s: {"FirstName": "Jane"},
-     "REQUIRED_FIELD_MISSING", ["LastName"]),
-    ("required lookup", "bpats__ATS_Applicant__c", lambda s: {"bpats__Job__c": s["job_a"]},
-     "REQUIRED_FIELD_MISSING", ["bpats__Stage__c"]),
-    ("over length", "Contact", lambda s: {"LastName": "x" * 81},
-     "STRING_TOO_LONG", ["LastName"]),
-    ("restricted picklist", "Contact",
-     lambda s: {"LastName": "Doe", "bpats__Contact_Relationship__c": "Best Friend"},
-     "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["bpats__Contact_Relationship__c"]),
-    ("bad email", "Contact", lambda s: {"LastName": "Doe", "Email": "jane.at.example.com"},
-     "INVALID_EMAIL_ADDRESS", ["Email"]),
-    ("not an id", "Contact", lambda s: {"LastName": "Doe", "AccountId": "not-an-id"},
-     "MALFORMED_ID", ["AccountId"]),
-    ("id of the wrong object", "Contact", lambda s: {"LastName": "Doe", "AccountId": s["user"]},
-     "FIELD_INTEGRITY_EXCEPTION", ["AccountId"]),
-    ("missing record", "Contact",
-     lambda s: {"LastName": "Doe", "AccountId": "0018d000000ZZZZAA4"},
-     "INVALID_CROSS_REFERENCE_KEY", ["AccountId"]),
-    ("stage of another job", "bpats__ATS_Applicant__c",
-     lambda s: {"bpats__Job__c": s["job_a"], "bpats__Stage__c": s["job_b_first_stage"]},
-     "FIELD_FILTER_VALIDATION_EXCEPTION", ["bpats__Stage__c"]),
-    ("wrong JSON type", "Contact", lambda s: {"LastName": "Doe", "Birthdate": True},
-     "JSON_PARSER_ERROR", []),
+    (
+        "unknown field",
+        "Contact",
+        lambda s: {"LastName": "Doe", "Favourite_Colour__c": "red"},
+        "INVALID_FIELD",
+        [],
+    ),
+    (
+        "read-only field",
+        "Contact",
+        lambda s: {"LastName": "Doe", "Name": "Jane Doe"},
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        ["Name"],
+    ),
+    (
+        "auto-number is not createable",
+        "bpats__Job__c",
+        lambda s: {"Name": "Chef", "bpats__Job_Number__c": "JOB-99999"},
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        ["bpats__Job_Number__c"],
+    ),
+    (
+        "required field",
+        "Contact",
+        lambda s: {"FirstName": "Jane"},
+        "REQUIRED_FIELD_MISSING",
+        ["LastName"],
+    ),
+    (
+        "required lookup",
+        "bpats__ATS_Applicant__c",
+        lambda s: {"bpats__Job__c": s["job_a"]},
+        "REQUIRED_FIELD_MISSING",
+        ["bpats__Stage__c"],
+    ),
+    ("over length", "Contact", lambda s: {"LastName": "x" * 81}, "STRING_TOO_LONG", ["LastName"]),
+    (
+        "restricted picklist",
+        "Contact",
+        lambda s: {"LastName": "Doe", "bpats__Contact_Relationship__c": "Best Friend"},
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        ["bpats__Contact_Relationship__c"],
+    ),
+    (
+        "bad email",
+        "Contact",
+        lambda s: {"LastName": "Doe", "Email": "jane.at.example.com"},
+        "INVALID_EMAIL_ADDRESS",
+        ["Email"],
+    ),
+    (
+        "not an id",
+        "Contact",
+        lambda s: {"LastName": "Doe", "AccountId": "not-an-id"},
+        "MALFORMED_ID",
+        ["AccountId"],
+    ),
+    (
+        "id of the wrong object",
+        "Contact",
+        lambda s: {"LastName": "Doe", "AccountId": s["user"]},
+        "FIELD_INTEGRITY_EXCEPTION",
+        ["AccountId"],
+    ),
+    (
+        "missing record",
+        "Contact",
+        lambda s: {"LastName": "Doe", "AccountId": "0018d000000ZZZZAA4"},
+        "INVALID_CROSS_REFERENCE_KEY",
+        ["AccountId"],
+    ),
+    (
+        "stage of another job",
+        "bpats__ATS_Applicant__c",
+        lambda s: {"bpats__Job__c": s["job_a"], "bpats__Stage__c": s["job_b_first_stage"]},
+        "FIELD_FILTER_VALIDATION_EXCEPTION",
+        ["bpats__Stage__c"],
+    ),
+    (
+        "wrong JSON type",
+        "Contact",
+        lambda s: {"LastName": "Doe", "Birthdate": True},
+        "JSON_PARSER_ERROR",
+        [],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("sobject", "make", "code", "fields"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("sobject", "make", "code", "fields"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rule_refuses_a_single_create_with_its_code(
-    local_org: LocalOrg, local_sf: Any, seeded: dict[str, str],
-    sobject: str, make: Callable[[dict[str, str]], Body], code: str, fields: list[str],
+    local_org: LocalOrg,
+    local_sf: Any,
+    seeded: dict[str, str],
+    sobject: str,
+    make: Callable[[dict[str, str]], Body],
+    code: str,
+    fields: list[str],
 ) -> None:
     before = local_org.count(sobject)
     status, error = _single_error(lambda: getattr(local_sf, sobject).create(make(seeded)))
@@ -111,18 +178,30 @@ def test_rule_refuses_a_single_create_with_its_code(
     assert local_org.count(sobject) == before
 
 
-@pytest.mark.parametrize(("sobject", "make", "code", "fields"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("sobject", "make", "code", "fields"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rule_fails_only_its_record_inside_a_collection(
-    local_org: LocalOrg, local_sf: Any, seeded: dict[str, str],
-    sobject: str, make: Callable[[dict[str, str]], Body], code: str, fields: list[str],
+    local_org: LocalOrg,
+    local_sf: Any,
+    seeded: dict[str, str],
+    sobject: str,
+    make: Callable[[dict[str, str]], Body],
+    code: str,
+    fields: list[str],
 ) -> None:
     good = {"LastName": "Good"}
-    results = local_sf.restful("composite/sobjects", method="POST", json={
-        "allOrNone": False, "records": [
-            {"attributes": {"type": "Contact"}, **good},
-            {"attributes": {"type": sobject}, **make(seeded)},
-        ]})
+    results = local_sf.restful(
+        "composite/sobjects",
+        method="POST",
+        json={
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Contact"}, **good},
+                {"attributes": {"type": sobject}, **make(seeded)},
+            ],
+        },
+    )
     assert results[0]["success"] is True
     assert results[1]["success"] is False
     error = results[1]["errors"][0]
@@ -141,13 +220,18 @@ def test_rules_apply_to_updates_too(local_sf: Any, seeded: dict[str, str]) -> No
         ({"Name": "x"}, "INVALID_FIELD_FOR_INSERT_UPDATE"),
         ({"Nope__c": "x"}, "INVALID_FIELD"),
     ):
-        status, error = _single_error(
-            lambda body=body: local_sf.Contact.update(contact, body))  # type: ignore[misc]
+        status, error = _single_error(lambda body=body: local_sf.Contact.update(contact, body))  # type: ignore[misc]
         assert (status, error["errorCode"]) == (400, code)
-    results = local_sf.restful("composite/sobjects", method="PATCH", json={"records": [
-        {"attributes": {"type": "Contact"}, "id": contact, "Email": "nope"},
-        {"attributes": {"type": "Contact"}, "id": contact, "Title": "Chef"},
-    ]})
+    results = local_sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "records": [
+                {"attributes": {"type": "Contact"}, "id": contact, "Email": "nope"},
+                {"attributes": {"type": "Contact"}, "id": contact, "Title": "Chef"},
+            ]
+        },
+    )
     assert results[0]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
     assert results[1] == {"id": contact, "success": True, "errors": []}
     assert local_sf.Contact.get(contact)["Title"] == "Chef"
@@ -178,20 +262,29 @@ def test_stage_of_the_same_job_is_accepted_and_moving_it_to_another_job_is_not(
 ) -> None:
     contact = local_sf.Contact.create({"LastName": "Doe"})["id"]
     applicant = local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact))["id"]
-    _, error = _single_error(lambda: local_sf.bpats__ATS_Applicant__c.update(
-        applicant, {"bpats__Stage__c": seeded["job_b_first_stage"]}))
+    _, error = _single_error(
+        lambda: local_sf.bpats__ATS_Applicant__c.update(
+            applicant, {"bpats__Stage__c": seeded["job_b_first_stage"]}
+        )
+    )
     assert error["errorCode"] == "FIELD_FILTER_VALIDATION_EXCEPTION"
     # Job and stage moved together satisfy the filter.
-    local_sf.bpats__ATS_Applicant__c.update(applicant, {
-        "bpats__Job__c": seeded["job_b"], "bpats__Stage__c": seeded["job_b_first_stage"]})
+    local_sf.bpats__ATS_Applicant__c.update(
+        applicant,
+        {"bpats__Job__c": seeded["job_b"], "bpats__Stage__c": seeded["job_b_first_stage"]},
+    )
     assert local_sf.bpats__ATS_Applicant__c.get(applicant)["bpats__Job__c"] == seeded["job_b"]
 
 
 def test_lookup_filter_accepts_15_character_ids(local_sf: Any, seeded: dict[str, str]) -> None:
     contact = local_sf.Contact.create({"LastName": "Doe"})["id"]
-    created = local_sf.bpats__ATS_Applicant__c.create({
-        "bpats__ATS_Applicant__c": contact[:15], "bpats__Job__c": seeded["job_a"][:15],
-        "bpats__Stage__c": seeded["job_a_first_stage"][:15]})
+    created = local_sf.bpats__ATS_Applicant__c.create(
+        {
+            "bpats__ATS_Applicant__c": contact[:15],
+            "bpats__Job__c": seeded["job_a"][:15],
+            "bpats__Stage__c": seeded["job_a_first_stage"][:15],
+        }
+    )
     record = local_sf.bpats__ATS_Applicant__c.get(created["id"])
     assert record["bpats__Stage__c"] == seeded["job_a_first_stage"]
     assert record["bpats__ATS_Applicant__c"] == contact
@@ -206,7 +299,8 @@ def test_second_applicant_for_the_same_contact_and_job_is_a_duplicate_naming_the
     contact = local_sf.Contact.create({"LastName": "Doe"})["id"]
     first = local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact))["id"]
     status, error = _single_error(
-        lambda: local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact)))
+        lambda: local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact))
+    )
     assert (status, error["errorCode"]) == (400, "DUPLICATE_VALUE")
     assert first in error["message"]
     assert error["fields"] == ["bpats__Contact_Job_Relationship__c"]
@@ -219,17 +313,26 @@ def test_duplicate_inside_one_collection_fails_the_second_record(
     local_sf: Any, seeded: dict[str, str]
 ) -> None:
     contact = local_sf.Contact.create({"LastName": "Doe"})["id"]
-    results = _collection(local_sf, "bpats__ATS_Applicant__c",
-                          [_applicant(seeded, contact), _applicant(seeded, contact)])
+    results = _collection(
+        local_sf,
+        "bpats__ATS_Applicant__c",
+        [_applicant(seeded, contact), _applicant(seeded, contact)],
+    )
     assert results[0]["success"] is True
     assert results[1]["errors"][0]["statusCode"] == "DUPLICATE_VALUE"
     assert results[0]["id"] in results[1]["errors"][0]["message"]
 
 
 def test_unique_username_is_case_insensitive(local_sf: Any) -> None:
-    _, error = _single_error(lambda: local_sf.User.create({
-        "Username": "RILEY.RECRUITER@asymbl-sf.local", "LastName": "Clone",
-        "Email": "clone@example.com"}))
+    _, error = _single_error(
+        lambda: local_sf.User.create(
+            {
+                "Username": "RILEY.RECRUITER@asymbl-sf.local",
+                "LastName": "Clone",
+                "Email": "clone@example.com",
+            }
+        )
+    )
     assert error["errorCode"] == "DUPLICATE_VALUE"
 
 
@@ -247,8 +350,9 @@ def test_auto_number_names_count_up(local_sf: Any, seeded: dict[str, str]) -> No
         created = local_sf.bpats__ATS_Applicant__c.create(_applicant(seeded, contact))["id"]
         names.append(local_sf.bpats__ATS_Applicant__c.get(created)["Name"])
     assert names == ["APP-00001", "APP-00002", "APP-00003"]
-    jobs = local_sf.query("SELECT bpats__Job_Number__c FROM bpats__Job__c "
-                          "ORDER BY bpats__Job_Number__c")["records"]
+    jobs = local_sf.query(
+        "SELECT bpats__Job_Number__c FROM bpats__Job__c ORDER BY bpats__Job_Number__c"
+    )["records"]
     assert [j["bpats__Job_Number__c"] for j in jobs] == ["JOB-00001", "JOB-00002"]
 
 
@@ -270,8 +374,9 @@ def test_system_fields_are_set_on_create_and_update(local_sf: Any, seeded: dict[
 def test_update_moves_last_modified_but_not_created(seeded: dict[str, str]) -> None:
     from datetime import datetime, timedelta, timezone
 
-    moments = iter(datetime(2026, 3, 1, 12, tzinfo=timezone.utc) + timedelta(minutes=m)
-                   for m in range(100))
+    moments = iter(
+        datetime(2026, 3, 1, 12, tzinfo=timezone.utc) + timedelta(minutes=m) for m in range(100)
+    )
     with LocalOrg(clock=lambda: next(moments)) as org:
         sf = org.salesforce()
         created = sf.Contact.create({"LastName": "Doe"})["id"]
@@ -284,8 +389,9 @@ def test_update_moves_last_modified_but_not_created(seeded: dict[str, str]) -> N
 def test_owner_can_be_given_and_defaults_only_when_absent(
     local_sf: Any, seeded: dict[str, str]
 ) -> None:
-    other = local_sf.User.create({"Username": "second@asymbl-sf.local", "LastName": "Second",
-                                  "Email": "second@example.com"})["id"]
+    other = local_sf.User.create(
+        {"Username": "second@asymbl-sf.local", "LastName": "Second", "Email": "second@example.com"}
+    )["id"]
     created = local_sf.Contact.create({"LastName": "Doe", "OwnerId": other})["id"]
     assert local_sf.Contact.get(created)["OwnerId"] == other
 
@@ -319,9 +425,11 @@ def test_deleted_record_cannot_be_read_updated_or_deleted_again(local_sf: Any) -
 
     created = local_sf.Contact.create({"LastName": "Gone"})["id"]
     local_sf.Contact.delete(created)
-    for call in (lambda: local_sf.Contact.get(created),
-                 lambda: local_sf.Contact.update(created, {"Title": "x"}),
-                 lambda: local_sf.Contact.delete(created)):
+    for call in (
+        lambda: local_sf.Contact.get(created),
+        lambda: local_sf.Contact.update(created, {"Title": "x"}),
+        lambda: local_sf.Contact.delete(created),
+    ):
         with pytest.raises(SalesforceResourceNotFound) as caught:
             call()
         assert caught.value.content[0]["errorCode"] == "ENTITY_IS_DELETED"
@@ -331,5 +439,6 @@ def test_reference_to_a_deleted_record_is_refused(local_sf: Any) -> None:
     account = local_sf.Account.create({"Name": "Acme"})["id"]
     local_sf.Account.delete(account)
     _, error = _single_error(
-        lambda: local_sf.Contact.create({"LastName": "Doe", "AccountId": account}))
+        lambda: local_sf.Contact.create({"LastName": "Doe", "AccountId": account})
+    )
     assert error["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"

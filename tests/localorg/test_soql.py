@@ -36,9 +36,7 @@ class MemorySource:
 
     def records(self, sobject: str, include_deleted: bool) -> Iterable[dict[str, Any]]:
         self.scans.append(sobject)
-        return [
-            r for r in self.rows.get(sobject, []) if include_deleted or not r.get("IsDeleted")
-        ]
+        return [r for r in self.rows.get(sobject, []) if include_deleted or not r.get("IsDeleted")]
 
     def get_record(self, sobject: str, record_id: str) -> dict[str, Any] | None:
         return next((r for r in self.rows.get(sobject, []) if r["Id"] == record_id), None)
@@ -73,20 +71,40 @@ def error_of(source: MemorySource, soql: str) -> SoqlError:
 def org() -> MemorySource:
     src = MemorySource()
     acme = src.add("Account", Name="Acme")
-    src.add("Contact", LastName="Doe", FirstName="Jane", Email="jane@x.com", AccountId=acme,
-            Birthdate="1990-05-01", CreatedDate="2024-01-31T10:00:00.000+0000")
-    src.add("Contact", LastName="O'Brien", Email="ob@x.com",
-            CreatedDate="2024-01-31T09:00:00.000+0000")
+    src.add(
+        "Contact",
+        LastName="Doe",
+        FirstName="Jane",
+        Email="jane@x.com",
+        AccountId=acme,
+        Birthdate="1990-05-01",
+        CreatedDate="2024-01-31T10:00:00.000+0000",
+    )
+    src.add(
+        "Contact", LastName="O'Brien", Email="ob@x.com", CreatedDate="2024-01-31T09:00:00.000+0000"
+    )
     src.add("Contact", LastName="OBrien", Email=None, Birthdate="1985-01-01")
     src.add("Contact", LastName="100% Sure", Email="sure@x.com")
     src.add("Contact", LastName="1000 Sure", Title="Gone", IsDeleted=True)
     job = src.add("bpats__Job__c", Name="Engineer")
     stage = src.add("bpats__ATS_Stage__c", Name="Interview", bpats__Job__c=job)
     contacts = src.rows["Contact"]
-    src.add("bpats__ATS_Applicant__c", Name="A-1", bpats__ATS_Applicant__c=contacts[0]["Id"],
-            bpats__Job__c=job, bpats__Stage__c=stage, bpats__Salary__c=100000)
-    src.add("bpats__ATS_Applicant__c", Name="A-2", bpats__ATS_Applicant__c=contacts[1]["Id"],
-            bpats__Job__c=job, bpats__Stage__c=None, bpats__Salary__c=50000.5)
+    src.add(
+        "bpats__ATS_Applicant__c",
+        Name="A-1",
+        bpats__ATS_Applicant__c=contacts[0]["Id"],
+        bpats__Job__c=job,
+        bpats__Stage__c=stage,
+        bpats__Salary__c=100000,
+    )
+    src.add(
+        "bpats__ATS_Applicant__c",
+        Name="A-2",
+        bpats__ATS_Applicant__c=contacts[1]["Id"],
+        bpats__Job__c=job,
+        bpats__Stage__c=None,
+        bpats__Salary__c=50000.5,
+    )
     return src
 
 
@@ -127,8 +145,9 @@ def test_like_wildcards_and_escaped_percent(org: MemorySource) -> None:
     assert names("SELECT LastName FROM Contact WHERE LastName LIKE 'o_brien'") == ["O'Brien"]
     assert names(r"SELECT LastName FROM Contact WHERE LastName LIKE '100\% %'") == ["100% Sure"]
     # Unescaped, % is a wildcard: '100%' also matches "1000 Sure" (deleted here, so queryAll).
-    result = run(org, "SELECT LastName FROM Contact WHERE LastName LIKE '100%'",
-                 include_deleted=True)
+    result = run(
+        org, "SELECT LastName FROM Contact WHERE LastName LIKE '100%'", include_deleted=True
+    )
     assert sorted(r["LastName"] for r in result.records) == ["100% Sure", "1000 Sure"]
 
 
@@ -136,8 +155,10 @@ def test_and_or_mix_without_parentheses_is_malformed(org: MemorySource) -> None:
     with pytest.raises(SoqlError) as info:
         parse_query("SELECT Id FROM Contact WHERE LastName = 'a' AND Email = 'b' OR Title = 'c'")
     assert info.value.error_code == "MALFORMED_QUERY"
-    ok = run(org, "SELECT Id FROM Contact WHERE (LastName = 'Doe' AND Email != null) "
-                  "OR LastName = 'OBrien'")
+    ok = run(
+        org,
+        "SELECT Id FROM Contact WHERE (LastName = 'Doe' AND Email != null) OR LastName = 'OBrien'",
+    )
     assert ids(ok) == [contact_id(org, "Doe"), contact_id(org, "OBrien")]
     negated = run(org, "SELECT Id FROM Contact WHERE NOT (LastName = 'Doe' OR Email = null)")
     assert ids(negated) == [contact_id(org, "O'Brien"), contact_id(org, "100% Sure")]
@@ -173,8 +194,10 @@ def test_parent_fields_in_select_where_and_order(org: MemorySource) -> None:
     }
     assert first["bpats__ATS_Applicant__r"]["Email"] == "jane@x.com"
     assert second["Name"] == "A-2" and second["bpats__Stage__r"] is None
-    where = run(org, "SELECT Name FROM bpats__ATS_Applicant__c "
-                     "WHERE bpats__ATS_Applicant__r.Email = 'OB@x.com'")
+    where = run(
+        org,
+        "SELECT Name FROM bpats__ATS_Applicant__c WHERE bpats__ATS_Applicant__r.Email = 'OB@x.com'",
+    )
     assert [r["Name"] for r in where.records] == ["A-2"]
     acct = run(org, "SELECT Account.Name FROM Contact WHERE Account.Name LIKE 'ac%'")
     assert acct.records[0]["Account"]["Name"] == "Acme"
@@ -185,16 +208,34 @@ def test_order_by_with_nulls_and_direction(org: MemorySource) -> None:
         return [r["Email"] for r in run(org, soql).records]
 
     assert emails("SELECT Email FROM Contact ORDER BY Email") == [
-        None, "jane@x.com", "ob@x.com", "sure@x.com"]
+        None,
+        "jane@x.com",
+        "ob@x.com",
+        "sure@x.com",
+    ]
     assert emails("SELECT Email FROM Contact ORDER BY Email DESC") == [
-        "sure@x.com", "ob@x.com", "jane@x.com", None]
+        "sure@x.com",
+        "ob@x.com",
+        "jane@x.com",
+        None,
+    ]
     assert emails("SELECT Email FROM Contact ORDER BY Email ASC NULLS LAST") == [
-        "jane@x.com", "ob@x.com", "sure@x.com", None]
+        "jane@x.com",
+        "ob@x.com",
+        "sure@x.com",
+        None,
+    ]
     assert emails("SELECT Email FROM Contact ORDER BY Email DESC NULLS FIRST") == [
-        None, "sure@x.com", "ob@x.com", "jane@x.com"]
+        None,
+        "sure@x.com",
+        "ob@x.com",
+        "jane@x.com",
+    ]
     # Case-insensitive text order, then a second key.
-    names = [r["LastName"] for r in run(
-        org, "SELECT LastName FROM Contact ORDER BY Birthdate DESC, LastName").records]
+    names = [
+        r["LastName"]
+        for r in run(org, "SELECT LastName FROM Contact ORDER BY Birthdate DESC, LastName").records
+    ]
     assert names == ["Doe", "OBrien", "100% Sure", "O'Brien"]
 
 
@@ -219,8 +260,9 @@ def test_count(org: MemorySource) -> None:
 
 def test_deleted_rows_only_with_include_deleted(org: MemorySource) -> None:
     assert run(org, "SELECT Id FROM Contact WHERE Title = 'Gone'").total_size == 0
-    result = run(org, "SELECT Id, IsDeleted FROM Contact WHERE Title = 'Gone'",
-                 include_deleted=True)
+    result = run(
+        org, "SELECT Id, IsDeleted FROM Contact WHERE Title = 'Gone'", include_deleted=True
+    )
     assert result.records[0]["IsDeleted"] is True
 
 
@@ -230,8 +272,10 @@ def test_deleted_rows_only_with_include_deleted(org: MemorySource) -> None:
 def test_fifteen_character_id_literal_matches(org: MemorySource) -> None:
     doe = contact_id(org, "Doe")
     assert ids(run(org, f"SELECT Id FROM Contact WHERE Id = '{doe[:15]}'")) == [doe]
-    applicants = run(org, f"SELECT Name FROM bpats__ATS_Applicant__c "
-                          f"WHERE bpats__ATS_Applicant__c IN ('{doe[:15]}')")
+    applicants = run(
+        org,
+        f"SELECT Name FROM bpats__ATS_Applicant__c WHERE bpats__ATS_Applicant__c IN ('{doe[:15]}')",
+    )
     assert [r["Name"] for r in applicants.records] == ["A-1"]
     # Ids are case-sensitive: another casing is another record.
     swapped = doe[:15].swapcase()
@@ -250,12 +294,16 @@ def test_invalid_id_literal(org: MemorySource) -> None:
 def test_date_and_datetime_comparisons(org: MemorySource) -> None:
     result = run(org, "SELECT LastName FROM Contact WHERE Birthdate > 1986-01-01")
     assert [r["LastName"] for r in result.records] == ["Doe"]
-    result = run(org, "SELECT LastName FROM Contact WHERE Birthdate <= 1990-05-01 "
-                      "ORDER BY Birthdate")
+    result = run(
+        org, "SELECT LastName FROM Contact WHERE Birthdate <= 1990-05-01 ORDER BY Birthdate"
+    )
     assert [r["LastName"] for r in result.records] == ["OBrien", "Doe"]
     # Instants: 11:00+02:00 is 09:00Z.
-    for literal in ("2024-01-31T09:30:00Z", "2024-01-31T09:30:00.000Z",
-                    "2024-01-31T11:30:00+02:00"):
+    for literal in (
+        "2024-01-31T09:30:00Z",
+        "2024-01-31T09:30:00.000Z",
+        "2024-01-31T11:30:00+02:00",
+    ):
         result = run(org, f"SELECT LastName FROM Contact WHERE CreatedDate > {literal}")
         assert [r["LastName"] for r in result.records] == ["Doe"], literal
     result = run(org, "SELECT Id FROM Contact WHERE CreatedDate = 2024-01-31T11:00:00+02:00")
@@ -280,8 +328,11 @@ def test_literal_type_mismatch(org: MemorySource, where: str, fragment: str) -> 
 
 
 def test_numbers_and_booleans(org: MemorySource) -> None:
-    result = run(org, "SELECT Name FROM bpats__ATS_Applicant__c WHERE bpats__Salary__c >= 50000.5 "
-                      "AND bpats__Salary__c < 100000")
+    result = run(
+        org,
+        "SELECT Name FROM bpats__ATS_Applicant__c WHERE bpats__Salary__c >= 50000.5 "
+        "AND bpats__Salary__c < 100000",
+    )
     assert [r["Name"] for r in result.records] == ["A-2"]
     result = run(org, "SELECT Name FROM bpats__ATS_Applicant__c WHERE bpats__Salary__c > -1")
     assert result.total_size == 2
@@ -369,11 +420,16 @@ def test_syntax_errors(soql: str) -> None:
 
 
 def test_semi_join(org: MemorySource) -> None:
-    soql = ("SELECT LastName FROM Contact WHERE Id {} (SELECT bpats__ATS_Applicant__c "
-            "FROM bpats__ATS_Applicant__c WHERE bpats__Stage__r.Name = 'Interview')")
+    soql = (
+        "SELECT LastName FROM Contact WHERE Id {} (SELECT bpats__ATS_Applicant__c "
+        "FROM bpats__ATS_Applicant__c WHERE bpats__Stage__r.Name = 'Interview')"
+    )
     assert [r["LastName"] for r in run(org, soql.format("IN")).records] == ["Doe"]
     assert sorted(r["LastName"] for r in run(org, soql.format("NOT IN")).records) == [
-        "100% Sure", "O'Brien", "OBrien"]
+        "100% Sure",
+        "O'Brien",
+        "OBrien",
+    ]
     err = error_of(org, "SELECT Id FROM Contact WHERE Id IN (SELECT Name FROM Account)")
     assert err.error_code == "INVALID_FIELD"
 
@@ -489,21 +545,34 @@ def _last_line(err: SoqlError) -> str:
 @pytest.mark.parametrize(
     ("soql", "field"),
     [
-        ("SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Application_Notes__c LIKE '%x%'",
-         "bpats__Application_Notes__c"),
+        (
+            "SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Application_Notes__c LIKE '%x%'",
+            "bpats__Application_Notes__c",
+        ),
         ("SELECT Id FROM Task WHERE Description = 'Kombo activity a-1'", "Description"),
-        ("SELECT Id FROM bpats__Job__c WHERE bpats__Job_Description__c = null",
-         "bpats__Job_Description__c"),
-        ("SELECT Id FROM bpats__Job__c WHERE bpats__Short_Description__c != 'x'",
-         "bpats__Short_Description__c"),
+        (
+            "SELECT Id FROM bpats__Job__c WHERE bpats__Job_Description__c = null",
+            "bpats__Job_Description__c",
+        ),
+        (
+            "SELECT Id FROM bpats__Job__c WHERE bpats__Short_Description__c != 'x'",
+            "bpats__Short_Description__c",
+        ),
         ("SELECT Id FROM Contact WHERE Description IN ('a', 'b')", "Description"),
-        ("SELECT Id FROM Contact WHERE LastName = 'Doe' AND NOT (Description = 'x')",
-         "Description"),
+        (
+            "SELECT Id FROM Contact WHERE LastName = 'Doe' AND NOT (Description = 'x')",
+            "Description",
+        ),
         ("SELECT Id FROM ContentVersion WHERE VersionData != null", "VersionData"),
-        ("SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Job__r.bpats__Job_Description__c "
-         "LIKE 'x%'", "bpats__Job_Description__c"),
-        ("SELECT Id FROM Contact WHERE Id IN (SELECT WhoId FROM Task WHERE Description = 'x')",
-         "Description"),
+        (
+            "SELECT Id FROM bpats__ATS_Applicant__c WHERE bpats__Job__r.bpats__Job_Description__c "
+            "LIKE 'x%'",
+            "bpats__Job_Description__c",
+        ),
+        (
+            "SELECT Id FROM Contact WHERE Id IN (SELECT WhoId FROM Task WHERE Description = 'x')",
+            "Description",
+        ),
     ],
 )
 def test_where_on_a_non_filterable_field_is_refused(
@@ -532,16 +601,18 @@ def test_where_error_shows_salesforce_excerpt_and_position(org: MemorySource) ->
     ("soql", "field"),
     [
         ("SELECT Id FROM Task ORDER BY Description", "Description"),
-        ("SELECT Id FROM bpats__ATS_Applicant__c ORDER BY Name, bpats__Application_Notes__c DESC",
-         "bpats__Application_Notes__c"),
-        ("SELECT Id FROM bpats__ATS_Applicant__c ORDER BY bpats__Job__r.bpats__Job_Description__c",
-         "bpats__Job_Description__c"),
+        (
+            "SELECT Id FROM bpats__ATS_Applicant__c ORDER BY Name, bpats__Application_Notes__c DESC",
+            "bpats__Application_Notes__c",
+        ),
+        (
+            "SELECT Id FROM bpats__ATS_Applicant__c ORDER BY bpats__Job__r.bpats__Job_Description__c",
+            "bpats__Job_Description__c",
+        ),
         ("SELECT Id FROM ContentVersion ORDER BY VersionData", "VersionData"),
     ],
 )
-def test_order_by_a_non_sortable_field_is_refused(
-    org: MemorySource, soql: str, field: str
-) -> None:
+def test_order_by_a_non_sortable_field_is_refused(org: MemorySource, soql: str, field: str) -> None:
     err = error_of(org, soql)
     assert err.error_code == "MALFORMED_QUERY"
     assert _last_line(err) == f"field '{field}' can not be sorted in a query call"
@@ -563,8 +634,10 @@ def test_long_text_can_still_be_selected_and_short_text_areas_filtered(
     assert [r["Description"] for r in result.records] == ["Kombo activity a-1: long notes"]
     # MailingStreet is a 255-character text area: filterable and sortable like a string.
     org.add("Contact", LastName="Street", MailingStreet="1 Main St")
-    street = run(org, "SELECT LastName FROM Contact WHERE MailingStreet LIKE '1 Main%' "
-                      "ORDER BY MailingStreet")
+    street = run(
+        org,
+        "SELECT LastName FROM Contact WHERE MailingStreet LIKE '1 Main%' ORDER BY MailingStreet",
+    )
     assert [r["LastName"] for r in street.records] == ["Street"]
 
 
@@ -576,8 +649,10 @@ class _MultiSelectSource(MemorySource):
         contact = SCHEMA.get("Contact")
         assert contact is not None
         body = contact.to_json()
-        body["fields"] = [*body["fields"], {"name": "Skills__c", "type": "multipicklist",
-                                            "length": 4099, "custom": True}]
+        body["fields"] = [
+            *body["fields"],
+            {"name": "Skills__c", "type": "multipicklist", "length": 4099, "custom": True},
+        ]
         self.contact = SObjectDescribe.model_validate(body)
 
     def describe(self, sobject: str) -> SObjectDescribe | None:
@@ -591,7 +666,9 @@ def test_multi_select_picklist_is_filterable_but_not_sortable() -> None:
     assert (field.filterable, field.sortable, field.groupable) == (True, False, False)
     err = error_of(src, "SELECT Id FROM Contact ORDER BY Skills__c")
     assert (err.error_code, _last_line(err)) == (
-        "MALFORMED_QUERY", "field 'Skills__c' can not be sorted in a query call")
+        "MALFORMED_QUERY",
+        "field 'Skills__c' can not be sorted in a query call",
+    )
     # Filterable in Salesforce (INCLUDES/EXCLUDES): not Salesforce's refusal, the local org's.
     err = error_of(src, "SELECT Id FROM Contact WHERE Skills__c = 'Python'")
     assert err.error_code == "MALFORMED_QUERY"
@@ -650,11 +727,19 @@ def test_query_properties_follow_salesforce_type_rules(
     assert (props["filterable"], props["sortable"], props["groupable"]) == expected
     # A describe without the keys gets the same values; one with them keeps its own.
     derived = FieldDescribe.model_validate(
-        {"name": "X__c", "type": field_type, "length": length, "calculated": calculated})
+        {"name": "X__c", "type": field_type, "length": length, "calculated": calculated}
+    )
     assert (derived.filterable, derived.sortable, derived.groupable) == expected
-    given = FieldDescribe.model_validate({"name": "X__c", "type": field_type, "length": length,
-                                          "filterable": True, "sortable": False,
-                                          "groupable": True})
+    given = FieldDescribe.model_validate(
+        {
+            "name": "X__c",
+            "type": field_type,
+            "length": length,
+            "filterable": True,
+            "sortable": False,
+            "groupable": True,
+        }
+    )
     assert (given.filterable, given.sortable, given.groupable) == (True, False, True)
 
 
@@ -692,8 +777,11 @@ def test_local_org_describe_and_rest_query_agree(local_sf: Any) -> None:
     from simple_salesforce.exceptions import SalesforceMalformedRequest
 
     fields = {f["name"]: f for f in local_sf.Task.describe()["fields"]}
-    assert (fields["Description"]["filterable"], fields["Description"]["sortable"],
-            fields["Description"]["groupable"]) == (False, False, False)
+    assert (
+        fields["Description"]["filterable"],
+        fields["Description"]["sortable"],
+        fields["Description"]["groupable"],
+    ) == (False, False, False)
     assert (fields["Subject"]["filterable"], fields["Subject"]["sortable"]) == (True, True)
     with pytest.raises(SalesforceMalformedRequest) as info:
         local_sf.query("SELECT Id FROM Task WHERE Description LIKE '%a-1%'")
@@ -705,4 +793,5 @@ def test_local_org_describe_and_rest_query_agree(local_sf: Any) -> None:
     [error] = info.value.content
     assert error["errorCode"] == "MALFORMED_QUERY"
     assert error["message"].endswith(
-        "field 'bpats__Job_Description__c' can not be sorted in a query call")
+        "field 'bpats__Job_Description__c' can not be sorted in a query call"
+    )

@@ -24,11 +24,17 @@ def test_100000_contacts_through_collections_then_indexed_email_lookups() -> Non
         started = time.perf_counter()
         for call in range(TOTAL // BATCH):
             records: list[dict[str, Any]] = [
-                {"attributes": {"type": "Contact"}, "FirstName": "Cand",
-                 "LastName": f"Idate {call}-{i}", "Email": f"c{call}x{i}@example.com"}
-                for i in range(BATCH)]
-            results = sf.restful("composite/sobjects", method="POST",
-                                 json={"allOrNone": False, "records": records})
+                {
+                    "attributes": {"type": "Contact"},
+                    "FirstName": "Cand",
+                    "LastName": f"Idate {call}-{i}",
+                    "Email": f"c{call}x{i}@example.com",
+                }
+                for i in range(BATCH)
+            ]
+            results = sf.restful(
+                "composite/sobjects", method="POST", json={"allOrNone": False, "records": records}
+            )
             assert len(results) == BATCH
         inserted = time.perf_counter() - started
         assert org.count("Contact") == TOTAL
@@ -39,5 +45,7 @@ def test_100000_contacts_through_collections_then_indexed_email_lookups() -> Non
             rows = sf.query(f"SELECT Id FROM Contact WHERE Email = 'C{call}X7@EXAMPLE.COM'")
             assert rows["totalSize"] == 1
         looked_up = time.perf_counter() - started
-        print(f"\n{TOTAL} Contacts inserted in {inserted:.1f} s; "
-              f"{TOTAL // BATCH // 5} Email lookups in {looked_up:.2f} s")
+        print(
+            f"\n{TOTAL} Contacts inserted in {inserted:.1f} s; "
+            f"{TOTAL // BATCH // 5} Email lookups in {looked_up:.2f} s"
+        )

@@ -15,8 +15,11 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = settings(deadline=None, print_blob=True,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_COMMON = settings(
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 settings.register_profile("ci", _COMMON, max_examples=40, derandomize=True, database=None)
 settings.register_profile("dev", _COMMON, max_examples=200)

@@ -59,18 +59,26 @@ _CV = base64.b64encode(b"Hi there, this is a CV.").decode()
 CASES = [
     Case("kombo", "application", load_fixture("kombo_application"), {"job_id": JOB}),
     Case("kombo", "candidate", _with(load_fixture("kombo_candidate"), "application", "job_id")),
-    Case("kombo", "attachment",
-         {"name": "CV.txt", "type": "CV", "content_type": "text/plain", "data": _CV},
-         {"application_id": APPLICATION}),
-    Case("kombo", "activity", {"content": "Called the candidate.", "content_type": "PLAIN_TEXT"},
-         {"application_id": APPLICATION}),
+    Case(
+        "kombo",
+        "attachment",
+        {"name": "CV.txt", "type": "CV", "content_type": "text/plain", "data": _CV},
+        {"application_id": APPLICATION},
+    ),
+    Case(
+        "kombo",
+        "activity",
+        {"content": "Called the candidate.", "content_type": "PLAIN_TEXT"},
+        {"application_id": APPLICATION},
+    ),
     Case("kombo", "stage_move", {"stage_id": "Interview"}, {"application_id": APPLICATION}),
     Case("merge", "application", _with(load_fixture("merge_application"), "model", "job")),
     Case("merge", "candidate", load_fixture("merge_candidate")),
     Case("merge", "attachment", load_fixture("merge_attachment")),
     Case("merge", "activity", load_fixture("merge_activity_email")),
-    Case("merge", "stage_move", {"job_interview_stage": "Interview"},
-         {"application_id": APPLICATION}),
+    Case(
+        "merge", "stage_move", {"job_interview_stage": "Interview"}, {"application_id": APPLICATION}
+    ),
     Case("truto", "application", load_fixture("truto_candidate"), {"job_id": JOB}),
     Case("truto", "candidate", load_fixture("truto_candidate")),
     Case("truto", "attachment", load_fixture("truto_attachment")),

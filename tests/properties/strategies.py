@@ -43,9 +43,34 @@ SOQL_FRAGMENTS = [
 #: URL syntax, control characters, a BOM, a zero-width joiner, combining marks, astral symbols.
 AWKWARD_CHARS = [
     *"'\"\\%_&?#+=;/ {}@",
-    "\x00", "\x01", "\x07", "\x08", "\t", "\n", "\x0b", "\x0c", "\r", "\x1b", "\x7f", "\x85",
-    "\u00a0", "\u2028", "\ufeff", "\u200d", "\u0301", "é", "ß", "İ", "ı", "Σ", "ς", "ﬀ",
-    "日本", "😀", "𝔘", "\U0001f3f3\ufe0f\u200d\U0001f308",
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x08",
+    "\t",
+    "\n",
+    "\x0b",
+    "\x0c",
+    "\r",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u00a0",
+    "\u2028",
+    "\ufeff",
+    "\u200d",
+    "\u0301",
+    "é",
+    "ß",
+    "İ",
+    "ı",
+    "Σ",
+    "ς",
+    "ﬀ",
+    "日本",
+    "😀",
+    "𝔘",
+    "\U0001f3f3\ufe0f\u200d\U0001f308",
 ]
 
 #: Any Unicode text except lone surrogates (which are not text; the limits refuse them).
@@ -53,8 +78,10 @@ unicode_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 hostile_text = st.one_of(
     unicode_text,
-    st.lists(st.one_of(st.sampled_from(SOQL_FRAGMENTS), st.sampled_from(AWKWARD_CHARS),
-                       unicode_text), max_size=6).map("".join),
+    st.lists(
+        st.one_of(st.sampled_from(SOQL_FRAGMENTS), st.sampled_from(AWKWARD_CHARS), unicode_text),
+        max_size=6,
+    ).map("".join),
 )
 
 json_scalars = st.one_of(
@@ -120,8 +147,7 @@ def mutated(draw: st.DrawFn, payload: dict[str, Any]) -> dict[str, Any]:
         elif action == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.one_of(hostile_text, st.sampled_from(list(parent))))] = draw(
-                json_values)
+            parent[draw(st.one_of(hostile_text, st.sampled_from(list(parent))))] = draw(json_values)
         else:
             parent.insert(path[-1], draw(json_values))
     return result

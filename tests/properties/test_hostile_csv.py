@@ -47,27 +47,42 @@ PLANNER = Planner(MAPPING, OrgSchema.packaged(), source_name="hostile.csv")
 #: Cell text: anything a spreadsheet can hold (no lone surrogates: not UTF-8-encodable).
 cells = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
-    st.lists(st.sampled_from([*AWKWARD_CHARS, *SOQL_FRAGMENTS, ",", '""', "\r\n", "\r",
-                              "\ufeff", "\x00"]), max_size=6).map("".join),
+    st.lists(
+        st.sampled_from(
+            [*AWKWARD_CHARS, *SOQL_FRAGMENTS, ",", '""', "\r\n", "\r", "\ufeff", "\x00"]
+        ),
+        max_size=6,
+    ).map("".join),
 )
 
 
 def good_row(index: int, job: str) -> dict[str, str]:
-    return {"Row": f"row-{index}", "Email": f"person{index}@example.com",
-            "First name": "Ada", "Last name": f"Person {index}", 'City, "town" é': "Paris",
-            "Country": "FR", "Job": job, "Stage": "", "Source": "Referral", "Note": "ok"}
+    return {
+        "Row": f"row-{index}",
+        "Email": f"person{index}@example.com",
+        "First name": "Ada",
+        "Last name": f"Person {index}",
+        'City, "town" é': "Paris",
+        "Country": "FR",
+        "Job": job,
+        "Stage": "",
+        "Source": "Referral",
+        "Note": "ok",
+    }
 
 
 @st.composite
-def sheets(draw: st.DrawFn, job: str = "remote:Senior Backend Engineer") -> tuple[
-        list[dict[str, str]], str]:
+def sheets(
+    draw: st.DrawFn, job: str = "remote:Senior Backend Engineer"
+) -> tuple[list[dict[str, str]], str]:
     """Rows (valid, then hostile cells in random columns) and the column that still carries
     each row's own marker, so a row whose data moved would show."""
     rows = [good_row(i, job) for i in range(draw(st.integers(min_value=1, max_value=6)))]
     marker = draw(st.sampled_from(["Row", "Email", "Last name"]), label="marker column")
     for row in rows:
-        for header in draw(st.lists(st.sampled_from([h for h in HEADERS if h != marker]),
-                                    max_size=4, unique=True)):
+        for header in draw(
+            st.lists(st.sampled_from([h for h in HEADERS if h != marker]), max_size=4, unique=True)
+        ):
             row[header] = draw(cells)
     return rows, marker
 
@@ -93,8 +108,9 @@ def test_every_row_is_read_as_itself_whatever_its_cells_hold(
     sheet: tuple[list[dict[str, str]], str], bom: bool
 ) -> None:
     rows, marker = sheet
-    records = list(read_records(io.BytesIO(to_csv(rows, bom=bom)), format="csv",
-                                column_map=COLUMN_MAP))
+    records = list(
+        read_records(io.BytesIO(to_csv(rows, bom=bom)), format="csv", column_map=COLUMN_MAP)
+    )
     assert len(records) == len(rows)
     assert [r.line for r in records] == sorted({r.line for r in records})
     for row, record in zip(rows, records, strict=True):
@@ -111,11 +127,12 @@ def test_every_row_is_read_as_itself_whatever_its_cells_hold(
 
 @given(sheet=sheets())
 def test_every_row_gets_a_plan_or_a_failed_result_naming_the_field(
-    sheet: tuple[list[dict[str, str]], str]
+    sheet: tuple[list[dict[str, str]], str],
 ) -> None:
     rows, _ = sheet
-    records = list(read_records(io.BytesIO(to_csv(rows, bom=False)), format="csv",
-                                column_map=COLUMN_MAP))
+    records = list(
+        read_records(io.BytesIO(to_csv(rows, bom=False)), format="csv", column_map=COLUMN_MAP)
+    )
     for record in records:
         outcome = PLANNER.plan(record)
         if isinstance(outcome, ResultRow):
@@ -134,8 +151,9 @@ def test_a_damaged_line_costs_only_the_rows_it_touches(damage: bytes) -> None:
     rows = [good_row(i, "remote:x") for i in range(6)]
     data = to_csv(rows, bom=False).split(b"\r\n")
     data[2] = data[2][:10] + damage + data[2][10:]  # inside row-1, outside any quotes
-    records = list(read_records(io.BytesIO(b"\r\n".join(data)), format="csv",
-                                column_map=COLUMN_MAP))
+    records = list(
+        read_records(io.BytesIO(b"\r\n".join(data)), format="csv", column_map=COLUMN_MAP)
+    )
     read = [r.source_id for r in records if r.problem is None]
     assert {"row-0", "row-5"} <= set(read)  # the rows before it, and the last one, are intact
     for record in records:
@@ -145,8 +163,11 @@ def test_a_damaged_line_costs_only_the_rows_it_touches(damage: bytes) -> None:
 
 
 def good_payload(index: int) -> dict[str, Any]:
-    records = read_records(io.BytesIO(to_csv([good_row(index, "remote:x")], bom=False)),
-                           format="csv", column_map=COLUMN_MAP)
+    records = read_records(
+        io.BytesIO(to_csv([good_row(index, "remote:x")], bom=False)),
+        format="csv",
+        column_map=COLUMN_MAP,
+    )
     return dict(next(iter(records)).payload or {})
 
 
@@ -177,17 +198,20 @@ def test_an_import_gives_one_result_per_row_and_writes_only_the_good_ones(
     column_map.write_text(json.dumps({"columns": COLUMNS}), encoding="utf-8")
     with LocalOrg() as org:
         client = Asymbl(org.salesforce())
-        summary = client.import_records(str(source), column_map=str(column_map),
-                                        results=str(folder / "results.jsonl"))
-        results = [json.loads(line) for line in
-                   Path(summary.results_path).read_text(encoding="utf-8").split("\n") if line]
+        summary = client.import_records(
+            str(source), column_map=str(column_map), results=str(folder / "results.jsonl")
+        )
+        results = [
+            json.loads(line)
+            for line in Path(summary.results_path).read_text(encoding="utf-8").split("\n")
+            if line
+        ]
         assert len(results) == len(rows)
         lines = [r["line"] for r in results]
         assert len(set(lines)) == len(rows)
         good = [r for r in results if r["outcome"] != "failed"]
         event(f"{len(good)} of {len(rows)} rows written")
-        assert org.count("bpats__ATS_Applicant__c") == len(
-            {r["application_id"] for r in good})
+        assert org.count("bpats__ATS_Applicant__c") == len({r["application_id"] for r in good})
         for result in results:
             if result["outcome"] == "failed":
                 assert result["message"]

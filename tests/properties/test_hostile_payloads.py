@@ -51,8 +51,9 @@ def field_problems_have_paths(case: Case, body: dict[str, Any]) -> None:
     except PayloadError as error:
         keys = set(case.body) | {str(key) for key in body}
         for problem in error.problems:
-            named = [key for key in keys if key and re.search(rf"\b{re.escape(key)}\b",
-                                                               problem.message)]
+            named = [
+                key for key in keys if key and re.search(rf"\b{re.escape(key)}\b", problem.message)
+            ]
             assert problem.path or named, f"neither a path nor a field named: {problem}"
 
 

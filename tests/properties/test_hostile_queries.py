@@ -56,8 +56,9 @@ def client(org: LocalOrg) -> Asymbl:
 
 def same_text(a: Any, b: str) -> bool:
     """Salesforce's ``=`` on text: case-insensitive (null and '' never equal a string)."""
-    return isinstance(a, str) and a != "" and a.lower() == b.lower() \
-        and a.casefold() == b.casefold()
+    return (
+        isinstance(a, str) and a != "" and a.lower() == b.lower() and a.casefold() == b.casefold()
+    )
 
 
 def decoys(text: str) -> list[str]:
@@ -73,15 +74,18 @@ def decoys(text: str) -> list[str]:
 
 
 def expected(org: LocalOrg, sobject: str, fields: tuple[str, ...], text: str) -> set[str]:
-    return {r["Id"] for r in org.records(sobject) if any(same_text(r.get(f), text)
-                                                         for f in fields)}
+    return {r["Id"] for r in org.records(sobject) if any(same_text(r.get(f), text) for f in fields)}
 
 
 def _names_ok(text: str) -> bool:
     # The stage and job parsers trim what they are given and read "remote:..." and ids as
     # syntax, so the property is about every *name*: no padding, not syntax.
-    return (text.strip() == text and 0 < len(text) <= 70 and not looks_like_id(text)
-            and not text.lower().startswith("remote:"))
+    return (
+        text.strip() == text
+        and 0 < len(text) <= 70
+        and not looks_like_id(text)
+        and not text.lower().startswith("remote:")
+    )
 
 
 #: Names of records (jobs, stages): any text, hostile fragments favoured.
@@ -92,7 +96,8 @@ _LOCAL_CHARS = "abcXYZ019!#$%&'*+/=?^_`{|}~.-"
 emails = st.builds(
     lambda local, domain: f"{local}@{domain}",
     st.text(alphabet=_LOCAL_CHARS, min_size=1, max_size=30).filter(
-        lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s),
+        lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s
+    ),
     st.sampled_from(["example.com", "x.example.org", "EXAMPLE.com"]),
 )
 
@@ -163,8 +168,12 @@ def test_a_job_named_by_remote_key_is_found_and_only_it(
     for decoy in decoys(text):
         create(org, client, JOB, {"Name": decoy})
     want = expected(org, JOB, ("Name",), text)
-    facts = look_up(client.api, LookupRequest(
-        job=JobReference(kind="remote", value=text), job_remote_key="Name", contact_match={}))
+    facts = look_up(
+        client.api,
+        LookupRequest(
+            job=JobReference(kind="remote", value=text), job_remote_key="Name", contact_match={}
+        ),
+    )
     assert facts.job_error is None
     assert facts.job is not None and facts.job["Id"] in want and target in want
     assert facts.jobs_found == min(2, len(want))  # the query takes two, to tell "ambiguous"
@@ -179,8 +188,9 @@ def test_contacts_are_matched_by_exactly_their_email(
     for decoy in decoys(email):
         create(org, client, "Contact", {"LastName": "Decoy", "Email": decoy})
     want = expected(org, "Contact", ("Email",), email)
-    facts = look_up(client.api, LookupRequest(job=None, job_remote_key="Name",
-                                              contact_match={"Email": email}))
+    facts = look_up(
+        client.api, LookupRequest(job=None, job_remote_key="Name", contact_match={"Email": email})
+    )
     found = {c["Id"] for c in facts.contacts}
     assert found == want and target in found
 
@@ -193,17 +203,30 @@ def test_a_user_is_resolved_by_exactly_their_username_or_email(
     for decoy in decoys(email):
         user_named(org, client, decoy)
     want = expected(org, "User", ("Username", "Email"), email)
-    facts = look_up(client.api, LookupRequest(job=None, job_remote_key="Name", contact_match={},
-                                              user=email))
+    facts = look_up(
+        client.api, LookupRequest(job=None, job_remote_key="Name", contact_match={}, user=email)
+    )
     assert target in want and facts.user_id in want
 
 
 def user_named(org: LocalOrg, client: Asymbl, username: str) -> str:
     """The active User with this username (unique in Salesforce, case-insensitively)."""
     found = [u["Id"] for u in org.records("User") if same_text(u["Username"], username)]
-    return found[0] if found else create(org, client, "User", {
-        "LastName": "Someone", "Username": username, "Email": "someone@users.example.com",
-        "IsActive": True})
+    return (
+        found[0]
+        if found
+        else create(
+            org,
+            client,
+            "User",
+            {
+                "LastName": "Someone",
+                "Username": username,
+                "Email": "someone@users.example.com",
+                "IsActive": True,
+            },
+        )
+    )
 
 
 # -- end to end: what a payload names ----------------------------------------------------------
@@ -250,8 +273,10 @@ def test_move_stage_by_name_picks_exactly_that_stage(
     org: LocalOrg, client: Asymbl, text: str, data: st.DataObject
 ) -> None:
     assume(not same_text(text, "Start"))  # the name of the stage the applicant starts on
-    wanted = data.draw(st.sampled_from([text, text.swapcase()]).filter(
-        lambda w: same_text(w, text)), label="stage as sent")
+    wanted = data.draw(
+        st.sampled_from([text, text.swapcase()]).filter(lambda w: same_text(w, text)),
+        label="stage as sent",
+    )
     job = create(org, client, JOB, {"Name": "Stages for a hostile name"})
     target = create(org, client, STAGE, {"Name": text, JOB: job, "bpats__Sequence__c": 2})
     first = create(org, client, STAGE, {"Name": "Start", JOB: job, "bpats__Sequence__c": 1})
@@ -259,8 +284,9 @@ def test_move_stage_by_name_picks_exactly_that_stage(
     for n, decoy in enumerate(others, start=3):
         create(org, client, STAGE, {"Name": decoy, JOB: job, "bpats__Sequence__c": n})
     contact = create(org, client, "Contact", {"LastName": "Mover"})
-    applicant = create(org, client, APPLICANT, {APPLICANT: contact, JOB: job,
-                                                "bpats__Stage__c": first})
+    applicant = create(
+        org, client, APPLICANT, {APPLICANT: contact, JOB: job, "bpats__Stage__c": first}
+    )
     client.move_application_stage(applicant, wanted)
     moved = org.get(applicant)
     assert moved is not None and moved["bpats__Stage__c"] == target
@@ -276,9 +302,14 @@ def test_a_job_name_that_looks_like_a_composite_reference_is_found(
     org: LocalOrg, client: Asymbl, name: str
 ) -> None:
     job = create(org, client, JOB, {"Name": f"Team {name}"})
-    facts = look_up(client.api, LookupRequest(
-        job=JobReference(kind="remote", value=f"Team {name}"), job_remote_key="Name",
-        contact_match={}))
+    facts = look_up(
+        client.api,
+        LookupRequest(
+            job=JobReference(kind="remote", value=f"Team {name}"),
+            job_remote_key="Name",
+            contact_match={},
+        ),
+    )
     assert facts.job_error is None and facts.job is not None and facts.job["Id"] == job
 
 

@@ -51,12 +51,22 @@ class Org:
 @pytest.fixture(scope="module")
 def env() -> Iterator[Org]:
     with LocalOrg() as org:
-        client = Asymbl(org.salesforce(), fetch_policy=FetchPolicy(resolve=_no_dns),
-                        retry=RetryPolicy(sleep=lambda seconds: None))
+        client = Asymbl(
+            org.salesforce(),
+            fetch_policy=FetchPolicy(resolve=_no_dns),
+            retry=RetryPolicy(sleep=lambda seconds: None),
+        )
         job = sorted(org.records("bpats__Job__c"), key=lambda j: j["Name"])[0]["Id"]
-        seeded = client.create_application({"candidate": {
-            "first_name": "Seed", "last_name": "Candidate",
-            "email_address": "seed.candidate@example.com"}}, job_id=job)
+        seeded = client.create_application(
+            {
+                "candidate": {
+                    "first_name": "Seed",
+                    "last_name": "Candidate",
+                    "email_address": "seed.candidate@example.com",
+                }
+            },
+            job_id=job,
+        )
         yield Org(org, client, job, seeded["data"]["candidate_id"], seeded["data"]["id"])
 
 
@@ -101,21 +111,37 @@ def _create_activity(dialect: str) -> Call:
 
 
 WRITES = [
-    Write("kombo", "application",
-          lambda c, e, b: c.create_application(b, job_id=e.job, dialect="kombo")),
+    Write(
+        "kombo",
+        "application",
+        lambda c, e, b: c.create_application(b, job_id=e.job, dialect="kombo"),
+    ),
     Write("merge", "application", lambda c, e, b: c.create_application(b, dialect="merge")),
-    Write("truto", "application",
-          lambda c, e, b: c.create_application(b, job_id=e.job, dialect="truto")),
+    Write(
+        "truto",
+        "application",
+        lambda c, e, b: c.create_application(b, job_id=e.job, dialect="truto"),
+    ),
     *(Write(d, "candidate", _create_candidate(d)) for d in ("kombo", "merge", "truto")),
-    Write("kombo", "attachment", lambda c, e, b: c.add_attachment(e.application, b,
-                                                                  dialect="kombo")),
-    Write("kombo", "activity", lambda c, e, b: c.create_activity(
-        b, application_id=e.application, dialect="kombo")),
+    Write(
+        "kombo", "attachment", lambda c, e, b: c.add_attachment(e.application, b, dialect="kombo")
+    ),
+    Write(
+        "kombo",
+        "activity",
+        lambda c, e, b: c.create_activity(b, application_id=e.application, dialect="kombo"),
+    ),
     *(Write(d, "activity", _create_activity(d)) for d in ("merge", "truto")),
-    Write("kombo", "stage_move", lambda c, e, b: c.move_application_stage(
-        e.application, payload=b, dialect="kombo")),
-    Write("truto", "stage_move", lambda c, e, b: c.move_application_stage(
-        None, payload=b, dialect="truto")),
+    Write(
+        "kombo",
+        "stage_move",
+        lambda c, e, b: c.move_application_stage(e.application, payload=b, dialect="kombo"),
+    ),
+    Write(
+        "truto",
+        "stage_move",
+        lambda c, e, b: c.move_application_stage(None, payload=b, dialect="truto"),
+    ),
 ]
 
 
@@ -151,14 +177,24 @@ def assert_named_records_exist(env: Org, result: dict[str, Any]) -> None:
 # -- Salesforce refusing a record, or a call failing, halfway through an application -----------
 
 #: Where a call fault can strike: the lookups and the write (both Composite), a file upload.
-ENDPOINTS = [("POST", r"/composite$"), ("POST", r"/sobjects/ContentVersion"),
-             ("POST", r"/composite/sobjects$"), ("GET", r"/query")]
+ENDPOINTS = [
+    ("POST", r"/composite$"),
+    ("POST", r"/sobjects/ContentVersion"),
+    ("POST", r"/composite/sobjects$"),
+    ("GET", r"/query"),
+]
 faults = st.one_of(
-    st.tuples(st.just("record"), st.sampled_from(["Contact", APPLICANT, "ContentVersion"]),
-              st.sampled_from(["FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                               "INVALID_CROSS_REFERENCE_KEY"])),
-    st.tuples(st.just("call"), st.sampled_from(FAULT_KINDS), st.sampled_from(ENDPOINTS),
-              st.integers(min_value=1, max_value=6)),
+    st.tuples(
+        st.just("record"),
+        st.sampled_from(["Contact", APPLICANT, "ContentVersion"]),
+        st.sampled_from(["FIELD_CUSTOM_VALIDATION_EXCEPTION", "INVALID_CROSS_REFERENCE_KEY"]),
+    ),
+    st.tuples(
+        st.just("call"),
+        st.sampled_from(FAULT_KINDS),
+        st.sampled_from(ENDPOINTS),
+        st.integers(min_value=1, max_value=6),
+    ),
 )
 _emails = iter(range(10**9))
 
@@ -170,7 +206,8 @@ def test_an_application_is_written_whole_or_not_at_all_whatever_fails(
     body = _body("kombo", "application", env)
     reuse = data.draw(st.booleans(), label="candidate already known")
     body["candidate"]["email_address"] = (
-        "frank.doe@example.com" if reuse else f"candidate{next(_emails)}@example.com")
+        "frank.doe@example.com" if reuse else f"candidate{next(_emails)}@example.com"
+    )
     if fault[0] == "record":
         sobject = fault[1]
         env.org.faults.on_records(fault[2], lambda name, record: name == sobject)

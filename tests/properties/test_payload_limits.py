@@ -73,14 +73,19 @@ def test_the_cap_itself_is_allowed_and_one_more_level_is_not() -> None:
         decode_json(json.dumps(nested(MAX_DEPTH, {})))
 
 
-@given(depth=st.integers(min_value=0, max_value=3 * MAX_DEPTH),
-       kinds=st.lists(st.sampled_from("[{"), min_size=1, max_size=3 * MAX_DEPTH))
+@given(
+    depth=st.integers(min_value=0, max_value=3 * MAX_DEPTH),
+    kinds=st.lists(st.sampled_from("[{"), min_size=1, max_size=3 * MAX_DEPTH),
+)
 def test_decoding_never_accepts_more_than_the_cap_whatever_the_brackets(
     depth: int, kinds: list[str]
 ) -> None:
     opening = "".join(kinds[i % len(kinds)] for i in range(depth))
-    text = "".join('{"k":' if c == "{" else "[" for c in opening) + "0" + "".join(
-        "}" if c == "{" else "]" for c in reversed(opening))
+    text = (
+        "".join('{"k":' if c == "{" else "[" for c in opening)
+        + "0"
+        + "".join("}" if c == "{" else "]" for c in reversed(opening))
+    )
     if depth <= MAX_DEPTH:
         decode_json(text)
     else:
@@ -89,8 +94,9 @@ def test_decoding_never_accepts_more_than_the_cap_whatever_the_brackets(
 
 
 def test_a_dict_nested_too_deep_is_refused_with_the_path_and_the_record() -> None:
-    body = {"candidate": {"first_name": "A", "last_name": "B",
-                          "remote_fields": nested(MAX_DEPTH + 10)}}
+    body = {
+        "candidate": {"first_name": "A", "last_name": "B", "remote_fields": nested(MAX_DEPTH + 10)}
+    }
     problem = problem_of(parse_application, body, job_id=JOB, source="row 7")
     assert problem.path.startswith("candidate.remote_fields[0][0]")
     assert problem.source == "row 7"
@@ -168,14 +174,18 @@ def test_an_impossible_path_is_refused(path: str) -> None:
     assert problem.message.startswith(("cannot read the file", "no such file"))
 
 
-@pytest.mark.parametrize(("key", "path"), [("", 'candidate[""]'),
-                                           ("a.b", 'candidate["a.b"]'),
-                                           (" pad", 'candidate[" pad"]'),
-                                           ("tab\t", 'candidate["tab\\t"]'),
-                                           ("plain key", "candidate.plain key")])
+@pytest.mark.parametrize(
+    ("key", "path"),
+    [
+        ("", 'candidate[""]'),
+        ("a.b", 'candidate["a.b"]'),
+        (" pad", 'candidate[" pad"]'),
+        ("tab\t", 'candidate["tab\\t"]'),
+        ("plain key", "candidate.plain key"),
+    ],
+)
 def test_keys_that_would_hide_in_a_path_are_quoted(key: str, path: str) -> None:
-    body = {"candidate": {"first_name": "A", "last_name": "B", "email_address": "a@b.co",
-                          key: 1}}
+    body = {"candidate": {"first_name": "A", "last_name": "B", "email_address": "a@b.co", key: 1}}
     problem = problem_of(parse_application, body, job_id=JOB, dialect="kombo")
     assert problem.path == path and problem.message.startswith("unknown key")
 
@@ -185,8 +195,15 @@ def test_keys_that_would_hide_in_a_path_are_quoted(key: str, path: str) -> None:
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    for name in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_USERNAME", "SF_PASSWORD",
-                 "SF_CLIENT_ID", "SF_CLIENT_SECRET", "ASYMBL_SF_ORG"):
+    for name in (
+        "SF_INSTANCE_URL",
+        "SF_ACCESS_TOKEN",
+        "SF_USERNAME",
+        "SF_PASSWORD",
+        "SF_CLIENT_ID",
+        "SF_CLIENT_SECRET",
+        "ASYMBL_SF_ORG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return CliRunner()
@@ -201,8 +218,9 @@ def assert_clean_failure(result: Any, *expected: str) -> None:
     assert len(lines) == 2 and all(text in lines[1] for text in expected), result.stderr
 
 
-@pytest.mark.parametrize("command", [["render", "-"],
-                                     ["create-application", "-", "--org", "local:org"]])
+@pytest.mark.parametrize(
+    "command", [["render", "-"], ["create-application", "-", "--org", "local:org"]]
+)
 def test_deep_json_on_standard_input_is_one_clear_error(
     runner: CliRunner, command: list[str]
 ) -> None:

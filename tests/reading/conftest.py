@@ -55,27 +55,54 @@ def pipeline(org: LocalOrg, client: Asymbl, clock: Clock) -> Pipeline:
         ids[key], ids[f"{key}.contact"] = data["id"], data["candidate_id"]
 
     apply("ada", "nurse", kombo("Ada", "Lovelace", "ada@example.com"))
-    apply("ben", "backend", kombo(
-        "Ben", "Okafor", "ben@example.com", phone_number="+49 30 1234", title="Engineer",
-        location={"country": "DE", "city": "Berlin", "zip_code": "10115"}))
+    apply(
+        "ben",
+        "backend",
+        kombo(
+            "Ben",
+            "Okafor",
+            "ben@example.com",
+            phone_number="+49 30 1234",
+            title="Engineer",
+            location={"country": "DE", "city": "Berlin", "zip_code": "10115"},
+        ),
+    )
     at["ben.hired"] = clock.advance(minutes=1)
     client.move_application_stage(ids["ben"], "Placement")
     apply("cleo", "nurse", kombo("Cleo", "Park", "cleo@example.com"))
     at["cleo.rejected"] = clock.advance(minutes=1)
-    client.sf.bpats__ATS_Applicant__c.update(ids["cleo"], {
-        "bpats__Applicant_Status__c": "Rejected",
-        "bpats__Asymbl_Rejection_Reason__c": "Client Rejected"})
+    client.sf.bpats__ATS_Applicant__c.update(
+        ids["cleo"],
+        {
+            "bpats__Applicant_Status__c": "Rejected",
+            "bpats__Asymbl_Rejection_Reason__c": "Client Rejected",
+        },
+    )
     apply("dan", "backend", kombo("Dan", "Silva", "dan@example.com"))
     at["dan.withdrew"] = clock.advance(minutes=1)
-    client.sf.bpats__ATS_Applicant__c.update(ids["dan"], {
-        "bpats__Applicant_Status__c": "Rejected",
-        "bpats__Asymbl_Rejection_Reason__c": "Applicant Withdrew"})
+    client.sf.bpats__ATS_Applicant__c.update(
+        ids["dan"],
+        {
+            "bpats__Applicant_Status__c": "Rejected",
+            "bpats__Asymbl_Rejection_Reason__c": "Applicant Withdrew",
+        },
+    )
     at["team"] = clock.advance(minutes=1)
-    ids["manager"] = client.sf.Contact.create({
-        "FirstName": "Hana", "LastName": "Manager", "Email": "hana@client.example"})["id"]
-    ids["sales"] = org.backend.create("User", {
-        "Username": "sam.sales@asymbl-sf.local", "FirstName": "Sam", "LastName": "Sales",
-        "Email": "sam.sales@example.com", "IsActive": False})["Id"]
-    client.sf.bpats__Job__c.update(ids["backend"], {
-        "bpats__Hiring_Manager__c": ids["manager"], "bpats__Sales_Lead__c": ids["sales"]})
+    ids["manager"] = client.sf.Contact.create(
+        {"FirstName": "Hana", "LastName": "Manager", "Email": "hana@client.example"}
+    )["id"]
+    ids["sales"] = org.backend.create(
+        "User",
+        {
+            "Username": "sam.sales@asymbl-sf.local",
+            "FirstName": "Sam",
+            "LastName": "Sales",
+            "Email": "sam.sales@example.com",
+            "IsActive": False,
+        },
+    )["Id"]
+    client.sf.bpats__Job__c.update(
+        ids["backend"],
+        {"bpats__Hiring_Manager__c": ids["manager"], "bpats__Sales_Lead__c": ids["sales"]},
+    )
     return Pipeline(ids, at)

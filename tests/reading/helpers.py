@@ -45,13 +45,17 @@ class Pipeline:
 
 
 def kombo(first: str, last: str, email: str, **candidate: Any) -> dict[str, Any]:
-    return {"candidate": {"first_name": first, "last_name": last, "email_address": email,
-                          **candidate}}
+    return {
+        "candidate": {"first_name": first, "last_name": last, "email_address": email, **candidate}
+    }
 
 
 def stage_id(org: LocalOrg, job_id: str, name: str) -> str:
-    return next(s["Id"] for s in org.records("bpats__ATS_Stage__c")
-                if s["bpats__Job__c"] == job_id and s["Name"] == name)
+    return next(
+        s["Id"]
+        for s in org.records("bpats__ATS_Stage__c")
+        if s["bpats__Job__c"] == job_id and s["Name"] == name
+    )
 
 
 def seed_applications(org: LocalOrg, count: int, job_name: str = "Registered Nurse") -> None:
@@ -67,14 +71,27 @@ def seed_applications(org: LocalOrg, count: int, job_name: str = "Registered Nur
     assert describe is not None
     template: dict[str, Any] | None = None
     for n in range(count):
-        contact = backend.create("Contact", {"LastName": f"Person {n}",
-                                             "Email": f"p{n}@example.com"})["Id"]
+        contact = backend.create(
+            "Contact", {"LastName": f"Person {n}", "Email": f"p{n}@example.com"}
+        )["Id"]
         if template is None:
-            template = backend.create(APPLICANT, {"bpats__ATS_Applicant__c": contact,
-                                                  "bpats__Job__c": job,
-                                                  "bpats__Stage__c": stage})
+            template = backend.create(
+                APPLICANT,
+                {
+                    "bpats__ATS_Applicant__c": contact,
+                    "bpats__Job__c": job,
+                    "bpats__Stage__c": stage,
+                },
+            )
             continue
         number = store.next_autonumber(APPLICANT, "Name")
-        store.put(APPLICANT, {**template, "Id": store.new_id(describe),
-                              "Name": f"APP-{number:05d}", "bpats__ATS_Applicant__c": contact,
-                              "bpats__Contact_Job_Relationship__c": f"{contact}{job}"})
+        store.put(
+            APPLICANT,
+            {
+                **template,
+                "Id": store.new_id(describe),
+                "Name": f"APP-{number:05d}",
+                "bpats__ATS_Applicant__c": contact,
+                "bpats__Contact_Job_Relationship__c": f"{contact}{job}",
+            },
+        )

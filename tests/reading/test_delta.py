@@ -49,8 +49,9 @@ def test_overlap_catches_a_row_committed_with_an_earlier_stamp(
     list(client.read("applications"))
     # A transaction that started two minutes before the watermark commits only now.
     clock.now = pipeline.at["dan.withdrew"] - timedelta(minutes=2)
-    late = client.create_application(kombo("Eve", "Late", "eve@example.com"),
-                                      job_id=pipeline.ids["nurse"])["data"]["id"]
+    late = client.create_application(
+        kombo("Eve", "Late", "eve@example.com"), job_id=pipeline.ids["nurse"]
+    )["data"]["id"]
     assert ids(list(client.read("applications", since="last"))) == [late]
 
 
@@ -61,22 +62,39 @@ def test_deleted_contact_shows_with_remote_deleted_at(
     deleted_at = clock.advance(hours=2)
     contact = pipeline.ids["ada.contact"]
     client.sf.Contact.delete(contact)
-    assert list(client.read("candidates", since="last")) == [{
-        "id": contact, "remote_id": contact, "first_name": "Ada", "last_name": "Lovelace",
-        "company": None, "title": None, "confidential": None, "source": None,
-        "phone_numbers": [], "email_addresses": [{"email_address": "ada@example.com",
-                                                  "type": None}],
-        "social_media": [],
-        "location": dict.fromkeys(("city", "country", "raw", "state", "street_1", "street_2",
-                                   "zip_code")),
-        "custom_fields": {"bpats__Contact_Relationship__c": None,
-                          "bpats__Earliest_Available_Date__c": None,
-                          "bpats__Desired_Salary__c": None, "bpats__Current_Salary__c": None},
-        "integration_fields": [], "remote_url": f"{INSTANCE}/{contact}",
-        "remote_created_at": iso(pipeline.at["ada"]),
-        "remote_updated_at": iso(pipeline.at["ada"]), "remote_data": None,
-        "changed_at": iso(deleted_at), "remote_deleted_at": iso(deleted_at),
-        "applications": [], "tags": []}]
+    assert list(client.read("candidates", since="last")) == [
+        {
+            "id": contact,
+            "remote_id": contact,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "company": None,
+            "title": None,
+            "confidential": None,
+            "source": None,
+            "phone_numbers": [],
+            "email_addresses": [{"email_address": "ada@example.com", "type": None}],
+            "social_media": [],
+            "location": dict.fromkeys(
+                ("city", "country", "raw", "state", "street_1", "street_2", "zip_code")
+            ),
+            "custom_fields": {
+                "bpats__Contact_Relationship__c": None,
+                "bpats__Earliest_Available_Date__c": None,
+                "bpats__Desired_Salary__c": None,
+                "bpats__Current_Salary__c": None,
+            },
+            "integration_fields": [],
+            "remote_url": f"{INSTANCE}/{contact}",
+            "remote_created_at": iso(pipeline.at["ada"]),
+            "remote_updated_at": iso(pipeline.at["ada"]),
+            "remote_data": None,
+            "changed_at": iso(deleted_at),
+            "remote_deleted_at": iso(deleted_at),
+            "applications": [],
+            "tags": [],
+        }
+    ]
 
 
 def test_deleted_application_in_a_delta_and_with_include_deleted(
@@ -87,20 +105,24 @@ def test_deleted_application_in_a_delta_and_with_include_deleted(
     client.sf.bpats__ATS_Applicant__c.delete(pipeline.ids["cleo"])
     delta = list(client.read("applications", since="last"))
     assert [(r["id"], r["remote_deleted_at"]) for r in delta] == [
-        (pipeline.ids["cleo"], iso(deleted_at))]
+        (pipeline.ids["cleo"], iso(deleted_at))
+    ]
     assert len(list(client.read("applications"))) == 3
     full = client.read("applications", include_deleted=True)
     assert [r["remote_deleted_at"] for r in full] == [None, None, None, iso(deleted_at)]
     assert full.stats.deleted == 1
 
 
-@pytest.mark.parametrize("since", [
-    datetime(2026, 3, 2, 10, 6, tzinfo=timezone.utc),
-    datetime(2026, 3, 2, 10, 6),  # naive: UTC
-    "2026-03-02T10:06:00Z",
-    "2026-03-02T12:06:00+02:00",
-    "2026-03-02T10:06:00.000+0000",
-])
+@pytest.mark.parametrize(
+    "since",
+    [
+        datetime(2026, 3, 2, 10, 6, tzinfo=timezone.utc),
+        datetime(2026, 3, 2, 10, 6),  # naive: UTC
+        "2026-03-02T10:06:00Z",
+        "2026-03-02T12:06:00+02:00",
+        "2026-03-02T10:06:00.000+0000",
+    ],
+)
 def test_explicit_since_starts_the_overlap_before_it(
     client: Asymbl, pipeline: Pipeline, since: datetime | str
 ) -> None:
@@ -142,18 +164,20 @@ def test_watermarks_are_kept_per_model_and_scope(client: Asymbl, pipeline: Pipel
     assert list(narrowed) == [] and not narrowed.stats.no_watermark
 
 
-def test_watermarks_live_in_the_state_folder_one_per_org(
-    tmp_path: Path, state_dir: Path
-) -> None:
+def test_watermarks_live_in_the_state_folder_one_per_org(tmp_path: Path, state_dir: Path) -> None:
     first = connect_local(tmp_path / "org-a")
     second = connect_local(tmp_path / "org-b")
     assert first.org_key != second.org_key
     assert first.org_key.startswith("local-")
     list(first.read("users"))
     saved = json.loads((state_dir / first.org_key / "watermarks" / "users.json").read_text())
-    assert saved == {"watermark": "2026-01-05T09:00:00.000+0000",
-                     "edge": {first.local_org.records("User")[0]["Id"]:  # type: ignore[attr-defined]
-                              "2026-01-05T09:00:00.000+0000"}}
+    assert saved == {
+        "watermark": "2026-01-05T09:00:00.000+0000",
+        "edge": {
+            first.local_org.records("User")[0]["Id"]:  # type: ignore[attr-defined]
+            "2026-01-05T09:00:00.000+0000"
+        },
+    }
     assert not (state_dir / second.org_key).exists()
     # Another client of the same folder continues from it.
     again = connect_local(tmp_path / "org-a")
@@ -171,7 +195,8 @@ def test_damaged_watermark_file_says_what_to_do(tmp_path: Path, state_dir: Path)
         list(client.read("jobs", since="last"))
     assert str(caught.value) == (
         f"the watermark file {folder / 'jobs.json'} is damaged; delete it to read jobs in full "
-        "once more (or read with an explicit --since)")
+        "once more (or read with an explicit --since)"
+    )
 
 
 def test_in_memory_orgs_keep_watermarks_in_memory(org: LocalOrg, state_dir: Path) -> None:
@@ -196,6 +221,7 @@ def test_delta_read_costs_one_query_per_page(
 
 
 # -- the edge of a watermark ------------------------------------------------------------------
+
 
 def stamp(minute: int, second: int = 0) -> str:
     return f"2026-03-02T10:{minute:02d}:{second:02d}.000+0000"

@@ -28,8 +28,9 @@ def test_page_boundaries_do_not_change_the_rows(client: Asymbl, pipeline: Pipeli
     # Nested data is fetched per page: pages of one or three rows must give the same objects.
     mapping = load_read_mapping()
     for size in (1, 3):
-        small = Reader(client.api, mapping, INSTANCE, WatermarkStore.in_memory(),
-                       client.ledger, page_size=size)
+        small = Reader(
+            client.api, mapping, INSTANCE, WatermarkStore.in_memory(), client.ledger, page_size=size
+        )
         for model in ("candidates", "jobs", "applications", "job_stages", "hiring_team"):
             assert list(small.read(model)) == list(client.read(model)), (model, size)
 
@@ -43,5 +44,6 @@ def test_id_chunks_respect_the_budget() -> None:
     chunks = list(id_chunks(ids, build))
     assert [i for chunk in chunks for i in chunk] == ids
     from urllib.parse import urlencode
+
     assert all(len(urlencode({"q": build(c)})) <= MAX_ENCODED_QUERY for c in chunks)
     assert len(urlencode({"q": build(chunks[0] + ids[:1])})) > MAX_ENCODED_QUERY

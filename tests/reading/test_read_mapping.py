@@ -117,29 +117,41 @@ def test_a_file_without_extends_needs_every_model(tmp_path: Path) -> None:
     assert problems(text, tmp_path) == [
         "org.yaml:2:1: models: missing model(s): jobs, candidates, application_stages, "
         "applications, job_stages, hiring_team; every model needs its sObject (extends: "
-        "default brings them all)"]
+        "default brings them all)"
+    ]
 
 
 def test_yaml_syntax_and_duplicate_keys(tmp_path: Path) -> None:
     assert problems("version: 1\nmodels: [a\n", tmp_path) == [
-        "org.yaml:3:1: not valid YAML: expected ',' or ']', but got '<stream end>'"]
-    assert problems("extends: default\nsettings: {overlap_seconds: 1}\nsettings: {}\n",
-                    tmp_path) == ["org.yaml:3:1: settings: duplicate key"]
-    assert problems("", tmp_path) == [
-        "org.yaml:1: the file is empty; it starts with 'version: 1'"]
+        "org.yaml:3:1: not valid YAML: expected ',' or ']', but got '<stream end>'"
+    ]
+    assert problems(
+        "extends: default\nsettings: {overlap_seconds: 1}\nsettings: {}\n", tmp_path
+    ) == ["org.yaml:3:1: settings: duplicate key"]
+    assert problems("", tmp_path) == ["org.yaml:1: the file is empty; it starts with 'version: 1'"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("- version: 1\n",
-     "org.yaml:1: a read mapping is a mapping of keys (version, settings, models)"),
-    ("version: 1\nextends: ''\n",
-     "org.yaml:2: extends: must be 'default' or a path to a read mapping"),
-    ("version: 1\nextends: org.yaml\n",
-     "org.yaml:2: extends: extends loops back on itself: org.yaml → org.yaml"),
-    ("version: 1\nextends: gone.yaml\n", "gone.yaml: no such read mapping file"),
-])
-def test_file_level_problems_are_worded_for_a_read_mapping(text: str, expected: str,
-                                                          tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "- version: 1\n",
+            "org.yaml:1: a read mapping is a mapping of keys (version, settings, models)",
+        ),
+        (
+            "version: 1\nextends: ''\n",
+            "org.yaml:2: extends: must be 'default' or a path to a read mapping",
+        ),
+        (
+            "version: 1\nextends: org.yaml\n",
+            "org.yaml:2: extends: extends loops back on itself: org.yaml → org.yaml",
+        ),
+        ("version: 1\nextends: gone.yaml\n", "gone.yaml: no such read mapping file"),
+    ],
+)
+def test_file_level_problems_are_worded_for_a_read_mapping(
+    text: str, expected: str, tmp_path: Path
+) -> None:
     assert problems(text, tmp_path) == [expected]
 
 
@@ -169,11 +181,15 @@ models:
     assert jobs.custom_fields == {"openings": "bpats__Number_of_Openings__c"}
     assert mapping.files == [str(tmp_path / "org.yaml"), "mappings/read.yaml"]
     assert mapping.position(("models", "jobs", "fields", "salary_currency")) == (
-        str(tmp_path / "org.yaml"), 8, 7)
+        str(tmp_path / "org.yaml"),
+        8,
+        7,
+    )
 
 
 def test_conversions_maps_constants_and_joins(client: Asymbl, pipeline: Pipeline) -> None:
-    mapping = parse_read_mapping("""\
+    mapping = parse_read_mapping(
+        """\
 extends: default
 models:
   jobs:
@@ -186,29 +202,53 @@ models:
       location.raw: {join: [bpats__Location__c, bpats__Job_Title__c], separator: " / "}
       category: {field: bpats__Salary__c, convert: text}
     custom_fields: {openings: bpats__Number_of_Openings__c, owner_email: Owner.Email}
-""", base_dir=".")
-    job = next(r for r in client.read("jobs", read_mapping=mapping)
-               if r["name"] == "Senior Backend Engineer")
-    assert {k: job[k] for k in ("status", "salary_currency", "weekly_hours", "opened_at",
-                                "confidential", "category")} == {
-        "status": None, "salary_currency": "EUR", "weekly_hours": 2,
-        "opened_at": "2026-01-05", "confidential": False, "category": "85000"}
+""",
+        base_dir=".",
+    )
+    job = next(
+        r
+        for r in client.read("jobs", read_mapping=mapping)
+        if r["name"] == "Senior Backend Engineer"
+    )
+    assert {
+        k: job[k]
+        for k in (
+            "status",
+            "salary_currency",
+            "weekly_hours",
+            "opened_at",
+            "confidential",
+            "category",
+        )
+    } == {
+        "status": None,
+        "salary_currency": "EUR",
+        "weekly_hours": 2,
+        "opened_at": "2026-01-05",
+        "confidential": False,
+        "category": "85000",
+    }
     assert job["location"]["raw"] == "Berlin, DE / Senior Backend Engineer"
     assert job["custom_fields"] == {"openings": 2, "owner_email": "riley.recruiter@example.com"}
 
 
 def test_a_field_the_org_lacks_points_at_its_line(client: Asymbl, tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
-    path.write_text("extends: default\nmodels:\n  users:\n    fields:\n"
-                    "      email: Email_Address__c\n")
+    path.write_text(
+        "extends: default\nmodels:\n  users:\n    fields:\n      email: Email_Address__c\n"
+    )
     with pytest.raises(MappingError) as caught:
         list(client.read("users", read_mapping=path))
     (problem,) = caught.value.problems
-    assert (problem.source, problem.line, problem.path) == (str(path), 5,
-                                                            "models.users.fields.email")
+    assert (problem.source, problem.line, problem.path) == (
+        str(path),
+        5,
+        "models.users.fields.email",
+    )
     assert problem.message == (
         "Salesforce does not know 'Email_Address__c' (No such column 'Email_Address__c' on "
-        "entity 'User'.); fix the name, or remove it if this org does not have it")
+        "entity 'User'.); fix the name, or remove it if this org does not have it"
+    )
 
 
 def test_an_unknown_object_points_at_its_line(client: Asymbl, tmp_path: Path) -> None:

@@ -50,8 +50,15 @@ class LimitCampaign:
         return sum(1 for day in self.days if day.stopped_reason is not None)
 
 
-def run_limit_campaign(inputs: Inputs, folder: Path, *, api: str, max_budget: int,
-                       seed: int = 1, chunk_size: int = CHUNK_SIZE) -> LimitCampaign:
+def run_limit_campaign(
+    inputs: Inputs,
+    folder: Path,
+    *,
+    api: str,
+    max_budget: int,
+    seed: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+) -> LimitCampaign:
     """Import day after day, each day granting 1..``max_budget`` calls, until it completes."""
     rng = random.Random(seed)
     results = folder / f"results-limit-{api}-{seed}.jsonl"
@@ -63,11 +70,17 @@ def run_limit_campaign(inputs: Inputs, folder: Path, *, api: str, max_budget: in
             budget = rng.randint(1, max_budget)
             org.server.daily_limit = org.api_usage + budget
             # A new client each day, as a rerun of the command would make.
-            summary = import_file(client_for(org), inputs, results, api=api,
-                                  chunk_size=chunk_size)
-            campaign.days.append(Day(budget, summary.stopped_reason, summary.pending,
-                                     dict(summary.outcomes), summary.api_calls,
-                                     summary.text()))
+            summary = import_file(client_for(org), inputs, results, api=api, chunk_size=chunk_size)
+            campaign.days.append(
+                Day(
+                    budget,
+                    summary.stopped_reason,
+                    summary.pending,
+                    dict(summary.outcomes),
+                    summary.api_calls,
+                    summary.text(),
+                )
+            )
             if summary.stopped_reason is None:
                 break
         campaign.seconds = time.monotonic() - started

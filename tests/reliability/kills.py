@@ -87,8 +87,18 @@ class KillCampaign:
 
 
 def import_command(inputs: Inputs, org_path: Path, results: Path) -> list[str]:
-    return [*CLI, "import", str(inputs.path), "--org", f"local:{org_path}", "--job-id",
-            DEFAULT_JOB, "--results", str(results), "--quiet"]
+    return [
+        *CLI,
+        "import",
+        str(inputs.path),
+        "--org",
+        f"local:{org_path}",
+        "--job-id",
+        DEFAULT_JOB,
+        "--results",
+        str(results),
+        "--quiet",
+    ]
 
 
 def api_usage(org_path: Path) -> int:
@@ -120,8 +130,15 @@ def calls_of_next_run(inputs: Inputs, org_path: Path, results: Path, scratch: Pa
 Draw = Callable[[int], tuple[int, float]]
 
 
-def run_kill_campaign(inputs: Inputs, org_path: Path, workdir: Path, *, kills: int = 10,
-                      latency: float = 0.05, seed: int = 1) -> KillCampaign:
+def run_kill_campaign(
+    inputs: Inputs,
+    org_path: Path,
+    workdir: Path,
+    *,
+    kills: int = 10,
+    latency: float = 0.05,
+    seed: int = 1,
+) -> KillCampaign:
     """``kills`` rounds of start, SIGKILL at a random point, then one run to the end."""
     rng = random.Random(seed)
 
@@ -132,16 +149,18 @@ def run_kill_campaign(inputs: Inputs, org_path: Path, workdir: Path, *, kills: i
     usage_at_start = api_usage(org_path)
     started = time.monotonic()
     for number in range(1, kills + 1):
-        campaign.kills.append(kill_round(inputs, org_path, workdir, draw, latency=latency,
-                                         number=number))
+        campaign.kills.append(
+            kill_round(inputs, org_path, workdir, draw, latency=latency, number=number)
+        )
     finish(campaign, org_path, workdir)
     campaign.seconds = time.monotonic() - started
     campaign.api_calls = api_usage(org_path) - usage_at_start
     return campaign
 
 
-def kill_round(inputs: Inputs, org_path: Path, workdir: Path, draw: Draw, *,
-               latency: float, number: int = 1) -> Kill:
+def kill_round(
+    inputs: Inputs, org_path: Path, workdir: Path, draw: Draw, *, latency: float, number: int = 1
+) -> Kill:
     """Start the import and SIGKILL it at the point ``draw`` picks (drawn again while the run
     finishes first, from the state before it)."""
     results = workdir / "results.jsonl"
@@ -155,19 +174,36 @@ def kill_round(inputs: Inputs, org_path: Path, workdir: Path, draw: Draw, *,
         after, offset = draw(run_calls)
         returncode = _start_and_kill(command, env, org_path, after, offset)
         if returncode == -signal.SIGKILL:
-            return Kill(number, run_calls, after, offset, applicants_before,
-                        _applicants(org_path), final_before, _final_lines(results),
-                        _unrecorded(org_path, results), returncode, _torn(results), redrawn)
+            return Kill(
+                number,
+                run_calls,
+                after,
+                offset,
+                applicants_before,
+                _applicants(org_path),
+                final_before,
+                _final_lines(results),
+                _unrecorded(org_path, results),
+                returncode,
+                _torn(results),
+                redrawn,
+            )
         saved.restore()  # the run outlived the draw: as if it never ran
-    raise RuntimeError(f"round {number}: the run finished before each of {MAX_DRAWS} kill "
-                       "points; use a larger input or more latency")
+    raise RuntimeError(
+        f"round {number}: the run finished before each of {MAX_DRAWS} kill "
+        "points; use a larger input or more latency"
+    )
 
 
 def finish(campaign: KillCampaign, org_path: Path, workdir: Path) -> None:
     """Run the same command to the end (no latency) and judge what the campaign left."""
     results = workdir / "results.jsonl"
-    finished = subprocess.run(import_command(campaign.inputs, org_path, results),
-                              capture_output=True, text=True, check=False)
+    finished = subprocess.run(
+        import_command(campaign.inputs, org_path, results),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     campaign.final_returncode = finished.returncode
     campaign.final_summary = json.loads(finished.stdout) if finished.stdout.strip() else {}
     campaign.rows = result_rows(results)
@@ -176,13 +212,15 @@ def finish(campaign: KillCampaign, org_path: Path, workdir: Path) -> None:
     campaign.verdict = judge(campaign.inputs, campaign.snapshot, campaign.finals)
 
 
-def _start_and_kill(command: list[str], env: dict[str, str], org_path: Path, after: int,
-                    offset: float) -> int:
+def _start_and_kill(
+    command: list[str], env: dict[str, str], org_path: Path, after: int, offset: float
+) -> int:
     """Run ``command``; once the org answered ``after`` more calls, wait ``offset`` seconds and
     SIGKILL it. Returns its exit status (``-SIGKILL`` when the kill came first)."""
     baseline = api_usage(org_path)
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     while api_usage(org_path) < baseline + after and process.poll() is None:
         time.sleep(POLL_SECONDS)
     time.sleep(offset)
@@ -206,8 +244,10 @@ class _Saved:
             shutil.copytree(self.state, folder / "state")
 
     def restore(self) -> None:
-        for path, copy in ((self.org_path, self.folder / "org"),
-                           (self.state, self.folder / "state")):
+        for path, copy in (
+            (self.org_path, self.folder / "org"),
+            (self.state, self.folder / "state"),
+        ):
             shutil.rmtree(path, ignore_errors=True)
             if copy.exists():
                 shutil.copytree(copy, path)
@@ -234,5 +274,8 @@ def _torn(results: Path) -> bool:
 
 def _unrecorded(org_path: Path, results: Path) -> int:
     named = {row.get("application_id") for row in result_rows(results)}
-    return sum(1 for applicant in LocalOrg(org_path).records("bpats__ATS_Applicant__c")
-               if applicant["Id"] not in named)
+    return sum(
+        1
+        for applicant in LocalOrg(org_path).records("bpats__ATS_Applicant__c")
+        if applicant["Id"] not in named
+    )

@@ -42,9 +42,10 @@ def pick_victims(inputs: Inputs, count: int = 3) -> Victims:
     for line, (email, job) in sorted(inputs.expected.items()):
         lines_of[email].append(line)
         jobs_of[email].append(job)
-    repeated = sorted((e for e in lines_of
-                       if len(lines_of[e]) > 1 and not e.endswith("@" + EXISTING_DOMAIN)),
-                      key=lambda e: lines_of[e][0])
+    repeated = sorted(
+        (e for e in lines_of if len(lines_of[e]) > 1 and not e.endswith("@" + EXISTING_DOMAIN)),
+        key=lambda e: lines_of[e][0],
+    )
     emails = repeated[:count]
     others = sorted(repeated[count:], key=lambda e: (len(set(jobs_of[e])) == 1, lines_of[e][0]))
     pairs = [(e, jobs_of[e][-1]) for e in others[:count]]
@@ -55,6 +56,7 @@ def pick_victims(inputs: Inputs, count: int = 3) -> Victims:
 
 def refuse(org: LocalOrg, victims: Victims) -> None:
     """Make ``org`` refuse the victims' Contacts and applications, whichever API writes them."""
+
     def email(value: Any) -> str:
         return str(value or "").strip().lower()
 
@@ -67,12 +69,20 @@ def refuse(org: LocalOrg, victims: Victims) -> None:
         return str(job[1].get("Name")) if job else ""
 
     org.faults.on_records(
-        PICKLIST, lambda sobject, body: sobject == "Contact" and email(body.get("Email"))
-        in victims.emails, message=PICKLIST_MESSAGE, fields=("LeadSource",))
+        PICKLIST,
+        lambda sobject, body: sobject == "Contact" and email(body.get("Email")) in victims.emails,
+        message=PICKLIST_MESSAGE,
+        fields=("LeadSource",),
+    )
     org.faults.on_records(
-        VALIDATION, lambda sobject, body: sobject == APPLICANT and (
-            email_of_contact(body.get(APPLICANT)), job_name(body.get("bpats__Job__c")))
-        in victims.pairs, message=VALIDATION_MESSAGE)
+        VALIDATION,
+        lambda sobject, body: (
+            sobject == APPLICANT
+            and (email_of_contact(body.get(APPLICANT)), job_name(body.get("bpats__Job__c")))
+            in victims.pairs
+        ),
+        message=VALIDATION_MESSAGE,
+    )
 
 
 def expected_refusals(inputs: Inputs, victims: Victims) -> dict[int, tuple[str, str]]:
@@ -91,8 +101,8 @@ def expected_refusals(inputs: Inputs, victims: Victims) -> dict[int, tuple[str, 
     return out
 
 
-def import_with_refusals(inputs: Inputs, folder: Path, *, api: str,
-                         victims: Victims) -> ImportRun:
+def import_with_refusals(inputs: Inputs, folder: Path, *, api: str, victims: Victims) -> ImportRun:
     """The import of ``inputs`` into an org refusing the victims' records."""
-    return import_until_done(inputs, folder, api=api, name="-refusals",
-                             prepare=lambda org: refuse(org, victims))
+    return import_until_done(
+        inputs, folder, api=api, name="-refusals", prepare=lambda org: refuse(org, victims)
+    )

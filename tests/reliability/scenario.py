@@ -74,10 +74,14 @@ def make_inputs(folder: Path, records: int, *, seed: int = 1, name: str = "in.js
     path = folder / name
     made = list(generate(records, seed=seed, existing_contacts=existing))
     write(made, path, "jsonl")
-    invalid = frozenset(r.index + 1 for r in made if r.kind in
-                        ("bad_email", "no_last_name", "unknown_stage"))
-    expected = {r.index + 1: (r.email_key, r.job.removeprefix("remote:")) for r in made
-                if r.index + 1 not in invalid and r.email_key}
+    invalid = frozenset(
+        r.index + 1 for r in made if r.kind in ("bad_email", "no_last_name", "unknown_stage")
+    )
+    expected = {
+        r.index + 1: (r.email_key, r.job.removeprefix("remote:"))
+        for r in made
+        if r.index + 1 not in invalid and r.email_key
+    }
     return Inputs(path, records, existing, seed, expected, invalid)
 
 

@@ -19,11 +19,16 @@ from asymbl_sf.localorg import LocalOrg
 CONTACT = "Contact"
 APPLICANT = "bpats__ATS_Applicant__c"
 #: Fields that differ between two runs doing the same thing.
-VOLATILE = frozenset({
-    "Id", "CreatedDate", "LastModifiedDate", "SystemModstamp",
-    "Name",                                # the applicant's auto-number APP-00042
-    "bpats__Contact_Job_Relationship__c",  # made of the two ids
-})
+VOLATILE = frozenset(
+    {
+        "Id",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+        "Name",  # the applicant's auto-number APP-00042
+        "bpats__Contact_Job_Relationship__c",  # made of the two ids
+    }
+)
 FINAL = frozenset({"created", "reused", "exists"})
 
 
@@ -47,8 +52,10 @@ class OrgSnapshot:
             snapshot.contacts.setdefault(email, []).append(_canonical(contact, names))
             snapshot.contact_ids.add(contact["Id"])
         for applicant in org.records(APPLICANT):
-            pair = (names.get(applicant.get(APPLICANT) or "", "?"),
-                    names.get(applicant.get("bpats__Job__c") or "", "?"))
+            pair = (
+                names.get(applicant.get(APPLICANT) or "", "?"),
+                names.get(applicant.get("bpats__Job__c") or "", "?"),
+            )
             snapshot.applicants.setdefault(pair, []).append(_canonical(applicant, names))
             snapshot.applicant_ids.add(applicant["Id"])
         return snapshot
@@ -63,10 +70,14 @@ class OrgSnapshot:
 
     def comparable(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Contacts and applications as sorted JSON texts per key: equal means same org."""
+
         def text(rows: list[dict[str, Any]]) -> list[str]:
             return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
-        return ({k: text(v) for k, v in self.contacts.items()},
-                {"|".join(k): text(v) for k, v in self.applicants.items()})
+
+        return (
+            {k: text(v) for k, v in self.contacts.items()},
+            {"|".join(k): text(v) for k, v in self.applicants.items()},
+        )
 
 
 def _natural_names(org: LocalOrg) -> dict[str, str]:
@@ -78,13 +89,18 @@ def _natural_names(org: LocalOrg) -> dict[str, str]:
         names[job["Id"]] = str(job["Name"])
     for stage in org.records("bpats__ATS_Stage__c"):
         names[stage["Id"]] = f"{names.get(stage.get('bpats__Job__c') or '', '?')}/{stage['Name']}"
-    for sobject, key in (("User", "Username"), ("RecordType", "DeveloperName"),
-                         ("Account", "Name")):
+    for sobject, key in (
+        ("User", "Username"),
+        ("RecordType", "DeveloperName"),
+        ("Account", "Name"),
+    ):
         for record in org.records(sobject):
             names[record["Id"]] = f"{sobject}:{record.get(key)}"
     for applicant in org.records(APPLICANT):
-        names[applicant["Id"]] = (f"{names.get(applicant.get(APPLICANT) or '', '?')}|"
-                                  f"{names.get(applicant.get('bpats__Job__c') or '', '?')}")
+        names[applicant["Id"]] = (
+            f"{names.get(applicant.get(APPLICANT) or '', '?')}|"
+            f"{names.get(applicant.get('bpats__Job__c') or '', '?')}"
+        )
     return names
 
 
@@ -134,11 +150,17 @@ def final_lines(rows: Iterable[dict[str, Any]]) -> list[int]:
     return sorted(row["line"] for row in rows if row["outcome"] in FINAL)
 
 
-def named_outcomes(rows: dict[int, dict[str, Any]], names: dict[str, str]
-                   ) -> dict[int, tuple[Any, ...]]:
+def named_outcomes(
+    rows: dict[int, dict[str, Any]], names: dict[str, str]
+) -> dict[int, tuple[Any, ...]]:
     """Each line's error code and the natural keys of its Contact and application (the outcome
     itself may differ after a stop: a row whose Contact the stopped run made is ``reused``)."""
-    return {line: (row["outcome"] in FINAL, row.get("error_code"),
-                   names.get(row.get("contact_id") or "", row.get("contact_id")),
-                   names.get(row.get("application_id") or "", row.get("application_id")))
-            for line, row in rows.items()}
+    return {
+        line: (
+            row["outcome"] in FINAL,
+            row.get("error_code"),
+            names.get(row.get("contact_id") or "", row.get("contact_id")),
+            names.get(row.get("application_id") or "", row.get("application_id")),
+        )
+        for line, row in rows.items()
+    }

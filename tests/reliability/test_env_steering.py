@@ -27,14 +27,17 @@ def test_a_fault_spec_names_rate_kinds_and_seed() -> None:
     assert parse_fault_spec("1:request_limit") == (1.0, ("request_limit",), 0)
 
 
-@pytest.mark.parametrize(("spec", "says"), [
-    ("often", "'often' is not a number"),
-    ("1.5", "the rate '1.5' is above 1"),
-    ("-0.1", "is not a number of 0 or more"),
-    ("nan", "is not a number of 0 or more"),
-    ("0.1:row_lock,gremlins", "unknown fault kind 'gremlins'"),
-    ("0.1@seven", "'seven' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("often", "'often' is not a number"),
+        ("1.5", "the rate '1.5' is above 1"),
+        ("-0.1", "is not a number of 0 or more"),
+        ("nan", "is not a number of 0 or more"),
+        ("0.1:row_lock,gremlins", "unknown fault kind 'gremlins'"),
+        ("0.1@seven", "'seven' is not a whole number"),
+    ],
+)
 def test_a_bad_fault_spec_says_what_to_write(spec: str, says: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         parse_fault_spec(spec)
@@ -56,8 +59,9 @@ def test_connect_local_applies_latency_faults_and_daily_limit(
     assert org.faults.draw("GET", "/services/data/v62.0/query") == "http_503"
 
 
-def test_unset_or_empty_variables_change_nothing(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unset_or_empty_variables_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(FAULTS_ENV, "")
     org = LocalOrg(tmp_path / "org")
     steer_from_env(org)

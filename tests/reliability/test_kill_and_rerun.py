@@ -45,14 +45,16 @@ def test_ten_kills_and_reruns_make_every_record_exactly_once(tmp_path: Path) -> 
     assert named == campaign.snapshot.applicant_ids
 
 
-def kill_right_after_write_of(sobject: str, inputs: Inputs, org_path: Path,
-                              results: Path) -> None:
+def kill_right_after_write_of(sobject: str, inputs: Inputs, org_path: Path, results: Path) -> None:
     """Run the import with the kill switch: it dies once the org saved the first create of
     ``sobject``, before the answer reaches the client."""
     command = import_command(inputs, org_path, results)
     command[:3] = [sys.executable, "-c", "from tests.reliability.kill_switch import main; main()"]
-    env = {**os.environ, KILL_ENV: sobject,
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        KILL_ENV: sobject,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     killed = subprocess.run(command, env=env, capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 

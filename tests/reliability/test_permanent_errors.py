@@ -38,13 +38,17 @@ def test_refused_records_fail_alone_and_block_only_their_dependants(
 
     run = import_with_refusals(inputs, inputs.path.parent, api=api, victims=victims)
 
-    touched = {line: (run.finals[line]["outcome"], run.finals[line]["error_code"])
-               for line in expected}
+    touched = {
+        line: (run.finals[line]["outcome"], run.finals[line]["error_code"]) for line in expected
+    }
     assert touched == expected
     for line, (outcome, code) in expected.items():
         row = run.finals[line]
-        message, field = ((PICKLIST_MESSAGE, "Contact.LeadSource") if code == PICKLIST
-                          else (VALIDATION_MESSAGE, None))
+        message, field = (
+            (PICKLIST_MESSAGE, "Contact.LeadSource")
+            if code == PICKLIST
+            else (VALIDATION_MESSAGE, None)
+        )
         if outcome == "failed":
             assert (row["message"], row["field"]) == (message, field)
         else:  # names the line whose record failed, and why
@@ -54,7 +58,8 @@ def test_refused_records_fail_alone_and_block_only_their_dependants(
     mine = named_outcomes(run.finals, run.snapshot.names)
     theirs = named_outcomes(clean.finals, clean.snapshot.names)
     assert {line: mine[line] for line in mine if line not in expected} == {
-        line: theirs[line] for line in theirs if line not in expected}
+        line: theirs[line] for line in theirs if line not in expected
+    }
     # The refused records are not in the org; their candidates' other applications are.
     assert not victims.emails & set(run.snapshot.contacts)
     assert not victims.pairs & set(run.snapshot.applicants)

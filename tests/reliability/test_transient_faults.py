@@ -45,16 +45,18 @@ def test_ten_percent_transient_faults_change_nothing_in_the_end(
     assert run.snapshot.comparable() == clean.snapshot.comparable()
     # Every line has exactly one final result row, naming the clean run's records.
     assert final_lines(run.rows) == final_lines(clean.rows)
-    assert (named_outcomes(run.finals, run.snapshot.names)
-            == named_outcomes(clean.finals, clean.snapshot.names))
+    assert named_outcomes(run.finals, run.snapshot.names) == named_outcomes(
+        clean.finals, clean.snapshot.names
+    )
     if not run.stops:  # a stop leaves rows to the rerun, which reuses what the first made
         assert sorted(row["line"] for row in run.rows) == list(range(1, inputs.records + 1))
         assert run.summary.outcomes == clean.summary.outcomes
 
 
 @pytest.mark.parametrize(("api", "rate"), [("rest", 0.5), ("bulk", 0.5)])
-def test_every_transient_kind_is_injected_and_survived(tmp_path: Path, api: str,
-                                                       rate: float) -> None:
+def test_every_transient_kind_is_injected_and_survived(
+    tmp_path: Path, api: str, rate: float
+) -> None:
     """A short file at a 50% rate, where every kind of fault certainly happens (and a run may
     stop on two expired sessions in a row, then resume)."""
     small = make_inputs(tmp_path, 300, seed=8)

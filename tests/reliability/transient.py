@@ -53,11 +53,18 @@ class ImportRun:
 MAX_RUNS = 10
 
 
-def import_until_done(inputs: Inputs, folder: Path, *, api: str, rate: float = 0.0,
-                      seed: int = 0, kinds: tuple[str, ...] = TRANSIENT,
-                      chunk_size: int = CHUNK_SIZE,
-                      prepare: Callable[[LocalOrg], None] | None = None,
-                      name: str = "") -> ImportRun:
+def import_until_done(
+    inputs: Inputs,
+    folder: Path,
+    *,
+    api: str,
+    rate: float = 0.0,
+    seed: int = 0,
+    kinds: tuple[str, ...] = TRANSIENT,
+    chunk_size: int = CHUNK_SIZE,
+    prepare: Callable[[LocalOrg], None] | None = None,
+    name: str = "",
+) -> ImportRun:
     """Import ``inputs`` into a fresh seeded in-memory org, failing calls at ``rate``; rerun
     the same import while a run stops. ``prepare(org)`` may steer the org further first."""
     results = folder / f"results{name}-{api}-{rate}-{seed}.jsonl"
@@ -81,6 +88,19 @@ def import_until_done(inputs: Inputs, folder: Path, *, api: str, rate: float = 0
         org_calls = org.calls.total
     rows = result_rows(results)
     finals = last_rows(rows)
-    return ImportRun(api, rate, seed, summary, stops, snapshot, rows, finals,
-                     judge(inputs, snapshot, finals), plan.injected, org_calls,
-                     client.usage.retries, client.usage.renewals, seconds)
+    return ImportRun(
+        api,
+        rate,
+        seed,
+        summary,
+        stops,
+        snapshot,
+        rows,
+        finals,
+        judge(inputs, snapshot, finals),
+        plan.injected,
+        org_calls,
+        client.usage.retries,
+        client.usage.renewals,
+        seconds,
+    )

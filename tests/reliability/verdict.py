@@ -1,4 +1,4 @@
-""""Nothing lost, nothing twice", counted: an org and a results file judged against the input."""
+""" "Nothing lost, nothing twice", counted: an org and a results file judged against the input."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ class Verdict:
     @property
     def duplicates(self) -> int:
         """Records made twice: extra Contacts and extra applications."""
-        return (sum(n - 1 for n in self.duplicate_contacts.values())
-                + sum(n - 1 for n in self.duplicate_applicants.values()))
+        return sum(n - 1 for n in self.duplicate_contacts.values()) + sum(
+            n - 1 for n in self.duplicate_applicants.values()
+        )
 
     @property
     def clean(self) -> bool:
@@ -44,8 +45,14 @@ class Verdict:
     def explain(self) -> str:
         """The first few problems of each kind, for an assertion message."""
         parts = []
-        for name in ("lost_lines", "missing_pairs", "duplicate_contacts", "duplicate_applicants",
-                     "stray", "invalid_not_failed"):
+        for name in (
+            "lost_lines",
+            "missing_pairs",
+            "duplicate_contacts",
+            "duplicate_applicants",
+            "stray",
+            "invalid_not_failed",
+        ):
             value = getattr(self, name)
             if value:
                 shown = list(value.items() if isinstance(value, dict) else value)[:5]
@@ -55,23 +62,35 @@ class Verdict:
 
 def judge(inputs: Inputs, snapshot: OrgSnapshot, finals: dict[int, dict[str, Any]]) -> Verdict:
     """Compare the org and the last result row of each line with what the input asks for."""
-    verdict = Verdict(duplicate_contacts=snapshot.duplicate_contacts(),
-                      duplicate_applicants=snapshot.duplicate_applicants())
+    verdict = Verdict(
+        duplicate_contacts=snapshot.duplicate_contacts(),
+        duplicate_applicants=snapshot.duplicate_applicants(),
+    )
     names = snapshot.names
     for line, (email, job) in sorted(inputs.expected.items()):
         row = finals.get(line)
-        if (row is None or row["outcome"] not in FINAL
-                or names.get(row.get("contact_id") or "") != email
-                or names.get(row.get("application_id") or "") != f"{email}|{job}"):
+        if (
+            row is None
+            or row["outcome"] not in FINAL
+            or names.get(row.get("contact_id") or "") != email
+            or names.get(row.get("application_id") or "") != f"{email}|{job}"
+        ):
             verdict.lost_lines.append(line)
     verdict.missing_pairs = sorted(inputs.pairs - set(snapshot.applicants))
     seeded = {existing_email(n) for n in range(inputs.existing)}
     verdict.stray = sorted(
-        [f"Contact {email}" for email in snapshot.contacts
-         if email not in inputs.emails and email not in seeded]
-        + [f"application {email}|{job}" for email, job in snapshot.applicants
-           if (email, job) not in inputs.pairs])
+        [
+            f"Contact {email}"
+            for email in snapshot.contacts
+            if email not in inputs.emails and email not in seeded
+        ]
+        + [
+            f"application {email}|{job}"
+            for email, job in snapshot.applicants
+            if (email, job) not in inputs.pairs
+        ]
+    )
     verdict.invalid_not_failed = sorted(
-        line for line in inputs.invalid_lines
-        if (finals.get(line) or {}).get("outcome") != "failed")
+        line for line in inputs.invalid_lines if (finals.get(line) or {}).get("outcome") != "failed"
+    )
     return verdict

@@ -64,9 +64,14 @@ SOAP_FAULT = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def token_ok(access_token: str = NEW_TOKEN) -> dict[str, str]:
-    return {"access_token": access_token, "instance_url": f"https://{INSTANCE}",
-            "id": "https://login.salesforce.com/id/00D5g000004AbCd/0055g00000AbCdEAAV",
-            "token_type": "Bearer", "issued_at": "1700000000000", "signature": "c2ln"}
+    return {
+        "access_token": access_token,
+        "instance_url": f"https://{INSTANCE}",
+        "id": "https://login.salesforce.com/id/00D5g000004AbCd/0055g00000AbCdEAAV",
+        "token_type": "Bearer",
+        "issued_at": "1700000000000",
+        "signature": "c2ln",
+    }
 
 
 def new_rsa_key() -> rsa.RSAPrivateKey:
@@ -74,9 +79,13 @@ def new_rsa_key() -> rsa.RSAPrivateKey:
 
 
 def write_key(path: Path, key: rsa.RSAPrivateKey) -> Path:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return path
 
 
@@ -85,19 +94,31 @@ def mode_env(mode: str, key_file: Path | None = None) -> dict[str, str]:
     if mode == "session":
         return {"SF_INSTANCE_URL": f"https://{INSTANCE}", "SF_ACCESS_TOKEN": ACCESS_TOKEN}
     if mode == "password":
-        return {"SF_USERNAME": USERNAME, "SF_PASSWORD": PASSWORD,
-                "SF_SECURITY_TOKEN": SECURITY_TOKEN}
+        return {
+            "SF_USERNAME": USERNAME,
+            "SF_PASSWORD": PASSWORD,
+            "SF_SECURITY_TOKEN": SECURITY_TOKEN,
+        }
     if mode == "client_credentials":
-        return {"SF_CLIENT_ID": CLIENT_ID, "SF_CLIENT_SECRET": CLIENT_SECRET,
-                "SF_DOMAIN": "acme.my"}
+        return {
+            "SF_CLIENT_ID": CLIENT_ID,
+            "SF_CLIENT_SECRET": CLIENT_SECRET,
+            "SF_DOMAIN": "acme.my",
+        }
     assert mode == "jwt" and key_file is not None
-    return {"SF_CLIENT_ID": CLIENT_ID, "SF_USERNAME": USERNAME,
-            "SF_PRIVATE_KEY_FILE": str(key_file)}
+    return {
+        "SF_CLIENT_ID": CLIENT_ID,
+        "SF_USERNAME": USERNAME,
+        "SF_PRIVATE_KEY_FILE": str(key_file),
+    }
 
 
 def login_url(mode: str) -> str:
-    return {"password": SOAP_LOGIN_URL, "client_credentials": MY_DOMAIN_TOKEN_URL,
-            "jwt": JWT_TOKEN_URL}[mode]
+    return {
+        "password": SOAP_LOGIN_URL,
+        "client_credentials": MY_DOMAIN_TOKEN_URL,
+        "jwt": JWT_TOKEN_URL,
+    }[mode]
 
 
 def mock_login(mocked: responses.RequestsMock, mode: str, session_id: str = NEW_TOKEN) -> None:
@@ -112,5 +133,8 @@ def mock_refused_login(mocked: responses.RequestsMock, mode: str) -> None:
     if mode == "password":
         mocked.post(SOAP_LOGIN_URL, body=SOAP_FAULT, status=500, content_type="text/xml")
     else:
-        mocked.post(login_url(mode), status=400,
-                    json={"error": "invalid_grant", "error_description": "authentication failure"})
+        mocked.post(
+            login_url(mode),
+            status=400,
+            json={"error": "invalid_grant", "error_description": "authentication failure"},
+        )

@@ -160,13 +160,16 @@ def test_retries_are_logged_without_sleeping_for_real(
 # -- writes are never retried -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "maybe_applied", "created"), [
-    ("http_503", False, 0),       # SERVER_UNAVAILABLE: the org did nothing
-    ("row_lock", False, 0),       # the request failed as a whole
-    ("http_500", True, 0),        # a 500 can come after the work was done
-    ("drop", True, 0),            # the client cannot tell a drop before from one after...
-    ("lost_response", True, 1),   # ...the org processed the request
-])
+@pytest.mark.parametrize(
+    ("kind", "maybe_applied", "created"),
+    [
+        ("http_503", False, 0),  # SERVER_UNAVAILABLE: the org did nothing
+        ("row_lock", False, 0),  # the request failed as a whole
+        ("http_500", True, 0),  # a 500 can come after the work was done
+        ("drop", True, 0),  # the client cannot tell a drop before from one after...
+        ("lost_response", True, 1),  # ...the org processed the request
+    ],
+)
 def test_a_write_is_tried_once_and_says_whether_it_may_have_happened(
     local_org: LocalOrg, api: SalesforceApi, kind: str, maybe_applied: bool, created: int
 ) -> None:
@@ -193,8 +196,10 @@ def test_collections_and_writing_composites_are_never_repeated(
         elif call == "update_collection":
             api.update_collection([{**new_contact("Renamed"), "id": contact_id}])
         else:
-            api.composite([SubRequest("POST", api.sobject_url("Contact"), "c",
-                                      {"LastName": "Twice?"})], all_or_none=True)
+            api.composite(
+                [SubRequest("POST", api.sobject_url("Contact"), "c", {"LastName": "Twice?"})],
+                all_or_none=True,
+            )
     assert caught.value.maybe_applied is True
     assert local_org.calls.total == 2  # the first create, and the one failed call
     assert api.usage.retries == 0
@@ -206,18 +211,32 @@ def test_collections_and_writing_composites_are_never_repeated(
 def failing(exc: Exception) -> Any:
     def call(*args: Any, **kwargs: Any) -> Any:
         raise exc
+
     return call
 
 
-@pytest.mark.parametrize(("exc", "maybe_applied"), [
-    (requests.ConnectTimeout("connect timed out"), False),
-    (requests.ConnectionError(MaxRetryError(None, "/x", NameResolutionError(  # type: ignore[arg-type]
-        "acme.my.salesforce.com", None, "Name or service not known"))), False),  # type: ignore[arg-type]
-    (requests.exceptions.SSLError("handshake failed"), False),
-    (requests.ReadTimeout("read timed out"), True),
-    (requests.ConnectionError(ProtocolError("Connection aborted.")), True),
-    (requests.exceptions.ChunkedEncodingError("broken"), True),
-])
+@pytest.mark.parametrize(
+    ("exc", "maybe_applied"),
+    [
+        (requests.ConnectTimeout("connect timed out"), False),
+        (
+            requests.ConnectionError(
+                MaxRetryError(
+                    None,
+                    "/x",
+                    NameResolutionError(  # type: ignore[arg-type]
+                        "acme.my.salesforce.com", None, "Name or service not known"
+                    ),
+                )
+            ),
+            False,
+        ),  # type: ignore[arg-type]
+        (requests.exceptions.SSLError("handshake failed"), False),
+        (requests.ReadTimeout("read timed out"), True),
+        (requests.ConnectionError(ProtocolError("Connection aborted.")), True),
+        (requests.exceptions.ChunkedEncodingError("broken"), True),
+    ],
+)
 def test_transport_failures_of_a_write_say_whether_it_was_sent(
     local_org: LocalOrg, exc: Exception, maybe_applied: bool
 ) -> None:
@@ -307,7 +326,9 @@ def test_a_failed_renewal_says_what_to_check(local_org: LocalOrg, api: Salesforc
     def refuse() -> str:
         raise AuthenticationError(
             "Salesforce refused the username/password login at login.salesforce.com "
-            "(INVALID_LOGIN)", error_code="INVALID_LOGIN")
+            "(INVALID_LOGIN)",
+            error_code="INVALID_LOGIN",
+        )
 
     api.renew = refuse
     local_org.faults.next(1, "expired_session")
@@ -357,8 +378,9 @@ def test_the_renewed_session_is_what_the_next_request_carries() -> None:
 
     with responses.RequestsMock() as mocked:
         mocked.add_callback(responses.GET, url, callback=answer)
-        sf = Salesforce(instance_url="https://acme.my.salesforce.com", session_id="old-session",
-                        version="62.0")
+        sf = Salesforce(
+            instance_url="https://acme.my.salesforce.com", session_id="old-session", version="62.0"
+        )
         api = SalesforceApi(sf, renew=lambda: "new-session")
         assert api.query(CONTACTS) == []
     assert seen == ["Bearer old-session", "Bearer new-session"]
@@ -367,9 +389,7 @@ def test_the_renewed_session_is_what_the_next_request_carries() -> None:
 # -- raw requests -------------------------------------------------------------------------------
 
 
-def test_http_retries_a_get_and_translates_errors(
-    local_org: LocalOrg, api: SalesforceApi
-) -> None:
+def test_http_retries_a_get_and_translates_errors(local_org: LocalOrg, api: SalesforceApi) -> None:
     url = f"{api.sf.base_url}limits/"
     local_org.faults.next(1, "http_503", path="/limits")
     assert api.http("GET", url).json()["DailyApiRequests"]["Max"] > 0
@@ -445,8 +465,9 @@ def test_usage_kinds_is_a_copy_and_the_budget_is_set_whole(api: SalesforceApi) -
 # -- deleting a collection (what undoing a step-by-step write uses) -----------------------------
 
 
-def test_delete_collection_deletes_and_answers_per_id(local_org: LocalOrg,
-                                                      api: SalesforceApi) -> None:
+def test_delete_collection_deletes_and_answers_per_id(
+    local_org: LocalOrg, api: SalesforceApi
+) -> None:
     made = [r["id"] for r in api.create_collection([new_contact("A"), new_contact("B")])]
     answers = api.delete_collection([made[0], "003000000000000AAA", made[1]])
     assert [a["success"] for a in answers] == [True, False, True]
@@ -454,8 +475,9 @@ def test_delete_collection_deletes_and_answers_per_id(local_org: LocalOrg,
     assert api.usage.kinds()["collections"] == 2
 
 
-def test_delete_collection_is_a_write_and_never_repeated(local_org: LocalOrg,
-                                                         api: SalesforceApi) -> None:
+def test_delete_collection_is_a_write_and_never_repeated(
+    local_org: LocalOrg, api: SalesforceApi
+) -> None:
     (made,) = [r["id"] for r in api.create_collection([new_contact()])]
     local_org.faults.next(1, "lost_response", path="composite/sobjects", method="DELETE")
     with pytest.raises(TransientError) as caught:

@@ -41,23 +41,35 @@ def settings_for(tmp_path: Path, **env: str) -> ConnectionSettings:
 
 
 def session_settings(tmp_path: Path) -> ConnectionSettings:
-    return settings_for(tmp_path, SF_INSTANCE_URL=f"https://{INSTANCE}",
-                        SF_ACCESS_TOKEN=ACCESS_TOKEN)
+    return settings_for(
+        tmp_path, SF_INSTANCE_URL=f"https://{INSTANCE}", SF_ACCESS_TOKEN=ACCESS_TOKEN
+    )
 
 
 def password_settings(tmp_path: Path, **extra: str) -> ConnectionSettings:
-    return settings_for(tmp_path, SF_USERNAME=USERNAME, SF_PASSWORD=PASSWORD,
-                        SF_SECURITY_TOKEN=SECURITY_TOKEN, **extra)
+    return settings_for(
+        tmp_path,
+        SF_USERNAME=USERNAME,
+        SF_PASSWORD=PASSWORD,
+        SF_SECURITY_TOKEN=SECURITY_TOKEN,
+        **extra,
+    )
 
 
 def client_credentials_settings(tmp_path: Path) -> ConnectionSettings:
-    return settings_for(tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_CLIENT_SECRET=CLIENT_SECRET,
-                        SF_DOMAIN="acme.my")
+    return settings_for(
+        tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_CLIENT_SECRET=CLIENT_SECRET, SF_DOMAIN="acme.my"
+    )
 
 
 def jwt_settings(tmp_path: Path, key_file: Path, **extra: str) -> ConnectionSettings:
-    return settings_for(tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_USERNAME=USERNAME,
-                        SF_PRIVATE_KEY_FILE=str(key_file), **extra)
+    return settings_for(
+        tmp_path,
+        SF_CLIENT_ID=CLIENT_ID,
+        SF_USERNAME=USERNAME,
+        SF_PRIVATE_KEY_FILE=str(key_file),
+        **extra,
+    )
 
 
 def form(request: requests.PreparedRequest) -> dict[str, str]:
@@ -93,8 +105,12 @@ def test_session_mode_accepts_an_instance_url_without_scheme(
 def test_the_api_version_override_reaches_the_client(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
-    settings = settings_for(tmp_path, SF_INSTANCE_URL=f"https://{INSTANCE}",
-                            SF_ACCESS_TOKEN=ACCESS_TOKEN, SF_API_VERSION="60.0")
+    settings = settings_for(
+        tmp_path,
+        SF_INSTANCE_URL=f"https://{INSTANCE}",
+        SF_ACCESS_TOKEN=ACCESS_TOKEN,
+        SF_API_VERSION="60.0",
+    )
     sf = open_salesforce(settings)
     assert sf.sf_version == "60.0"
     assert sf.base_url.endswith("/services/data/v60.0/")
@@ -135,8 +151,9 @@ def test_password_login_posts_a_soap_login_and_uses_the_returned_session(
 def test_password_login_against_a_sandbox_uses_test_salesforce_com(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
-    mocked.post("https://test.salesforce.com/services/Soap/u/62.0", body=SOAP_OK,
-                content_type="text/xml")
+    mocked.post(
+        "https://test.salesforce.com/services/Soap/u/62.0", body=SOAP_OK, content_type="text/xml"
+    )
     sf = open_salesforce(password_settings(tmp_path, SF_DOMAIN="test"))
     assert sf.session_id == NEW_TOKEN
 
@@ -160,8 +177,12 @@ def test_a_login_error_that_echoes_a_secret_is_scrubbed(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
     # a proxy or a misbehaving server answering with the request in an unparseable body
-    mocked.post(SOAP_LOGIN_URL, body=f"bad request: password={PASSWORD}{SECURITY_TOKEN}",
-                status=400, content_type="text/plain")
+    mocked.post(
+        SOAP_LOGIN_URL,
+        body=f"bad request: password={PASSWORD}{SECURITY_TOKEN}",
+        status=400,
+        content_type="text/plain",
+    )
     with pytest.raises(AuthenticationError) as caught:
         open_salesforce(password_settings(tmp_path))
     assert_no_secret(str(caught.value))
@@ -171,8 +192,7 @@ def test_a_login_error_that_echoes_a_secret_is_scrubbed(
 def test_a_login_answer_that_is_not_xml_is_an_authentication_error(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
-    mocked.post(SOAP_LOGIN_URL, body="<html>captive portal", status=200,
-                content_type="text/html")
+    mocked.post(SOAP_LOGIN_URL, body="<html>captive portal", status=200, content_type="text/html")
     with pytest.raises(AuthenticationError, match="not a Salesforce login response"):
         open_salesforce(password_settings(tmp_path))
 
@@ -197,8 +217,12 @@ def test_client_credentials_accept_the_my_domain_as_a_url(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
     mocked.post(f"https://{INSTANCE}/services/oauth2/token", json=token_ok())
-    settings = settings_for(tmp_path, SF_CLIENT_ID=CLIENT_ID, SF_CLIENT_SECRET=CLIENT_SECRET,
-                            SF_DOMAIN=f"https://{INSTANCE}/")
+    settings = settings_for(
+        tmp_path,
+        SF_CLIENT_ID=CLIENT_ID,
+        SF_CLIENT_SECRET=CLIENT_SECRET,
+        SF_DOMAIN=f"https://{INSTANCE}/",
+    )
     assert open_salesforce(settings).session_id == NEW_TOKEN
 
 
@@ -206,8 +230,11 @@ def test_client_credentials_accept_the_my_domain_as_a_url(
 def test_refused_client_credentials_are_an_authentication_error_without_secrets(
     tmp_path: Path, mocked: responses.RequestsMock, status: int
 ) -> None:
-    mocked.post(f"https://{INSTANCE}/services/oauth2/token", status=status,
-                json={"error": "invalid_client", "error_description": "invalid client credentials"})
+    mocked.post(
+        f"https://{INSTANCE}/services/oauth2/token",
+        status=status,
+        json={"error": "invalid_client", "error_description": "invalid client credentials"},
+    )
     with pytest.raises(AuthenticationError) as caught:
         open_salesforce(client_credentials_settings(tmp_path))
     error = caught.value
@@ -222,8 +249,12 @@ def test_refused_client_credentials_are_an_authentication_error_without_secrets(
 def test_a_token_endpoint_answering_html_is_an_authentication_error(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
-    mocked.post(f"https://{INSTANCE}/services/oauth2/token", status=503,
-                body="<html>Service Unavailable</html>", content_type="text/html")
+    mocked.post(
+        f"https://{INSTANCE}/services/oauth2/token",
+        status=503,
+        body="<html>Service Unavailable</html>",
+        content_type="text/html",
+    )
     with pytest.raises(AuthenticationError, match="503"):
         open_salesforce(client_credentials_settings(tmp_path))
 
@@ -238,8 +269,12 @@ def test_jwt_login_posts_a_signed_assertion_to_the_token_endpoint(
     sf = open_salesforce(jwt_settings(tmp_path, key_file))
     sent = form(mocked.calls[0].request)
     assert sent["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    claims = jwt.decode(sent["assertion"], rsa_key.public_key(), algorithms=["RS256"],
-                        audience="https://login.salesforce.com")
+    claims = jwt.decode(
+        sent["assertion"],
+        rsa_key.public_key(),
+        algorithms=["RS256"],
+        audience="https://login.salesforce.com",
+    )
     assert claims["iss"] == CLIENT_ID
     assert claims["sub"] == USERNAME
     assert sf.session_id == NEW_TOKEN
@@ -252,16 +287,23 @@ def test_jwt_login_against_a_sandbox(
     mocked.post("https://test.salesforce.com/services/oauth2/token", json=token_ok())
     open_salesforce(jwt_settings(tmp_path, key_file, SF_DOMAIN="test"))
     sent = form(mocked.calls[0].request)
-    claims = jwt.decode(sent["assertion"], rsa_key.public_key(), algorithms=["RS256"],
-                        audience="https://test.salesforce.com")
+    claims = jwt.decode(
+        sent["assertion"],
+        rsa_key.public_key(),
+        algorithms=["RS256"],
+        audience="https://test.salesforce.com",
+    )
     assert claims["sub"] == USERNAME
 
 
 def test_a_refused_jwt_login_is_an_authentication_error(
     tmp_path: Path, mocked: responses.RequestsMock, key_file: Path
 ) -> None:
-    mocked.post("https://login.salesforce.com/services/oauth2/token", status=400,
-                json={"error": "invalid_grant", "error_description": "invalid assertion"})
+    mocked.post(
+        "https://login.salesforce.com/services/oauth2/token",
+        status=400,
+        json={"error": "invalid_grant", "error_description": "invalid assertion"},
+    )
     with pytest.raises(AuthenticationError) as caught:
         open_salesforce(jwt_settings(tmp_path, key_file))
     assert caught.value.error_code == "invalid_grant"
@@ -307,8 +349,9 @@ def test_an_unreachable_login_server_is_a_clear_authentication_error(
 def test_a_login_timeout_is_a_clear_authentication_error(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:
-    mocked.post(f"https://{INSTANCE}/services/oauth2/token",
-                body=requests.ReadTimeout("read timed out"))
+    mocked.post(
+        f"https://{INSTANCE}/services/oauth2/token", body=requests.ReadTimeout("read timed out")
+    )
     with pytest.raises(AuthenticationError, match=r"could not reach .*ReadTimeout"):
         open_salesforce(client_credentials_settings(tmp_path))
 
@@ -408,7 +451,8 @@ def test_connect_reads_credentials_from_dotenv_in_the_working_directory(
     clean_env: Path, mocked: responses.RequestsMock
 ) -> None:
     (clean_env / ".env").write_text(
-        f"SF_INSTANCE_URL=https://{INSTANCE}\nSF_ACCESS_TOKEN={ACCESS_TOKEN}\n")
+        f"SF_INSTANCE_URL=https://{INSTANCE}\nSF_ACCESS_TOKEN={ACCESS_TOKEN}\n"
+    )
     client = connect()
     assert INSTANCE in client.description
     assert len(mocked.calls) == 0

@@ -28,6 +28,7 @@ def org_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def create_application(org_path: Path, arm: Callable[[Asymbl], None]) -> Any:
     """Run ``create-application`` on a local org; ``arm`` sets up faults on the client the
     command connects (faults live in memory, so they are armed on that very client)."""
+
     def connect_and_arm(org: str | None, **kwargs: Any) -> Asymbl:
         client = connect(org, **kwargs)
         arm(client)
@@ -35,13 +36,23 @@ def create_application(org_path: Path, arm: Callable[[Asymbl], None]) -> Any:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(common, "connect", connect_and_arm)
-        return CliRunner().invoke(app, ["create-application", str(EXAMPLE), "--job-id",
-                                        "remote:Registered Nurse", "--org", f"local:{org_path}"])
+        return CliRunner().invoke(
+            app,
+            [
+                "create-application",
+                str(EXAMPLE),
+                "--job-id",
+                "remote:Registered Nurse",
+                "--org",
+                f"local:{org_path}",
+            ],
+        )
 
 
 def next_calls_fail(kind: str, count: int) -> Callable[[Asymbl], None]:
     def arm(client: Asymbl) -> None:
         client.local_org.faults.next(count, kind)  # type: ignore[attr-defined]
+
     return arm
 
 

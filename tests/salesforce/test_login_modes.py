@@ -46,8 +46,12 @@ def login_env(clean_env: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def logins(mocked: responses.RequestsMock) -> list[responses.Call]:
-    return [c for c in mocked.calls if "/services/Soap/u/" in str(c.request.url)
-            or "/services/oauth2/token" in str(c.request.url)]
+    return [
+        c
+        for c in mocked.calls
+        if "/services/Soap/u/" in str(c.request.url)
+        or "/services/oauth2/token" in str(c.request.url)
+    ]
 
 
 def queries(mocked: responses.RequestsMock) -> list[responses.Call]:
@@ -80,8 +84,12 @@ def assert_no_secret_in(error: AuthenticationError) -> None:
 @pytest.mark.parametrize("mode", ALL_MODES)
 @pytest.mark.parametrize("source", ["environment", "dotenv"])
 def test_each_login_mode_connects(
-    clean_env: Path, key_file: Path, login_env: LoginEnv, mocked: responses.RequestsMock,
-    mode: str, source: str,
+    clean_env: Path,
+    key_file: Path,
+    login_env: LoginEnv,
+    mocked: responses.RequestsMock,
+    mode: str,
+    source: str,
 ) -> None:
     if source == "environment":
         login_env(mode)
@@ -105,8 +113,12 @@ def test_the_jwt_assertion_is_signed_with_the_key_from_the_file(
     connect()
     body = str(logins(mocked)[0].request.body)
     assertion = dict(part.split("=", 1) for part in body.split("&"))["assertion"]
-    claims = jwt.decode(assertion, rsa_key.public_key(), algorithms=["RS256"],
-                        audience="https://login.salesforce.com")
+    claims = jwt.decode(
+        assertion,
+        rsa_key.public_key(),
+        algorithms=["RS256"],
+        audience="https://login.salesforce.com",
+    )
     assert claims["sub"] == "ops@acme.example"
 
 

@@ -127,11 +127,12 @@ def on_next_write(local_org: LocalOrg, monkeypatch: pytest.MonkeyPatch) -> Armed
     pending: Armed = []
     original = SalesforceApi.composite
 
-    def composite(self: SalesforceApi, subrequests: Sequence[SubRequest], *,
-                  all_or_none: bool = False) -> dict[str, SubResponse]:
+    def composite(
+        self: SalesforceApi, subrequests: Sequence[SubRequest], *, all_or_none: bool = False
+    ) -> dict[str, SubResponse]:
         if pending and any(s.method != "GET" for s in subrequests):
             entry = pending.pop(0)
-            for kind, count in ([(entry, 1)] if isinstance(entry, str) else entry):
+            for kind, count in [(entry, 1)] if isinstance(entry, str) else entry:
                 local_org.faults.next(count, kind, path="/composite$")
         return original(self, subrequests, all_or_none=all_or_none)
 
@@ -169,18 +170,23 @@ def test_an_application_whose_answer_was_lost_is_found_not_written_twice(
     result = client.create_application(payload(), job_id=job(local_org))
     assert_written_once(local_org, result)
     assert LOST_ANSWER_WARNING in warnings_of(result)
-    assert result["data"]["candidate"]["email_addresses"][0]["email_address"] \
+    assert (
+        result["data"]["candidate"]["email_addresses"][0]["email_address"]
         == "frank.doe@example.com"
+    )
     assert local_org.calls["POST composite"] == 3  # lookup, the write, the lookup again
 
 
-@pytest.mark.parametrize(("kind", "composites"), [
-    ("drop", 4),         # may have been applied: looked up (nothing), written again
-    ("http_500", 4),     # the same
-    ("http_503", 3),     # certainly not applied: written again without looking
-    ("row_lock", 3),     # the same
-    ("expired_session", 3),  # renewed, and the same request sent again
-])
+@pytest.mark.parametrize(
+    ("kind", "composites"),
+    [
+        ("drop", 4),  # may have been applied: looked up (nothing), written again
+        ("http_500", 4),  # the same
+        ("http_503", 3),  # certainly not applied: written again without looking
+        ("row_lock", 3),  # the same
+        ("expired_session", 3),  # renewed, and the same request sent again
+    ],
+)
 def test_an_application_write_that_did_not_happen_is_written_again_once(
     local_org: LocalOrg, client: Asymbl, on_next_write: Armed, kind: str, composites: int
 ) -> None:
@@ -202,8 +208,9 @@ def test_a_row_lock_inside_the_composite_is_written_again(
             return True
         return False
 
-    local_org.faults.on_records("UNABLE_TO_LOCK_ROW", lock_once,
-                                message="unable to obtain exclusive access to this record")
+    local_org.faults.on_records(
+        "UNABLE_TO_LOCK_ROW", lock_once, message="unable to obtain exclusive access to this record"
+    )
     result = client.create_application(payload(), job_id=job(local_org))
     assert_written_once(local_org, result)
 
@@ -278,14 +285,27 @@ def candidate(client: Asymbl, local_org: LocalOrg) -> str:
 
 
 def activity(candidate: str) -> dict[str, Any]:
-    return {"model": {"body": "Called about the night shifts", "user": "a-merge-user",
-                      "subject": "Phone screen", "candidate": candidate, "activity_type": "NOTE"}}
+    return {
+        "model": {
+            "body": "Called about the night shifts",
+            "user": "a-merge-user",
+            "subject": "Phone screen",
+            "candidate": candidate,
+            "activity_type": "NOTE",
+        }
+    }
 
 
-@pytest.mark.parametrize(("kind", "recovered"), [
-    ("lost_response", True), ("drop", False), ("http_503", False), ("row_lock", False)])
+@pytest.mark.parametrize(
+    ("kind", "recovered"),
+    [("lost_response", True), ("drop", False), ("http_503", False), ("row_lock", False)],
+)
 def test_an_activity_is_logged_once_whatever_happens_to_the_answer(
-    local_org: LocalOrg, client: Asymbl, on_next_write: Armed, candidate: str, kind: str,
+    local_org: LocalOrg,
+    client: Asymbl,
+    on_next_write: Armed,
+    candidate: str,
+    kind: str,
     recovered: bool,
 ) -> None:
     on_next_write.append(kind)
@@ -297,19 +317,26 @@ def test_an_activity_is_logged_once_whatever_happens_to_the_answer(
 
 
 def attachment(candidate: str) -> dict[str, Any]:
-    return {"name": "cover-letter.txt", "type": "COVER_LETTER", "content_type": "text/plain",
-            "data": base64.b64encode(b"Dear hiring team, ...").decode()}
+    return {
+        "name": "cover-letter.txt",
+        "type": "COVER_LETTER",
+        "content_type": "text/plain",
+        "data": base64.b64encode(b"Dear hiring team, ...").decode(),
+    }
 
 
-@pytest.mark.parametrize(("kind", "recovered"), [
-    ("lost_response", True), ("drop", False), ("http_500", False), ("http_503", False)])
+@pytest.mark.parametrize(
+    ("kind", "recovered"),
+    [("lost_response", True), ("drop", False), ("http_500", False), ("http_503", False)],
+)
 def test_an_attachment_is_uploaded_once_whatever_happens_to_the_answer(
     local_org: LocalOrg, client: Asymbl, candidate: str, kind: str, recovered: bool
 ) -> None:
     before = local_org.count("ContentVersion")
     local_org.faults.next(1, kind, path="/sobjects/ContentVersion", method="POST")
-    result = client.add_attachment(None, copy.deepcopy(attachment(candidate)),
-                                   candidate_id=candidate)
+    result = client.add_attachment(
+        None, copy.deepcopy(attachment(candidate)), candidate_id=candidate
+    )
     assert local_org.count("ContentVersion") == before + 1
     new = [v for v in local_org.records("ContentVersion") if v["Id"] == result["data"]["id"]]
     assert len(new) == 1

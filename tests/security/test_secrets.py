@@ -52,8 +52,10 @@ PAYLOADS = ROOT / "tests" / "fixtures" / "payloads"
 CONTACT_ID = "0035g00000AbCdEAAV"
 APPLICATION_ID = "a0B5g00000AbCdEAAV"
 BASIC = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-ECHO = (f"password={PASSWORD}{SECURITY_TOKEN}&client_secret={CLIENT_SECRET} "
-        f"Authorization: Bearer {ACCESS_TOKEN}; sid={NEW_TOKEN}; Basic {BASIC}")
+ECHO = (
+    f"password={PASSWORD}{SECURITY_TOKEN}&client_secret={CLIENT_SECRET} "
+    f"Authorization: Bearer {ACCESS_TOKEN}; sid={NEW_TOKEN}; Basic {BASIC}"
+)
 
 
 @dataclass
@@ -105,30 +107,42 @@ Behaviour = Callable[[responses.RequestsMock, str], None]
 
 
 def on_every_org_call(mocked: responses.RequestsMock, **answer: Any) -> None:
-    for method in (responses.GET, responses.POST, responses.PATCH, responses.PUT,
-                   responses.DELETE):
+    for method in (responses.GET, responses.POST, responses.PATCH, responses.PUT, responses.DELETE):
         mocked.add(method, ORG, **answer)
 
 
 def login_refused_with_an_echo(mocked: responses.RequestsMock, mode: str) -> None:
     if mode == "password":
-        mocked.post(login_url(mode), status=500, content_type="text/xml", body=(
-            "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/' "
-            "xmlns:sf='urn:fault.partner.soap.sforce.com'><soapenv:Body><soapenv:Fault>"
-            "<detail><sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
-            f"<sf:exceptionMessage>bad login for {ECHO.replace('&', '&amp;')}"
-            "</sf:exceptionMessage>"
-            "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"))
+        mocked.post(
+            login_url(mode),
+            status=500,
+            content_type="text/xml",
+            body=(
+                "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/' "
+                "xmlns:sf='urn:fault.partner.soap.sforce.com'><soapenv:Body><soapenv:Fault>"
+                "<detail><sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
+                f"<sf:exceptionMessage>bad login for {ECHO.replace('&', '&amp;')}"
+                "</sf:exceptionMessage>"
+                "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+            ),
+        )
     elif mode != "session":
-        mocked.post(login_url(mode), status=400,
-                    json={"error": "invalid_client", "error_description": f"bad: {ECHO}"})
+        mocked.post(
+            login_url(mode),
+            status=400,
+            json={"error": "invalid_client", "error_description": f"bad: {ECHO}"},
+        )
 
 
 def login_unreachable_with_the_url(mocked: responses.RequestsMock, mode: str) -> None:
     if mode != "session":
-        mocked.post(login_url(mode), body=requests.ConnectionError(
-            f"HTTPSConnectionPool(host='login.salesforce.com', port=443): Max retries exceeded "
-            f"with url: /services/oauth2/token?{ECHO}"))
+        mocked.post(
+            login_url(mode),
+            body=requests.ConnectionError(
+                f"HTTPSConnectionPool(host='login.salesforce.com', port=443): Max retries exceeded "
+                f"with url: /services/oauth2/token?{ECHO}"
+            ),
+        )
 
 
 def login_then(answer: Callable[[responses.RequestsMock], None]) -> Behaviour:
@@ -137,34 +151,47 @@ def login_then(answer: Callable[[responses.RequestsMock], None]) -> Behaviour:
             mock_login(mocked, mode, NEW_TOKEN)
             mock_login(mocked, mode, RENEWED_TOKEN)
         answer(mocked)
+
     return behaviour
 
 
 def expired(mocked: responses.RequestsMock) -> None:
-    on_every_org_call(mocked, status=401, json=[
-        {"errorCode": "INVALID_SESSION_ID", "message": f"Session expired or invalid: {ECHO}"}])
+    on_every_org_call(
+        mocked,
+        status=401,
+        json=[
+            {"errorCode": "INVALID_SESSION_ID", "message": f"Session expired or invalid: {ECHO}"}
+        ],
+    )
 
 
 def server_error_echoing_the_request(mocked: responses.RequestsMock) -> None:
-    on_every_org_call(mocked, status=500, json=[
-        {"errorCode": "UNKNOWN_EXCEPTION", "message": f"failed for {ECHO}"}])
+    on_every_org_call(
+        mocked,
+        status=500,
+        json=[{"errorCode": "UNKNOWN_EXCEPTION", "message": f"failed for {ECHO}"}],
+    )
 
 
 def unavailable_as_plain_text(mocked: responses.RequestsMock) -> None:
-    on_every_org_call(mocked, status=503, body=f"upstream said: {ECHO}",
-                      content_type="text/plain")
+    on_every_org_call(mocked, status=503, body=f"upstream said: {ECHO}", content_type="text/plain")
 
 
 def dropped_with_url_and_headers(mocked: responses.RequestsMock) -> None:
-    on_every_org_call(mocked, body=requests.ConnectionError(
-        f"HTTPSConnectionPool(host='{INSTANCE}', port=443): Max retries exceeded with url: "
-        f"/services/data/v62.0/query/?q=SELECT&access_token={ACCESS_TOKEN} (Caused by "
-        f"headers={{'Authorization': 'Bearer {NEW_TOKEN}'}}) {ECHO}"))
+    on_every_org_call(
+        mocked,
+        body=requests.ConnectionError(
+            f"HTTPSConnectionPool(host='{INSTANCE}', port=443): Max retries exceeded with url: "
+            f"/services/data/v62.0/query/?q=SELECT&access_token={ACCESS_TOKEN} (Caused by "
+            f"headers={{'Authorization': 'Bearer {NEW_TOKEN}'}}) {ECHO}"
+        ),
+    )
 
 
 def answered_with_an_html_echo(mocked: responses.RequestsMock) -> None:
-    on_every_org_call(mocked, status=200, body=f"<html>proxy login page {ECHO}</html>",
-                      content_type="text/html")
+    on_every_org_call(
+        mocked, status=200, body=f"<html>proxy login page {ECHO}</html>", content_type="text/html"
+    )
 
 
 def renewal_refused_with_an_echo(mocked: responses.RequestsMock, mode: str) -> None:
@@ -193,8 +220,10 @@ def set_mode(monkeypatch: pytest.MonkeyPatch, mode: str, secrets: Secrets) -> No
     for name, value in mode_env(mode, secrets.key_file).items():
         monkeypatch.setenv(name, value)
     if mode != "session":  # set but unused in these modes: must not leak either
-        monkeypatch.setenv("SF_ACCESS_TOKEN" if mode == "jwt" else "SF_SECURITY_TOKEN",
-                           ACCESS_TOKEN if mode == "jwt" else SECURITY_TOKEN)
+        monkeypatch.setenv(
+            "SF_ACCESS_TOKEN" if mode == "jwt" else "SF_SECURITY_TOKEN",
+            ACCESS_TOKEN if mode == "jwt" else SECURITY_TOKEN,
+        )
         if mode == "jwt":
             monkeypatch.delenv("SF_ACCESS_TOKEN")
 
@@ -209,14 +238,24 @@ def drive_the_library() -> list[BaseException]:
         client = connect()
     except AsymblError as exc:
         return [exc]
-    for action in (lambda: client.api.query("SELECT Id FROM Contact"),
-                   lambda: client.api.describe("Contact"),
-                   lambda: client.api.create_collection([{"attributes": {"type": "Contact"},
-                                                          "LastName": "Doe"}]),
-                   lambda: client.create_application(EXAMPLE, job_id="remote:Registered Nurse"),
-                   lambda: client.add_attachment(None, {
-                       "name": "cv.txt", "type": "CV", "content_type": "text/plain",
-                       "data": base64.b64encode(b"hello").decode()}, candidate_id=CONTACT_ID)):
+    for action in (
+        lambda: client.api.query("SELECT Id FROM Contact"),
+        lambda: client.api.describe("Contact"),
+        lambda: client.api.create_collection(
+            [{"attributes": {"type": "Contact"}, "LastName": "Doe"}]
+        ),
+        lambda: client.create_application(EXAMPLE, job_id="remote:Registered Nurse"),
+        lambda: client.add_attachment(
+            None,
+            {
+                "name": "cv.txt",
+                "type": "CV",
+                "content_type": "text/plain",
+                "data": base64.b64encode(b"hello").decode(),
+            },
+            candidate_id=CONTACT_ID,
+        ),
+    ):
         try:
             action()
         except AsymblError as exc:
@@ -227,8 +266,12 @@ def drive_the_library() -> list[BaseException]:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("behaviour", list(BEHAVIOURS))
 def test_library_errors_and_logs_hold_no_secret(
-    secrets: Secrets, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch,
-    all_logs: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], mode: str,
+    secrets: Secrets,
+    mocked: responses.RequestsMock,
+    monkeypatch: pytest.MonkeyPatch,
+    all_logs: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
     behaviour: str,
 ) -> None:
     set_mode(monkeypatch, mode, secrets)
@@ -312,8 +355,11 @@ def args_for(path: list[str]) -> list[str]:
     command: Any = typer.main.get_command(app)
     for part in path:
         command = command.commands[part]
-    return ["application.json" for param in command.params
-            if type(param).__name__.endswith("Argument") and param.required]
+    return [
+        "application.json"
+        for param in command.params
+        if type(param).__name__.endswith("Argument") and param.required
+    ]
 
 
 CLI_BEHAVIOURS = {
@@ -327,8 +373,13 @@ CLI_BEHAVIOURS = {
 @pytest.mark.parametrize("command", commands(), ids=" ".join)
 @pytest.mark.parametrize("mode", MODES)
 def test_no_command_prints_logs_or_writes_a_secret(
-    secrets: Secrets, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch,
-    all_logs: pytest.LogCaptureFixture, tmp_path: Path, command: list[str], mode: str,
+    secrets: Secrets,
+    mocked: responses.RequestsMock,
+    monkeypatch: pytest.MonkeyPatch,
+    all_logs: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    command: list[str],
+    mode: str,
 ) -> None:
     set_mode(monkeypatch, mode, secrets)
     BEHAVIOURS[CLI_BEHAVIOURS[mode]](mocked, mode)
@@ -353,8 +404,14 @@ def test_commands_that_reach_salesforce_fail_cleanly(
     set_mode(monkeypatch, "password", secrets)
     login_refused_with_an_echo(mocked, "password")
     copy_inputs(Path.cwd())
-    for command in ("create-application", "create-candidate", "add-attachment",
-                    "create-activity", "move-stage", "get-attachments"):
+    for command in (
+        "create-application",
+        "create-candidate",
+        "add-attachment",
+        "create-activity",
+        "move-stage",
+        "get-attachments",
+    ):
         result = CliRunner().invoke(app, [command, *KNOWN_ARGS[command]])
         assert result.exit_code == 1, (command, result.stderr)
         assert "error: Salesforce said INVALID_LOGIN" in result.stderr
@@ -363,7 +420,9 @@ def test_commands_that_reach_salesforce_fail_cleanly(
 
 
 def test_the_login_answer_itself_is_never_shown(
-    secrets: Secrets, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch,
+    secrets: Secrets,
+    mocked: responses.RequestsMock,
+    monkeypatch: pytest.MonkeyPatch,
     all_logs: pytest.LogCaptureFixture,
 ) -> None:
     # A successful login hands out a session id asymbl-sf did not know before: it must stay
@@ -391,9 +450,16 @@ def test_a_simple_salesforce_error_carrying_url_and_headers_is_reduced_to_its_co
     sf = Salesforce(instance_url=f"https://{INSTANCE}", session_id=ACCESS_TOKEN, version="62.0")
     api = SalesforceApi(sf)
     raised = SalesforceGeneralError(
-        f"https://{INSTANCE}/services/data/v62.0/query/?access_token={ACCESS_TOKEN}", 500,
-        "query", [{"errorCode": "UNKNOWN_EXCEPTION",
-                   "message": f"headers {{'Authorization': 'Bearer {ACCESS_TOKEN}'}} {ECHO}"}])
+        f"https://{INSTANCE}/services/data/v62.0/query/?access_token={ACCESS_TOKEN}",
+        500,
+        "query",
+        [
+            {
+                "errorCode": "UNKNOWN_EXCEPTION",
+                "message": f"headers {{'Authorization': 'Bearer {ACCESS_TOKEN}'}} {ECHO}",
+            }
+        ],
+    )
 
     def call() -> None:
         raise raised
@@ -415,8 +481,12 @@ def test_the_current_session_id_is_masked_even_in_an_unusual_shape(secrets: Secr
     sf = Salesforce(instance_url=f"https://{INSTANCE}", session_id=odd, version="62.0")
 
     def call() -> None:
-        raise SalesforceMalformedRequest("u", 400, "q", [
-            {"errorCode": "MALFORMED_QUERY", "message": f"bad query for session {odd}"}])
+        raise SalesforceMalformedRequest(
+            "u",
+            400,
+            "q",
+            [{"errorCode": "MALFORMED_QUERY", "message": f"bad query for session {odd}"}],
+        )
 
     with pytest.raises(AsymblError) as caught:
         SalesforceApi(sf)._call("GET query", call)
@@ -425,7 +495,9 @@ def test_the_current_session_id_is_masked_even_in_an_unusual_shape(secrets: Secr
 
 
 def test_import_results_files_hold_no_secret(
-    secrets: Secrets, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    secrets: Secrets,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
     all_logs: pytest.LogCaptureFixture,
 ) -> None:
     from asymbl_sf.localorg import LocalOrg
@@ -434,9 +506,11 @@ def test_import_results_files_hold_no_secret(
     copy_inputs(tmp_path)
     with LocalOrg(instance_url=f"https://{INSTANCE}") as org:
         # Salesforce refuses every Contact with a message that echoes credentials.
-        org.faults.on_records("FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                              lambda sobject, body: sobject == "Contact",
-                              message=f"rejected: {ECHO}")
+        org.faults.on_records(
+            "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+            lambda sobject, body: sobject == "Contact",
+            message=f"rejected: {ECHO}",
+        )
         result = CliRunner().invoke(app, ["import", *KNOWN_ARGS["import"]])
     assert result.exit_code == 1, result.stderr
     written = [p for p in tmp_path.rglob("*.jsonl")]

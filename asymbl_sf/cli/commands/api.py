@@ -27,29 +27,41 @@ def _print(answer: Any) -> None:
 
 
 def api(
-    method: Annotated[str, typer.Argument(
-        metavar="METHOD", help=f"One of {', '.join(METHODS)}.", show_default=False)],
-    path: Annotated[str, typer.Argument(
-        metavar="PATH", help="Relative to /services/data/vXX.X/ (sobjects/Contact/describe, "
-                             "query?q=...), or absolute under /services/.", show_default=False)],
-    data: Annotated[str | None, typer.Option(
-        "--data", "-d", help="The JSON body, or @FILE to read it from a file.")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="A query parameter name=value (repeatable).")] = None,
+    method: Annotated[
+        str,
+        typer.Argument(metavar="METHOD", help=f"One of {', '.join(METHODS)}.", show_default=False),
+    ],
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH",
+            help="Relative to /services/data/vXX.X/ (sobjects/Contact/describe, "
+            "query?q=...), or absolute under /services/.",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option("--data", "-d", help="The JSON body, or @FILE to read it from a file."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A query parameter name=value (repeatable)."),
+    ] = None,
     org: OrgOpt = None,
 ) -> None:
     """Call any REST resource of the org and print its JSON answer (for what asymbl-sf does not
     cover). A non-2xx answer is an error with exit code 1."""
     if method.strip().upper() not in METHODS:
-        fail(ConfigurationError(f"unknown HTTP method {method!r}; use one of "
-                                f"{', '.join(METHODS)}"))
+        fail(ConfigurationError(f"unknown HTTP method {method!r}; use one of {', '.join(METHODS)}"))
     try:
         body = parse_data(data) if data is not None else None
         params = parse_params(param or [])
     except ConfigurationError as exc:
         fail(exc)
-    client, answer = call(org, None, lambda c: c.passthrough(method, path, data=body,
-                                                            params=params))
+    client, answer = call(
+        org, None, lambda c: c.passthrough(method, path, data=body, params=params)
+    )
     _print(answer)
     say(f"{method.upper()} {path.split('?')[0]}: ok ({spent(client)})")
 

@@ -20,32 +20,40 @@ def show_report(report: CheckReport, *, show_all: bool = False) -> None:
     Lines rather than a table: a finding stays one line (terminals wrap it, ``grep`` finds it)
     however narrow the terminal, and starts with ``file:line`` as compilers do.
     """
-    items = report.sorted_items() if show_all else [
-        i for i in report.sorted_items() if i.severity != "ok"]
+    items = (
+        report.sorted_items()
+        if show_all
+        else [i for i in report.sorted_items() if i.severity != "ok"]
+    )
     for item in items:
         where = f"{item.location()}: " if item.location() else ""
         say(f"{item.severity:<7} {where}{item.text()}", style=_STYLES[item.severity])
     hidden = "" if show_all or not report.passed else " (--all lists them)"
-    budget = (f"; {report.api_remaining:,} left today" if report.api_remaining is not None
-              else "")
-    say(f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}, "
+    budget = f"; {report.api_remaining:,} left today" if report.api_remaining is not None else ""
+    say(
+        f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}, "
         f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}, "
         f"{len(report.passed)} passed{hidden}; {report.api_calls} API call"
-        f"{'s' if report.api_calls != 1 else ''}{budget}")
+        f"{'s' if report.api_calls != 1 else ''}{budget}"
+    )
     if report.ok:
         say(f"ok: the mapping fits {report.org}", style="green")
     else:
-        say("error: writes would fail; fix the errors above and run asymbl-sf check again",
-            style="red")
+        say(
+            "error: writes would fail; fix the errors above and run asymbl-sf check again",
+            style="red",
+        )
 
 
 def check(
     mapping: MappingOpt = None,
     org: OrgOpt = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the whole report as JSON on stdout.")] = False,
-    show_all: Annotated[bool, typer.Option(
-        "--all", help="Also list the checks that passed.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole report as JSON on stdout.")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list the checks that passed.")
+    ] = False,
 ) -> None:
     """Check the org and the mapping: login, API version, the Asymbl package, every mapped field
     (exists, writable, type, length, picklist values), required fields, the Candidate record type,

@@ -26,28 +26,41 @@ def _values(row: dict[str, Any]) -> str:
 
 def fields_table(sobject: str, rows: list[dict[str, Any]]) -> Table:
     """The rows as a rich table: the field explorer's human output."""
-    table = Table(title=f"{sobject}: {len(rows)} field{'s' if len(rows) != 1 else ''}",
-                  header_style="bold")
-    for column in ("name", "label", "type", "length", "required", "values / lookup to",
-                   "mapped"):
+    table = Table(
+        title=f"{sobject}: {len(rows)} field{'s' if len(rows) != 1 else ''}", header_style="bold"
+    )
+    for column in ("name", "label", "type", "length", "required", "values / lookup to", "mapped"):
         table.add_column(column, overflow="fold", no_wrap=column in ("name", "type"))
     for row in rows:
         access = "" if row["createable"] else " (read-only)"
-        table.add_row(row["name"], scrub(row["label"]), row["type"] + access,
-                      str(row["length"] or ""), "yes" if row["required"] else "",
-                      scrub(_values(row)), "yes" if row["used_by_mapping"] else "",
-                      style="bold" if row["used_by_mapping"] else None)
+        table.add_row(
+            row["name"],
+            scrub(row["label"]),
+            row["type"] + access,
+            str(row["length"] or ""),
+            "yes" if row["required"] else "",
+            scrub(_values(row)),
+            "yes" if row["used_by_mapping"] else "",
+            style="bold" if row["used_by_mapping"] else None,
+        )
     return table
 
 
 def fields(
-    sobject: Annotated[str, typer.Argument(
-        metavar="OBJECT", help="The object's API name, e.g. Contact or bpats__ATS_Applicant__c.",
-        show_default=False)],
-    custom: Annotated[bool, typer.Option(
-        "--custom", help="Only custom fields (names ending in __c).")] = False,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the fields as JSON instead of a table.")] = False,
+    sobject: Annotated[
+        str,
+        typer.Argument(
+            metavar="OBJECT",
+            help="The object's API name, e.g. Contact or bpats__ATS_Applicant__c.",
+            show_default=False,
+        ),
+    ],
+    custom: Annotated[
+        bool, typer.Option("--custom", help="Only custom fields (names ending in __c).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the fields as JSON instead of a table.")
+    ] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -64,8 +77,10 @@ def fields(
             console = Console(highlight=False, width=200)
         console.print(fields_table(sobject, rows))
     used = sum(1 for r in rows if r["used_by_mapping"])
-    say(f"{len(rows)} field{'s' if len(rows) != 1 else ''} of {sobject}, {used} used by the "
-        f"mapping ({client.usage.calls} API call{'s' if client.usage.calls != 1 else ''})")
+    say(
+        f"{len(rows)} field{'s' if len(rows) != 1 else ''} of {sobject}, {used} used by the "
+        f"mapping ({client.usage.calls} API call{'s' if client.usage.calls != 1 else ''})"
+    )
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:

@@ -31,38 +31,74 @@ def register(app: typer.Typer, org_app: typer.Typer) -> None:
 
 
 def import_command(
-    source: Annotated[str, typer.Argument(
-        help="A JSON array, JSON Lines or CSV file of application payloads (any dialect per "
-             "record); - reads standard input (then --results is required).",
-        show_default=False)],
-    format: Annotated[str | None, typer.Option(
-        "--format", help="json (an array), jsonl or csv; default: from the file name or its "
-                         "first character.")] = None,
-    job_id: Annotated[str | None, typer.Option(
-        "--job-id", help="The job of records that name none: a Salesforce id or "
-                         "remote:<value>.")] = None,
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A JSON array, JSON Lines or CSV file of application payloads (any dialect per "
+            "record); - reads standard input (then --results is required).",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="json (an array), jsonl or csv; default: from the file name or its "
+            "first character.",
+        ),
+    ] = None,
+    job_id: Annotated[
+        str | None,
+        typer.Option(
+            "--job-id", help="The job of records that name none: a Salesforce id or remote:<value>."
+        ),
+    ] = None,
     dialect: DialectOpt = None,
-    api: Annotated[str, typer.Option(
-        "--api", help="auto (Bulk API 2.0 above 10,000 rows, else REST), rest or bulk.")
+    api: Annotated[
+        str,
+        typer.Option(
+            "--api", help="auto (Bulk API 2.0 above 10,000 rows, else REST), rest or bulk."
+        ),
     ] = "auto",
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Read the org, write nothing; the results file shows each row's "
-                          "planned outcome.")] = False,
-    results: Annotated[Path | None, typer.Option(
-        "--results", help="Results file (default: <input>.results.jsonl; a dry run: "
-                          "<input>.dry-run.jsonl).")] = None,
-    results_format: Annotated[str, typer.Option(
-        "--results-format", help="jsonl or csv.")] = "jsonl",
-    retry_from: Annotated[Path | None, typer.Option(
-        "--retry-from", help="A results file of an earlier run: import only its failed and "
-                             "blocked rows again.")] = None,
-    column_map: Annotated[Path | None, typer.Option(
-        "--column-map", help="YAML file naming, for each CSV column, a path in a Kombo "
-                             "application body (see docs/importing.md).")] = None,
-    max_concurrency: Annotated[int, typer.Option(
-        "--max-concurrency", min=1, max=32, help="API requests in flight at once.")] = 4,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="No progress; only the summary.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Read the org, write nothing; the results file shows each row's planned outcome.",
+        ),
+    ] = False,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            help="Results file (default: <input>.results.jsonl; a dry run: <input>.dry-run.jsonl).",
+        ),
+    ] = None,
+    results_format: Annotated[
+        str, typer.Option("--results-format", help="jsonl or csv.")
+    ] = "jsonl",
+    retry_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--retry-from",
+            help="A results file of an earlier run: import only its failed and blocked rows again.",
+        ),
+    ] = None,
+    column_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--column-map",
+            help="YAML file naming, for each CSV column, a path in a Kombo "
+            "application body (see docs/importing.md).",
+        ),
+    ] = None,
+    max_concurrency: Annotated[
+        int,
+        typer.Option("--max-concurrency", min=1, max=32, help="API requests in flight at once."),
+    ] = 4,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress; only the summary.")
+    ] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -76,10 +112,24 @@ def import_command(
         else:
             progress = LineProgress(sys.stderr)
     try:
-        _, summary = call(org, mapping, lambda client: client.import_records(
-            source, format=format, job_id=job_id, dialect=dialect, api=api, dry_run=dry_run,
-            results=results, results_format=results_format, retry_from=retry_from,
-            column_map=column_map, max_concurrency=max_concurrency, progress=progress))
+        _, summary = call(
+            org,
+            mapping,
+            lambda client: client.import_records(
+                source,
+                format=format,
+                job_id=job_id,
+                dialect=dialect,
+                api=api,
+                dry_run=dry_run,
+                results=results,
+                results_format=results_format,
+                retry_from=retry_from,
+                column_map=column_map,
+                max_concurrency=max_concurrency,
+                progress=progress,
+            ),
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -32,7 +32,8 @@ def _from_org(mapping: Path | None) -> tuple[FetchedDescribes, int]:
         raise ConfigurationError(
             "--from-org reads a real org: set its credentials (SF_INSTANCE_URL and "
             "SF_ACCESS_TOKEN, or a login; see docs/connecting.md) and unset ASYMBL_SF_ORG, or "
-            "use --from DIR with saved describes")
+            "use --from DIR with saved describes"
+        )
     mappings = [load_mapping()] + ([load_mapping(mapping)] if mapping is not None else [])
     client = connect(mapping=mappings[-1])  # also validates --mapping before any call
     fetched = fetch_describes(client.api, objects_to_copy(mappings))
@@ -40,16 +41,26 @@ def _from_org(mapping: Path | None) -> tuple[FetchedDescribes, int]:
 
 
 def load_schema(
-    from_org: Annotated[bool, typer.Option(
-        "--from-org", help="Read the describes from the org the credentials in the environment "
-                           "/ .env name.")] = False,
-    from_dir: Annotated[Path | None, typer.Option(
-        "--from", help="Read the describes from a folder of describe JSON files.")] = None,
+    from_org: Annotated[
+        bool,
+        typer.Option(
+            "--from-org",
+            help="Read the describes from the org the credentials in the environment / .env name.",
+        ),
+    ] = False,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", help="Read the describes from a folder of describe JSON files."),
+    ] = None,
     mapping: MappingOpt = None,
     path: Annotated[Path, typer.Option("--path", help="Folder of the local org.")] = Path(
-        ".asymbl-sf/org"),
-    save: Annotated[Path | None, typer.Option(
-        "--save", help="Also write the describes into this folder (one OBJECT.json each).")
+        ".asymbl-sf/org"
+    ),
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", help="Also write the describes into this folder (one OBJECT.json each)."
+        ),
     ] = None,
 ) -> None:
     """Copy a real org's describes into the local org, so imports and check run against that
@@ -73,20 +84,25 @@ def load_schema(
         local.load_schema(result.schema)
     except Exception as exc:  # every failure becomes a message, never a traceback
         fail(exc)
-    emit_json({
-        "path": str(path),
-        "copied": result.copied,
-        "missing": fetched.missing,
-        "kept_key_prefixes": {k: {"org": o, "local": m}
-                              for k, (o, m) in result.kept_prefixes.items()},
-        "saved_to": str(save) if save is not None else None,
-        "api_calls": calls,
-    })
+    emit_json(
+        {
+            "path": str(path),
+            "copied": result.copied,
+            "missing": fetched.missing,
+            "kept_key_prefixes": {
+                k: {"org": o, "local": m} for k, (o, m) in result.kept_prefixes.items()
+            },
+            "saved_to": str(save) if save is not None else None,
+            "api_calls": calls,
+        }
+    )
     for name in fetched.missing:
         warn(f"the org has no {name} (or this user cannot see it); the local org keeps its own")
     source = "the org" if from_org else str(from_dir)
-    say(f"copied {len(result.copied)} describe{'s' if len(result.copied) != 1 else ''} from "
-        f"{source} into the local org in {path}/ ({calls} API call{'s' if calls != 1 else ''})")
+    say(
+        f"copied {len(result.copied)} describe{'s' if len(result.copied) != 1 else ''} from "
+        f"{source} into the local org in {path}/ ({calls} API call{'s' if calls != 1 else ''})"
+    )
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:

@@ -30,8 +30,21 @@ _PUNCT = "(),:"
 
 # Salesforce's string escapes ("Quoted String Escape Sequences"): the letters in either case
 # (``\N`` is a newline too); ``\%`` and ``\_`` only mean something inside LIKE patterns.
-_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f",
-            "N": "\n", "R": "\r", "T": "\t", "B": "\b", "F": "\f"}
+_ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "\\": "\\",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "b": "\b",
+    "f": "\f",
+    "N": "\n",
+    "R": "\r",
+    "T": "\t",
+    "B": "\b",
+    "F": "\f",
+}
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,11 @@ class Resolver:
             f = self._leaf(base, parts[0], path.pos)
             name = f.name
             return ResolvedField(
-                name, f.type, lambda rec: rec.get(name),
-                filterable=f.filterable, sortable=f.sortable,
+                name,
+                f.type,
+                lambda rec: rec.get(name),
+                filterable=f.filterable,
+                sortable=f.sortable,
             )
         rel_name, leaf_name = parts
         ref = base.relationship(rel_name)
@@ -108,8 +111,13 @@ class Resolver:
 
         rel = ref.parent_relationship_name or rel_name
         return ResolvedField(
-            leaf.name, leaf.type, get, rel, get_parent,
-            filterable=leaf.filterable, sortable=leaf.sortable,
+            leaf.name,
+            leaf.type,
+            get,
+            rel,
+            get_parent,
+            filterable=leaf.filterable,
+            sortable=leaf.sortable,
         )
 
     def filter_field(self, base: SObjectDescribe, path: FieldPath) -> ResolvedField:
