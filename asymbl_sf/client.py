@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 from simple_salesforce import Salesforce
 
-from asymbl_sf.fetch import FetchPolicy
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.flows.add_attachment import AddAttachment
 from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_activity import CreateActivity
 from asymbl_sf.flows.create_application import CreateApplication
 from asymbl_sf.flows.move_stage import MoveStage
-from asymbl_sf.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
 from asymbl_sf.mapping import Mapping, load_mapping
 from asymbl_sf.models import (
     parse_activity,
@@ -28,6 +27,7 @@ from asymbl_sf.models.canonical import Activity, Attachment
 from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, load_read_mapping
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
+from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
 
 Payload = AnyMapping[str, Any] | str | Path
 

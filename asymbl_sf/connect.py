@@ -79,10 +79,10 @@ def connect_local(
     It behaves like a client that logged in: a session the org expires (the fault plan's
     ``expired_session``) is renewed once by "logging in" to the local org again.
     """
-    from asymbl_sf.api_version import DEFAULT_API_VERSION
     from asymbl_sf.localorg import LocalOrg
     from asymbl_sf.localorg.env_steering import steer_from_env
     from asymbl_sf.localorg.org import SESSION_ID
+    from asymbl_sf.schema.api_version import DEFAULT_API_VERSION
 
     local = LocalOrg(path, api_version=api_version or DEFAULT_API_VERSION)
     # Testing aid: latency, faults and a daily limit from ASYMBL_SF_LOCAL_* (env_steering.py),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from asymbl_sf.errors import AuthenticationError, RequestLimitError, SalesforceError
 from asymbl_sf.mapping import Mapping
+from asymbl_sf.schema.names import JOB, NAMESPACE
 
 from .report import CheckItem, Severity
-from .snapshot import JOB, OrgSnapshot
+from .snapshot import OrgSnapshot
 from .suggest import close_names, did_you_mean
 
-NAMESPACE = "bpats__"
 #: The package's objects every write needs.
 CORE_OBJECTS = ("bpats__Job__c", "bpats__ATS_Stage__c", "bpats__ATS_Applicant__c")
 #: Share of the daily budget below which ``check`` warns.

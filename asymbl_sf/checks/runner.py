@@ -10,12 +10,13 @@ from __future__ import annotations
 from asymbl_sf.errors import AuthenticationError, RequestLimitError
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.schema.names import JOB, NAMESPACE
 
 from . import org_checks
 from .field_checks import FieldChecker
 from .report import CheckItem, CheckReport
 from .required import unmapped_required
-from .snapshot import JOB, OrgSnapshot, read_org
+from .snapshot import OrgSnapshot, read_org
 from .suggest import close_names, did_you_mean
 
 
@@ -56,13 +57,13 @@ def _run(api: SalesforceApi, mapping: Mapping, report: CheckReport) -> None:
         report.add(org_checks.job_key(mapping, snapshot))
     report.items.extend(org_checks.record_types(mapping, snapshot))
     for key, obj in mapping.objects.items():
-        if not installed and key.lower().startswith(org_checks.NAMESPACE):
+        if not installed and key.lower().startswith(NAMESPACE):
             continue  # the package error covers it
         describe = snapshot.describe(key)
         if describe is None:
             report.add(_missing_object(mapping, key, snapshot))
             continue
-        skip = None if installed else org_checks.NAMESPACE
+        skip = None if installed else NAMESPACE
         report.items.extend(FieldChecker(mapping, key, obj, describe, skip_prefix=skip).run())
         report.items.extend(unmapped_required(mapping, key, obj, describe))
     report.add(org_checks.api_budget(api.usage.used, api.usage.limit))

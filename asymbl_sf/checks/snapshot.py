@@ -23,10 +23,10 @@ from asymbl_sf.errors import SalesforceError
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
 from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import SObjectDescribe
+from asymbl_sf.schema.names import JOB
 
 from .api_passthrough import passthrough
 
-JOB = "bpats__Job__c"
 #: Composite's limit on subrequests per call.
 MAX_SUBREQUESTS = 25
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

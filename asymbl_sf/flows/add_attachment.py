@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from asymbl_sf.attachments.fetch import FetchError, FetchPolicy, fetch
+from asymbl_sf.attachments.files import fits_json, upload_version
 from asymbl_sf.errors import PayloadError, Problem, TransientError
-from asymbl_sf.fetch import FetchError, FetchPolicy, fetch
-from asymbl_sf.ids import key_prefix, to_18
 from asymbl_sf.mapping import Mapping, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
-from asymbl_sf.salesforce.files import fits_json, upload_version
 from asymbl_sf.salesforce.retry import write_once
 from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import key_prefix, to_18
 
 from . import result as kombo
 from .attachments import VERSION_FIELDS, attachment_data

@@ -11,9 +11,9 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from asymbl_sf.attachments.files import download_version
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
-from asymbl_sf.salesforce.files import download_version
 from asymbl_sf.salesforce.soql import format_soql
 
 from . import result as kombo
@@ -98,7 +98,7 @@ class CandidateAttachments:
 
     def download(self, attachments: list[dict[str, Any]], folder: Path) -> list[Path]:
         """Save each attachment in ``folder`` under a safe, unique name; returns the paths."""
-        from asymbl_sf.fetch import safe_file_name
+        from asymbl_sf.attachments.fetch import safe_file_name
 
         folder.mkdir(parents=True, exist_ok=True)
         saved: list[Path] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.salesforce.api import SubResponse
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 
 def rows(answer: SubResponse | None) -> list[dict[str, Any]]:

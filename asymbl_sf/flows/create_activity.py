@@ -20,7 +20,6 @@ from asymbl_sf.errors import (
     TransientError,
     WriteError,
 )
-from asymbl_sf.ids import to_18
 from asymbl_sf.mapping import Mapping, RenderedPlan, render
 from asymbl_sf.models.canonical import Activity
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
@@ -28,6 +27,7 @@ from asymbl_sf.salesforce.retry import write_once
 from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.salesforce.units import holds_reference
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import to_18
 
 from . import result as kombo
 from .common import require_id, rows

@@ -12,13 +12,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from asymbl_sf.attachments.fetch import Fetched, FetchError, FetchPolicy, fetch
+from asymbl_sf.attachments.files import fits_json, upload_version
 from asymbl_sf.dedupe import choose_match, normalize_email, updates_for
 from asymbl_sf.errors import AsymblError, PayloadError, Problem, TransientError, WriteError
-from asymbl_sf.fetch import Fetched, FetchError, FetchPolicy, fetch
 from asymbl_sf.mapping import Mapping, PlannedRecord, RenderedPlan, render
 from asymbl_sf.models.canonical import Application, Attachment
 from asymbl_sf.salesforce.api import SalesforceApi
-from asymbl_sf.salesforce.files import fits_json, upload_version
 from asymbl_sf.salesforce.retry import write_once
 from asymbl_sf.salesforce.stepwise import left_behind_message, partial_write_error
 from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack, UnitResult

@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.errors import SalesforceError
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.models.canonical import JobReference
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
 from asymbl_sf.salesforce.soql import format_soql
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import looks_like_id, to_18
+from asymbl_sf.schema.names import APPLICANT, STAGE, STAGE_FIELDS
 
-JOB = "bpats__Job__c"
-STAGE = "bpats__ATS_Stage__c"
-APPLICANT = "bpats__ATS_Applicant__c"
-
-STAGE_FIELDS = ["Id", "Name", "bpats__Sequence__c", "bpats__Stage_Type__c", "bpats__Job__c"]
 APPLICANT_FIELDS = [
     "Id",
     "Name",

@@ -13,9 +13,9 @@ from datetime import datetime as dt
 from typing import Any
 
 from asymbl_sf.errors import PayloadError, Problem, WriteError
-from asymbl_sf.ids import to_18
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.soql import format_soql
+from asymbl_sf.schema.ids import to_18
 
 from . import result as kombo
 from .common import find_stage, require_id, rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asymbl_sf.ids import to_18
+from asymbl_sf.schema.ids import to_18
 
 
 def iso(value: Any) -> str | None:

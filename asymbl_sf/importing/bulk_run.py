@@ -9,7 +9,7 @@
 4. Each row's outcome goes to the results file.
 
 With a created ledger, each job's records are noted there as pending while its CSV is written
-(before any upload), and the job's results settle them (:mod:`asymbl_sf.ledger`).
+(before any upload), and the job's results settle them (:mod:`asymbl_sf.state.ledger`).
 
 A job's rows that fail with ``UNABLE_TO_LOCK_ROW`` go again in a new job (as many times as the
 retry policy allows); other failures are the rows' outcomes. A job that fails as a whole (a bad
@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from asymbl_sf.dedupe import normalize_email
 from asymbl_sf.errors import TransientError
-from asymbl_sf.ids import to_18
-from asymbl_sf.ledger import PENDING_PER_LINE
 from asymbl_sf.salesforce.bulk import Bulk2, IngestResult
+from asymbl_sf.schema.ids import to_18
+from asymbl_sf.state.ledger import PENDING_PER_LINE
 
 from .decide import APP_CREATE, BLOCKED, Decider
 from .ledger_keys import applicant_key, contact_key

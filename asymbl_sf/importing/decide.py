@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.dedupe import WhenMany, choose_match
-from asymbl_sf.ledger import PendingClaims
+from asymbl_sf.state.ledger import PendingClaims
 
 from .ledger_keys import applicant_key, contact_key
 from .lookups import OrgLookup

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from asymbl_sf.errors import AuthenticationError, ConfigurationError, RequestLimitError
-from asymbl_sf.ledger import CreatedLedger, PendingClaims
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.bulk import Bulk2
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.state.ledger import CreatedLedger, PendingClaims
 
 from .bulk_run import BulkRun
 from .columns import column_map_for

@@ -7,7 +7,7 @@ the run state's 64-bit digest of the email (:func:`.state.match_key`), never the
 
 from __future__ import annotations
 
-from asymbl_sf.ids import to_18
+from asymbl_sf.schema.ids import to_18
 
 
 def contact_key(match_key: int) -> str:

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from asymbl_sf.dedupe import normalize_email
-from asymbl_sf.ids import to_18
 from asymbl_sf.salesforce.api import SalesforceApi
 from asymbl_sf.salesforce.bulk import Bulk2
 from asymbl_sf.salesforce.soql import format_soql
+from asymbl_sf.schema.ids import to_18
 
 from .planning import APPLICANT
 from .queries import in_queries, run_queries

@@ -19,17 +19,16 @@ from typing import Any
 from asymbl_sf.dedupe import WhenMany, normalize_email
 from asymbl_sf.errors import ConfigurationError, PayloadError, Problem
 from asymbl_sf.flows.passthrough import unmapped_passthrough
-from asymbl_sf.ids import to_18
 from asymbl_sf.mapping import Mapping, render
 from asymbl_sf.models import parse_application
 from asymbl_sf.models.canonical import Application
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import to_18
+from asymbl_sf.schema.names import APPLICANT, CONTACT
 
 from .results import ResultRow
 from .sources import SourceRecord
 
-CONTACT = "Contact"
-APPLICANT = "bpats__ATS_Applicant__c"
 #: The references an applicant field may take, besides the Contact.
 APPLICANT_REFS = ("job", "stage", "user")
 

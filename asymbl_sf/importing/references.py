@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.flows.common import find_stage
-from asymbl_sf.flows.lookup import STAGE_FIELDS
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.schema.ids import looks_like_id, to_18
+from asymbl_sf.schema.names import JOB, STAGE, STAGE_FIELDS
 
 from .queries import in_queries, run_queries
-
-JOB = "bpats__Job__c"
-STAGE = "bpats__ATS_Stage__c"
 
 
 @dataclass

@@ -22,7 +22,7 @@ Failures, and what is done about them:
 
 With a created ledger, the records' natural keys are noted there as pending (one append) before
 the first call goes out, and each round's answers settle them, so a rerun after a crash can tell
-the records this run sent from those that were in the org already (:mod:`asymbl_sf.ledger`).
+the records this run sent from those that were in the org already (:mod:`asymbl_sf.state.ledger`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from asymbl_sf.errors import (
     SalesforceError,
     TransientError,
 )
-from asymbl_sf.ledger import CreatedLedger
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, error_from_body
 from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, RetryPolicy
+from asymbl_sf.state.ledger import CreatedLedger
 
 from .queries import map_concurrently
 

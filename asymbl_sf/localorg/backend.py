@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from asymbl_sf.api_version import DEFAULT_API_VERSION
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.schema import OrgSchema, SObjectDescribe
+from asymbl_sf.schema.api_version import DEFAULT_API_VERSION
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 from . import content
 from .errors import ApiError, RecordRejected

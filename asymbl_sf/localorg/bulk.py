@@ -51,8 +51,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from asymbl_sf.ids import looks_like_id, make_id, to_18
 from asymbl_sf.schema import FieldDescribe, SObjectDescribe
+from asymbl_sf.schema.ids import looks_like_id, make_id, to_18
 
 from .errors import ApiError, RecordError, RecordRejected
 from .rules import format_datetime

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from asymbl_sf.ids import looks_like_id, make_id, to_18
+from asymbl_sf.schema.ids import looks_like_id, make_id, to_18
 
 from .bulk import DELIMITERS, JOB_PREFIX, LINE_ENDINGS
 from .errors import ApiError

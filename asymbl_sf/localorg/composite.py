@@ -12,7 +12,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from asymbl_sf.ids import looks_like_id, to_18
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 from .errors import ApiError, RecordError, RecordRejected
 

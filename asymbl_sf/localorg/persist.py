@@ -9,7 +9,7 @@ Layout of an org folder (``.asymbl-sf/org`` by default)::
     lock           held with flock() while a process reads or writes
 
 Every write goes to a temporary file that is fsync'ed and then renamed over the old one
-(:func:`asymbl_sf.atomic.write_atomically`), so a process killed at any instant leaves either the
+(:func:`asymbl_sf.state.atomic.write_atomically`), so a process killed at any instant leaves either the
 old or the new file, never half of one. Each request runs under an exclusive lock and first
 reloads the state if another process changed it, so two CLI processes at once lose nothing.
 """
@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from asymbl_sf.atomic import file_lock, write_atomically
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.state.atomic import file_lock, write_atomically
 
 from .backend import OrgBackend
 

@@ -179,7 +179,7 @@ def delete(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -
 def version_data(
     server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
 ) -> HttpResponse:
-    from asymbl_sf.ids import looks_like_id, to_18
+    from asymbl_sf.schema.ids import looks_like_id, to_18
 
     if not looks_like_id(match["id"]):
         raise ApiError.single(404, "NOT_FOUND", "The requested resource does not exist")

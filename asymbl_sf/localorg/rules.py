@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.schema import FieldDescribe, SObjectDescribe
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 from .errors import ApiError, RecordError, RecordRejected
 from .store import Record, RecordStore

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from asymbl_sf.ids import make_id
 from asymbl_sf.schema import FieldDescribe, OrgSchema, SObjectDescribe
+from asymbl_sf.schema.ids import make_id
 
 Record = dict[str, Any]
 

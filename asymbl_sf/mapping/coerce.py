@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from asymbl_sf.ids import looks_like_id
 from asymbl_sf.mapping.transforms import (
     NUMBER_TYPES,
     TransformError,
@@ -23,6 +22,7 @@ from asymbl_sf.mapping.transforms import (
     to_number,
 )
 from asymbl_sf.schema import TEXT_TYPES
+from asymbl_sf.schema.ids import looks_like_id
 
 
 def _text(value: Any, sf_type: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.ids import looks_like_id
+from asymbl_sf.schema.ids import looks_like_id
 
 AttachmentType = Literal["CV", "COVER_LETTER", "OFFER_LETTER", "OTHER"]
 ActivityType = Literal["EMAIL", "NOTE", "OTHER"]

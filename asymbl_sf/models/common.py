@@ -22,10 +22,10 @@ from pydantic import (
 )
 
 from asymbl_sf.errors import PayloadError, Problem
-from asymbl_sf.ids import to_18
 from asymbl_sf.models import canonical as c
 from asymbl_sf.models.checks import email_problem
 from asymbl_sf.models.problems import custom_error, echo, problems_from
+from asymbl_sf.schema.ids import to_18
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

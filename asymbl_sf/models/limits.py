@@ -3,7 +3,7 @@
 Why these caps:
 
 * **Size** (:data:`MAX_PAYLOAD_BYTES`, 100 MiB of JSON): the largest legitimate payload is one
-  whose attachments travel inline as base64. :mod:`asymbl_sf.fetch` downloads at most 50 MiB per
+  whose attachments travel inline as base64. :mod:`asymbl_sf.attachments.fetch` downloads at most 50 MiB per
   file, which is 67 MiB as base64; 100 MiB leaves room for that and the rest of the body while
   keeping what one payload costs in memory bounded (the text, the decoded value and the file
   bytes: about three times the cap). Bigger files belong behind a URL (``data_url``,

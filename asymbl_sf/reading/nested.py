@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.reading.convert import Row, get_path
 from asymbl_sf.reading.soql import MAX_ENCODED_QUERY, id_chunks, is_in, query, stage_order
 from asymbl_sf.reading.spec import ModelSpec
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 #: Jobs whose stage order :class:`StageIndex` remembers (least recently used ones are dropped
 #: and fetched again if needed), so memory does not grow with the number of jobs.

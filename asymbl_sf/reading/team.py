@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from asymbl_sf.ids import looks_like_id, to_18
 from asymbl_sf.reading.convert import Row, get_path
 from asymbl_sf.reading.soql import relationship_of
 from asymbl_sf.reading.spec import MemberSpec, ModelSpec
+from asymbl_sf.schema.ids import looks_like_id, to_18
 
 #: Kombo's deprecated ``hiring_team_roles`` takes these only (``job_roles`` has them all).
 _LEGACY_ROLES = ("RECRUITER", "HIRING_MANAGER", "COORDINATOR", "SOURCER", "INTERVIEWER")

@@ -16,10 +16,11 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-# ``read --output`` writes through it; kept importable from here, where it was first defined.
-from asymbl_sf.atomic import open_atomically
 from asymbl_sf.reading.catalog import APPLICATION_CANDIDATE_KEYS, MODELS
 from asymbl_sf.reading.spec import ReadMapping
+
+# ``read --output`` writes through it; kept importable from here, where it was first defined.
+from asymbl_sf.state.atomic import open_atomically
 
 FORMATS = ("jsonl", "csv", "json")
 

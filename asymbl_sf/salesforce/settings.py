@@ -25,8 +25,8 @@ from typing import Literal
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-from asymbl_sf.api_version import DEFAULT_API_VERSION
 from asymbl_sf.errors import ConfigurationError
+from asymbl_sf.schema.api_version import DEFAULT_API_VERSION
 
 LoginMode = Literal["session", "password", "client_credentials", "jwt", "local"]
 

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.ids import make_id
 from asymbl_sf.mapping import load_mapping, paths, render
 from asymbl_sf.mapping import parse_mapping as parse_mapping_text
 from asymbl_sf.mapping.kinds import kind_of
@@ -25,6 +24,7 @@ from asymbl_sf.models.canonical import Application, JobReference
 from asymbl_sf.models.checks import email_problem
 from asymbl_sf.models.common import _email_problem
 from asymbl_sf.schema import OrgSchema, SObjectDescribe
+from asymbl_sf.schema.ids import make_id
 
 PAYLOAD = Path(__file__).parent.parent / "fixtures" / "payloads" / "kombo_application.json"
 JOB = make_id("a0J", 1)

@@ -11,7 +11,7 @@ import pytest
 import responses
 
 from asymbl_sf import Asymbl, PayloadError
-from asymbl_sf.fetch import FetchPolicy
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.localorg import LocalOrg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,7 @@ def test_large_files_go_multipart_after_the_composite_write(
     application: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("asymbl_sf.salesforce.files.MAX_JSON_BASE64_CHARS", 16)
+    monkeypatch.setattr("asymbl_sf.attachments.files.MAX_JSON_BASE64_CHARS", 16)
     data = b"x" * 64
     result = client.add_attachment(
         application["id"],

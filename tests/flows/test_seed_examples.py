@@ -16,7 +16,7 @@ import pytest
 import responses
 
 from asymbl_sf import Asymbl
-from asymbl_sf.fetch import FetchPolicy
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.localorg import LocalOrg
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"

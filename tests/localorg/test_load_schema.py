@@ -11,7 +11,7 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.schema import OrgSchema
 
-METADATA = Path(__file__).resolve().parents[2] / "asymbl_sf" / "localorg" / "metadata"
+METADATA = Path(__file__).resolve().parents[2] / "asymbl_sf" / "schema" / "describes"
 
 
 def org_schema_with_source_value(tmp_path: Path, value: str) -> OrgSchema:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from asymbl_sf.ids import make_id
 from asymbl_sf.localorg.soql import QueryResult, SoqlError, execute, parse_query
 from asymbl_sf.schema import OrgSchema, SObjectDescribe
+from asymbl_sf.schema.ids import make_id
 
 SCHEMA = OrgSchema.packaged()
 
@@ -747,7 +747,7 @@ def test_packaged_describe_files_carry_the_keys() -> None:
     import json
     from importlib import resources
 
-    root = resources.files("asymbl_sf.localorg") / "metadata"
+    root = resources.files("asymbl_sf.schema") / "describes"
     files = [e for e in root.iterdir() if e.name.endswith(".json")]
     assert files
     for entry in files:

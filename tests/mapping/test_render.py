@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.ids import make_id
 from asymbl_sf.mapping import load_mapping, parse_mapping, render
 from asymbl_sf.models import Application, parse_application
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import make_id
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 JOB = make_id("a0J", 1)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from asymbl_sf.errors import MappingError
-from asymbl_sf.ids import make_id
 from asymbl_sf.mapping import parse_mapping, render
 from asymbl_sf.mapping import template as tpl
 from asymbl_sf.models import Activity, parse_application
+from asymbl_sf.schema.ids import make_id
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.ids import make_id
+from asymbl_sf.schema.ids import make_id
 
 PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
 JOB = make_id("a0J", 1)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asymbl_sf.ids import make_id
 from asymbl_sf.models import (
     parse_activity,
     parse_application,
@@ -15,6 +14,7 @@ from asymbl_sf.models import (
     parse_candidate,
     parse_stage_move,
 )
+from asymbl_sf.schema.ids import make_id
 from tests.properties.strategies import load_fixture
 
 JOB = make_id("a0J", 1)

@@ -25,13 +25,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from asymbl_sf import Asymbl
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.fetch import FetchPolicy
 from asymbl_sf.flows.lookup import LookupRequest, look_up
-from asymbl_sf.ids import looks_like_id
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.models.canonical import JobReference
 from asymbl_sf.salesforce.soql import format_soql
+from asymbl_sf.schema.ids import looks_like_id
 from tests.properties.strategies import SOQL_FRAGMENTS, hostile_text, load_fixture
 
 JOB = "bpats__Job__c"

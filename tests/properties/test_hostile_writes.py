@@ -18,8 +18,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from asymbl_sf import Asymbl
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.errors import AsymblError
-from asymbl_sf.fetch import FetchPolicy
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.localorg.faults import FAULT_KINDS
 from asymbl_sf.salesforce.retry import RetryPolicy

@@ -10,9 +10,9 @@ import pytest
 
 from asymbl_sf import Asymbl, ConfigurationError
 from asymbl_sf.connect import connect_local
-from asymbl_sf.ids import make_id
-from asymbl_sf.ledger import CreatedLedger, org_key_for, record_created
 from asymbl_sf.localorg import LocalOrg
+from asymbl_sf.schema.ids import make_id
+from asymbl_sf.state.ledger import CreatedLedger, org_key_for, record_created
 from tests.reading.helpers import APPLICANT, Clock, Pipeline, kombo
 
 

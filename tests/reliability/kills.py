@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from asymbl_sf import Asymbl
-from asymbl_sf.ledger import state_root
 from asymbl_sf.localorg import SESSION_ID, LocalOrg
 from asymbl_sf.localorg.env_steering import LATENCY_ENV
+from asymbl_sf.state.ledger import state_root
 
 from .scenario import DEFAULT_JOB, Inputs
 from .snapshot import FINAL, OrgSnapshot, last_rows, result_rows

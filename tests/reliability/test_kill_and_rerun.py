@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from asymbl_sf.ledger import CreatedLedger, org_key_for
 from asymbl_sf.localorg import LocalOrg
+from asymbl_sf.state.ledger import CreatedLedger, org_key_for
 from tests.reliability.kill_switch import KILL_ENV
 from tests.reliability.kills import KillCampaign, finish, import_command, run_kill_campaign
 from tests.reliability.scenario import Inputs, campaign_size, make_inputs, seeded_org

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from asymbl_sf.api_version import DEFAULT_API_VERSION
 from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.salesforce.settings import ConnectionSettings
+from asymbl_sf.schema.api_version import DEFAULT_API_VERSION
 
 ACCESS_TOKEN = "00D5g000004AbCd!AQ0AQFakeAccessTokenValue"
 PASSWORD = "correct-horse-battery"

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ...schema import SObjectDescribe
+from asymbl_sf.schema import SObjectDescribe
+
 from .errors import SoqlError, located
 from .nodes import OrderItem, Query, SelectCount, SelectField
 from .predicates import IndexCandidate, Predicate, WhereCompiler

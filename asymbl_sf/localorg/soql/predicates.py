@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...schema import SObjectDescribe
+from asymbl_sf.schema import SObjectDescribe
+
 from .errors import SoqlError, located, unsupported
 from .nodes import And, Compare, Condition, InList, InQuery, Like, Not, Or, Query
 from .resolve import Record, ResolvedField, Resolver

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...ids import looks_like_id, to_18
-from ...schema import FieldDescribe, SObjectDescribe
+from asymbl_sf.schema import FieldDescribe, SObjectDescribe
+from asymbl_sf.schema.ids import looks_like_id, to_18
+
 from .errors import SoqlError, located
 from .nodes import FieldPath
 

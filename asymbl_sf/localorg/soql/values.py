@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from ...ids import looks_like_id, to_18
-from ...schema import TEXT_TYPES
+from asymbl_sf.schema import TEXT_TYPES
+from asymbl_sf.schema.ids import looks_like_id, to_18
+
 from .errors import SoqlError, located, unsupported
 from .nodes import Literal
 

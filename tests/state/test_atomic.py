@@ -1,4 +1,4 @@
-"""``asymbl_sf.atomic``: files replaced whole or not at all, and locks between open files."""
+"""``asymbl_sf.state.atomic``: files replaced whole or not at all, and locks between open files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asymbl_sf.atomic import file_lock, open_atomically, write_atomically
+from asymbl_sf.state.atomic import file_lock, open_atomically, write_atomically
 
 
 def test_write_atomically_makes_folders_and_replaces_the_file(tmp_path: Path) -> None:

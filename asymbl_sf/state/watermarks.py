@@ -1,10 +1,10 @@
 """Where ``since="last"`` finds the previous read's watermark: one small JSON file per scope.
 
 ``<state>/<org key>/watermarks/<scope>.json``, next to the created ledger
-(:mod:`asymbl_sf.ledger`). A scope is a model plus the filters that narrow it
+(:mod:`asymbl_sf.state.ledger`). A scope is a model plus the filters that narrow it
 (``applications``, ``applications.created_only``): a watermark left by a narrowed read must
 not make a full read skip the rows it did not cover. A file is replaced atomically
-(:func:`asymbl_sf.atomic.write_atomically`), and only once a read has returned its last row.
+(:func:`asymbl_sf.state.atomic.write_atomically`), and only once a read has returned its last row.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from asymbl_sf.atomic import write_atomically
 from asymbl_sf.errors import ConfigurationError
-from asymbl_sf.ledger import org_state_dir
 from asymbl_sf.reading.delta import Watermark
+from asymbl_sf.state.atomic import write_atomically
+from asymbl_sf.state.ledger import org_state_dir
 
 FOLDER = "watermarks"
 

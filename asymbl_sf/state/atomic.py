@@ -6,7 +6,7 @@ killed at any instant leaves either the old or the new file, never half of one. 
 process can leave its temporary file behind; whoever owns the folder may delete ``.*.tmp``.
 
 Used by the local org's folder (:mod:`asymbl_sf.localorg.persist`), the read watermarks and
-``read --output`` (:mod:`asymbl_sf.reading`); the created ledger (:mod:`asymbl_sf.ledger`) is
+``read --output`` (:mod:`asymbl_sf.reading`); the created ledger (:mod:`asymbl_sf.state.ledger`) is
 appended to instead, under :func:`file_lock`.
 """
 

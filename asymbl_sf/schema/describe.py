@@ -260,7 +260,7 @@ class OrgSchema:
 
 @lru_cache(maxsize=1)
 def _packaged_describes() -> tuple[SObjectDescribe, ...]:
-    root = resources.files("asymbl_sf.localorg") / "metadata"
+    root = resources.files("asymbl_sf.schema") / "describes"
     return tuple(
         SObjectDescribe.model_validate(json.loads(entry.read_text("utf-8")))
         for entry in sorted(root.iterdir(), key=lambda e: e.name)

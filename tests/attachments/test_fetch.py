@@ -1,4 +1,4 @@
-"""``asymbl_sf.fetch``: downloads from untrusted URLs, with HTTP mocked by ``responses``.
+"""``asymbl_sf.attachments.fetch``: downloads from untrusted URLs, with HTTP mocked by ``responses``.
 
 A fake resolver stands in for DNS (no test touches the network); one test runs a real local
 server to prove connections go to the checked address rather than to a fresh lookup.
@@ -18,8 +18,7 @@ import requests
 import responses
 
 from asymbl_sf import Asymbl
-from asymbl_sf.errors import AsymblError, PayloadError
-from asymbl_sf.fetch import (
+from asymbl_sf.attachments.fetch import (
     FetchError,
     FetchPolicy,
     _PinningAdapter,
@@ -27,6 +26,7 @@ from asymbl_sf.fetch import (
     redact_url,
     safe_file_name,
 )
+from asymbl_sf.errors import AsymblError, PayloadError
 from asymbl_sf.localorg import LocalOrg
 
 PUBLIC_V4 = "93.184.216.34"
@@ -434,7 +434,7 @@ def test_deadline_is_enforced_across_the_download(
 ) -> None:
     # A clock that jumps 100 s at each look: the second look is past a 150 s deadline.
     ticks = iter(range(0, 10_000, 100))
-    monkeypatch.setattr("asymbl_sf.fetch.time.monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr("asymbl_sf.attachments.fetch.time.monotonic", lambda: float(next(ticks)))
     web.get(CV_URL, body=b"x" * (300 * 1024))
 
     error = refusal(CV_URL, policy(deadline=150))
@@ -557,7 +557,7 @@ def test_https_connection_keeps_the_host_name_for_sni_and_certificate() -> None:
 
 # --- wired into the client and the command line ----------------------------------------------
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kombo_application.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kombo_application.json"
 
 
 def with_url(url: str) -> dict[str, Any]:

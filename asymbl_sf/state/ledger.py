@@ -28,7 +28,7 @@ before the import was never pending, so it is never recorded. Lines without ``id
 lines) are skipped by older readers, so the format stays compatible both ways.
 
 The state folder is ``.asymbl-sf/state`` in the working directory unless ``ASYMBL_SF_STATE_DIR``
-names another; :mod:`asymbl_sf.reading.watermarks` keeps delta-sync watermarks beside the ledger.
+names another; :mod:`asymbl_sf.state.watermarks` keeps delta-sync watermarks beside the ledger.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from asymbl_sf.atomic import file_lock
-from asymbl_sf.flows.lookup import APPLICANT
-from asymbl_sf.ids import looks_like_id, to_18
+from asymbl_sf.schema.ids import looks_like_id, to_18
+from asymbl_sf.schema.names import APPLICANT
+from asymbl_sf.state.atomic import file_lock
 
 #: Environment variable that moves the state folder.
 STATE_DIR_ENV = "ASYMBL_SF_STATE_DIR"

@@ -11,7 +11,7 @@ import base64
 import json
 from typing import Any
 
-from .api import SalesforceApi
+from asymbl_sf.salesforce.api import SalesforceApi
 
 #: Salesforce's limit for base64 ``VersionData`` in a JSON body.
 MAX_JSON_BASE64_CHARS = 37_500_000
