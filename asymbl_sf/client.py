@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping as AnyMapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -10,17 +11,16 @@ from typing import Any, Literal
 from simple_salesforce import Salesforce
 
 from asymbl_sf.attachments.fetch import FetchPolicy
-from asymbl_sf.flows.add_attachment import AddAttachment
+from asymbl_sf.flows.add_attachment import add_attachment
 from asymbl_sf.flows.attachments import CandidateAttachments
-from asymbl_sf.flows.create_activity import CreateActivity
-from asymbl_sf.flows.create_application import CreateApplication
+from asymbl_sf.flows.create_activity import create_activity
+from asymbl_sf.flows.create_application import create_application
 from asymbl_sf.flows.move_stage import MoveStage
+from asymbl_sf.importing import ImportOptions, ImportSummary, run_import
 from asymbl_sf.mapping import Mapping, load_mapping
 from asymbl_sf.models import (
     parse_activity,
-    parse_application,
     parse_attachment,
-    parse_candidate,
     parse_stage_move,
 )
 from asymbl_sf.models.canonical import Activity, Attachment
@@ -28,6 +28,8 @@ from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, l
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
+from asymbl_sf.writes.plan import RowInput
+from asymbl_sf.writes.single import WriteOne
 
 Payload = AnyMapping[str, Any] | str | Path
 
@@ -98,6 +100,22 @@ class Asymbl:
             )
         return self._ledger or None
 
+    def _writer(self) -> WriteOne:
+        """The write core for single actions (the read mapping shapes their answers)."""
+        return WriteOne(
+            self.api,
+            self.mapping,
+            self._reading(),
+            self.instance_url,
+            fetch_policy=self.fetch_policy,
+        )
+
+    def _reading(self) -> ReadMapping:
+        """The shipped read mapping, loaded once: it shapes reads and the answers of writes."""
+        if self._read_mapping is None:
+            self._read_mapping = load_read_mapping()
+        return self._read_mapping
+
     def create_application(
         self,
         payload: Payload,
@@ -112,9 +130,8 @@ class Asymbl:
         Returns Kombo's response shape; with ``dry_run`` nothing is written and the plan is
         returned instead.
         """
-        application = parse_application(payload, job_id=job_id, dialect=dialect)
-        flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        result = flow.run(application, dry_run=dry_run)
+        source = RowInput(payload, job_id=job_id, dialect=dialect)
+        result = create_application(self._writer(), source, dry_run=dry_run)
         record_created(self.ledger, result)
         return result
 
@@ -136,14 +153,9 @@ class Asymbl:
         """
         if on_existing not in ("reuse", "fail"):
             raise ValueError("on_existing must be 'reuse' or 'fail'")
-        application = parse_candidate(payload, job_id=job_id, dialect=dialect)
-        flow = CreateApplication(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        result = flow.run(
-            application,
-            dry_run=dry_run,
-            require_job=False,
-            on_existing=on_existing,
-            shape="candidate",
+        source = RowInput(payload, job_id=job_id, dialect=dialect)
+        result = create_application(
+            self._writer(), source, candidate=True, dry_run=dry_run, on_existing=on_existing
         )
         record_created(self.ledger, result)
         return result
@@ -176,8 +188,7 @@ class Asymbl:
                     "candidate_id": candidate_id or attachment.candidate_id,
                 }
             )
-        flow = AddAttachment(self.api, self.mapping, self.instance_url, self.fetch_policy)
-        return flow.run(attachment)
+        return add_attachment(self._writer(), attachment)
 
     def move_application_stage(
         self,
@@ -202,7 +213,7 @@ class Asymbl:
 
             missing = "application_id" if not application_id else "stage_id"
             raise PayloadError(Problem(missing, "required"))
-        return MoveStage(self.api, self.instance_url).run(application_id, stage_id)
+        return MoveStage(self.api, self._reading(), self.instance_url).run(application_id, stage_id)
 
     def get_candidate_attachments(
         self, candidate_id: str, download: str | Path | None = None
@@ -215,49 +226,23 @@ class Asymbl:
         return attachments
 
     def import_records(
-        self,
-        source: Any,
-        *,
-        format: str | None = None,
-        job_id: str | None = None,
-        dialect: str | None = None,
-        api: str = "auto",
-        dry_run: bool = False,
-        results: str | Path | None = None,
-        results_format: str = "jsonl",
-        retry_from: str | Path | None = None,
-        column_map: str | Path | None = None,
-        max_concurrency: int = 4,
-        progress: Any = None,
-        retry: RetryPolicy | None = None,
-        chunk_size: int | None = None,
-        bulk_threshold: int | None = None,
-    ) -> Any:
+        self, source: Any, options: ImportOptions | None = None, /, **settings: Any
+    ) -> ImportSummary:
         """Import many applications (a JSON array, JSON Lines or CSV file, ``"-"`` for stdin,
-        an open binary file, or a list of payloads) in batches; resumable. Returns an
+        an open binary file, or a list of payloads) in batches, with their files and
+        activities; resumable. ``options`` (an :class:`~asymbl_sf.importing.ImportOptions`) and
+        keyword ``settings`` (any of its fields: ``job_id``, ``dry_run``, ``api``, ``results``,
+        ``retry_from``, ``progress``, ...) say how. Returns an
         :class:`~asymbl_sf.importing.ImportSummary`; per-row outcomes go to the results file
         (default ``<input>.results.jsonl``). See docs/importing.md."""
-        from asymbl_sf.importing import ImportOptions, run_import
-
-        options = ImportOptions(
-            format=format,  # type: ignore[arg-type]
-            job_id=job_id,
-            dialect=dialect,
-            api=api,
-            dry_run=dry_run,
-            results=results,
-            results_format=results_format,  # type: ignore[arg-type]
-            retry_from=retry_from,
-            column_map=column_map,
-            max_concurrency=max_concurrency,
-            progress=progress,
-            retry=retry,
-        )
-        if chunk_size is not None:
-            options.chunk_size = chunk_size
-        if bulk_threshold is not None:
-            options.bulk_threshold = bulk_threshold
-        return run_import(self.api, self.mapping, source, options, ledger=self.ledger)
+        unknown = sorted(set(settings) - set(ImportOptions.names()))
+        if unknown:
+            raise TypeError(
+                f"import_records() got unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(ImportOptions.names())}"
+            )
+        chosen = replace(options or ImportOptions(), **settings)
+        return run_import(self.api, self.mapping, source, chosen, ledger=self.ledger)
 
     def create_activity(
         self,
@@ -280,7 +265,7 @@ class Asymbl:
                 payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect
             )
         )
-        return CreateActivity(self.api, self.mapping, self.instance_url).run(activity)
+        return create_activity(self._writer(), activity)
 
     def read(
         self,
@@ -310,7 +295,7 @@ class Asymbl:
         elif read_mapping is not None:
             mapping = load_read_mapping(read_mapping)
         else:
-            mapping = self._read_mapping = self._read_mapping or load_read_mapping()
+            mapping = self._reading()
         if self._watermarks is None:
             self._watermarks = (
                 WatermarkStore.for_org(self.org_key)

@@ -25,10 +25,10 @@ from typing import Any
 from asymbl_sf import Asymbl
 from asymbl_sf.connect import connect_local
 from asymbl_sf.errors import AsymblError, TransientError
-from asymbl_sf.flows.lost_answer import LOST_ANSWER_WARNING
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.localorg.faults import TRANSIENT_KINDS
 from asymbl_sf.salesforce.retry import RetryPolicy
+from asymbl_sf.writes.lost import LOST_ANSWER_WARNING
 
 APPLICANT = "bpats__ATS_Applicant__c"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kombo_application.json"

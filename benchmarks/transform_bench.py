@@ -5,7 +5,7 @@ Three pipelines over the same seeded synthetic records (generated before the clo
 - ``parse + render``: :func:`asymbl_sf.models.parse_application` (dialect detected per record,
   payload limits checked, validated) then :func:`asymbl_sf.mapping.render` with the default
   mapping against the packaged describes, problems collected;
-- ``import planner``: the import's own per-record step (``importing.planning.Planner.plan``):
+- ``import planner``: the import's own per-record step (``importing.engine.plan_record``):
   the same, plus the import's checks (match value, references, unmapped passthrough keys);
 - ``JSONL line → plan``: the planner fed by the import's JSON Lines reader from bytes in
   memory, so JSON decoding and the reader's checks are counted too: everything the import
@@ -32,11 +32,12 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from asymbl_sf.errors import PayloadError
-from asymbl_sf.importing.planning import PlannedRow, Planner
+from asymbl_sf.importing.engine import plan_record
 from asymbl_sf.importing.sources import SourceRecord, read_records
 from asymbl_sf.mapping import Mapping, load_mapping, render
 from asymbl_sf.models import parse_application
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.writes.plan import PlannedRow, Planner
 from benchmarks.measure import Measurement, details, throughput_table
 from benchmarks.synthetic import SEEDED_JOBS, Synthetic, generate
 
@@ -90,7 +91,7 @@ def measure(
     mapping = load_mapping()
     schema = OrgSchema.packaged()
     job_id = SEEDED_JOBS[0]
-    planner = Planner(mapping, schema, job_id=job_id)
+    planner = Planner(mapping, schema, require_match=True)
     lines = b"".join(json.dumps(r.payload).encode() + b"\n" for r in sample)
 
     # One untimed pass first: compiles the mapping's plan and fills every cache, as the first
@@ -110,14 +111,16 @@ def measure(
 
     def plan_only() -> None:
         nonlocal planned
-        planned = sum(isinstance(planner.plan(s), PlannedRow) for s in sources)
+        planned = sum(
+            isinstance(plan_record(planner, s, job_id=job_id), PlannedRow) for s in sources
+        )
 
     read = 0
 
     def from_jsonl() -> None:
         nonlocal read
         read = sum(
-            isinstance(planner.plan(s), PlannedRow)
+            isinstance(plan_record(planner, s, job_id=job_id), PlannedRow)
             for s in read_records(io.BytesIO(lines), format="jsonl")
         )
 

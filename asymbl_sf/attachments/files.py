@@ -22,7 +22,12 @@ def base64_size(byte_count: int) -> int:
 
 
 def fits_json(data: bytes) -> bool:
-    return base64_size(len(data)) <= MAX_JSON_BASE64_CHARS
+    return fits_json_size(len(data))
+
+
+def fits_json_size(byte_count: int) -> bool:
+    """Whether a file of ``byte_count`` bytes may travel as base64 in a JSON body."""
+    return base64_size(byte_count) <= MAX_JSON_BASE64_CHARS
 
 
 def upload_version(api: SalesforceApi, fields: dict[str, Any], data: bytes) -> str:

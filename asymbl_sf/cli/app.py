@@ -88,9 +88,11 @@ def _summary(result: dict[str, Any], calls: int, remaining: int | None) -> str:
     data = result["data"]
     candidate = actions.get("candidate", {}).get("action", "?")
     application = actions.get("application", {}).get("action", "?")
+    # The applicant's record name (APP-00001) is among the read mapping's custom fields.
+    name = (data.get("custom_fields") or {}).get("Name") or data.get("id")
     return (
         f"{'created' if application == 'create' else 'found existing'} application "
-        f"{data.get('name') or data.get('id')} ({data.get('id')}) on job "
+        f"{name} ({data.get('id')}) on job "
         f"'{data['job']['name']}', stage '{data['current_stage']['name']}'; candidate "
         f"{'created' if candidate == 'create' else candidate + 'd'} "
         f"({data.get('candidate_id')}) ({spent})"

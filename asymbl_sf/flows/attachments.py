@@ -13,10 +13,10 @@ from typing import Any
 
 from asymbl_sf.attachments.files import download_version
 from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.reading.convert import iso
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest
 from asymbl_sf.salesforce.soql import format_soql
 
-from . import result as kombo
 from .common import require_id, rows
 
 VERSION_FIELDS = [
@@ -51,8 +51,8 @@ def attachment_data(
         "content_type": content_type,
         "checksum": version.get("Checksum"),
         "size": version.get("ContentSize"),
-        "remote_created_at": kombo.iso(version.get("CreatedDate")),
-        "remote_updated_at": kombo.iso(version.get("LastModifiedDate")),
+        "remote_created_at": iso(version.get("CreatedDate")),
+        "remote_updated_at": iso(version.get("LastModifiedDate")),
     }
 
 

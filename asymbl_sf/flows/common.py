@@ -1,4 +1,4 @@
-"""Small helpers every flow shares: id checks, query rows, stage lookup."""
+"""Small helpers every flow shares: id checks and query rows."""
 
 from __future__ import annotations
 
@@ -25,14 +25,3 @@ def require_id(value: str, path: str, what: str) -> str:
             )
         )
     return to_18(text)
-
-
-def find_stage(stages: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
-    """A stage of the job by Salesforce id (15 or 18), ``remote:<name>`` or name (any case)."""
-    text = wanted.strip()
-    if looks_like_id(text):
-        full = to_18(text)
-        return next((s for s in stages if to_18(s["Id"]) == full), None)
-    if text.lower().startswith("remote:"):
-        text = text[len("remote:") :].strip()
-    return next((s for s in stages if str(s.get("Name", "")).lower() == text.lower()), None)

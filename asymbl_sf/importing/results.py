@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from asymbl_sf.errors import ConfigurationError
+from asymbl_sf.writes.result import ResultRow
 
 ResultsFormat = Literal["jsonl", "csv"]
 #: Outcomes after which a line is done: a rerun skips it.
@@ -39,38 +40,11 @@ FIELDS = (
     "message",
     "field",
     "warnings",
+    "files",
+    "activities",
 )
 #: Joins warnings in one CSV cell.
 CSV_WARNING_SEPARATOR = " | "
-
-
-@dataclass
-class ResultRow:
-    """The outcome of one input record."""
-
-    line: int
-    source_id: str | None
-    outcome: str
-    contact_id: str | None = None
-    application_id: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-    field: str | None = None
-    warnings: list[str] = dataclasses.field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        # Spelled out: dataclasses.asdict deep-copies, which is most of the cost of a row.
-        return {
-            "line": self.line,
-            "source_id": self.source_id,
-            "outcome": self.outcome,
-            "contact_id": self.contact_id,
-            "application_id": self.application_id,
-            "error_code": self.error_code,
-            "message": self.message,
-            "field": self.field,
-            "warnings": list(self.warnings),
-        }
 
 
 class ResultsWriter:
@@ -104,6 +78,8 @@ class ResultsWriter:
             else:
                 values = row.as_dict()
                 values["warnings"] = CSV_WARNING_SEPARATOR.join(row.warnings)
+                values["files"] = CSV_WARNING_SEPARATOR.join(map(_child_text, row.files))
+                values["activities"] = CSV_WARNING_SEPARATOR.join(map(_child_text, row.activities))
                 self._csv.writerow(["" if values[k] is None else values[k] for k in FIELDS])
 
     def flush(self) -> None:
@@ -113,6 +89,13 @@ class ResultsWriter:
     def close(self) -> None:
         self._handle.flush()
         self._handle.close()
+
+
+def _child_text(child: dict[str, Any]) -> str:
+    """A file's or activity's outcome in one CSV cell: ``attachments[0] cv.pdf: created 068...``."""
+    name = f" {child['name']}" if child.get("name") else ""
+    detail = child.get("id") or child.get("error") or child.get("same_as") or ""
+    return f"{child['path']}{name}: {child['outcome']}" + (f" {detail}" if detail else "")
 
 
 def _json_line(data: dict[str, Any]) -> str:

@@ -8,8 +8,9 @@ problem that kept it from being read. A bad line is a failed row, never the end 
 only a JSON array that stops being valid JSON ends the reading (nothing after that point can be
 found again), reported as one failed row at the position where it broke.
 
-A record may carry two keys of the import's own beside the payload: ``job_id`` (its job, when
-the payload has none) and ``source_id`` (the id its results row is keyed by). Without
+A record may carry three keys of the import's own beside the payload: ``job_id`` (its job, when
+the payload has none), ``source_id`` (the id its results row is keyed by) and ``activities``
+(notes, emails and other activities to log on the candidate, as payloads in any dialect). Without
 ``source_id`` the payload's own id is used (``remote_id`` or ``id`` at the top, in Merge's
 ``model``, or in the candidate), when there is one.
 """
@@ -54,6 +55,8 @@ class SourceRecord:
     problem: Problem | None = None
     #: ``"kombo"`` for CSV rows (their columns name Kombo paths); None: detect per record.
     dialect: str | None = None
+    #: Activities to log for the record (the import's own ``activities`` key), any dialect.
+    activities: tuple[dict[str, Any], ...] = ()
 
 
 def describe_source(source: Source) -> str:
@@ -393,9 +396,18 @@ _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 def _with_envelope(line: int, record: dict[str, Any]) -> SourceRecord:
     job = record.pop("job_id", None)
     source_id = record.pop("source_id", None)
+    activities = record.pop("activities", None)
     job_id = str(job).strip() if isinstance(job, (str, int)) and str(job).strip() else None
     found = _text(source_id) or _payload_id(record)
-    return SourceRecord(line, found, record, job_id)
+    if activities is not None and not (
+        isinstance(activities, list) and all(isinstance(a, dict) for a in activities)
+    ):
+        return SourceRecord(
+            line,
+            found,
+            problem=Problem("activities", "must be a list of activity payloads (objects)"),
+        )
+    return SourceRecord(line, found, record, job_id, activities=tuple(activities or ()))
 
 
 def _payload_id(record: dict[str, Any]) -> str | None:

@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from asymbl_sf.flows.result import iso
 from asymbl_sf.reading.catalog import typed_item
 from asymbl_sf.reading.spec import FieldSpec
 
@@ -39,6 +38,13 @@ def get_path(row: Row | None, path: str) -> Any:
         lowered = part.lower()
         current = next((v for k, v in current.items() if k.lower() == lowered), None)
     return current
+
+
+def iso(value: Any) -> str | None:
+    """Salesforce's ``2026-01-05T09:00:00.000+0000`` as ISO 8601 with ``Z``."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.replace(".000+0000", "Z").replace("+0000", "Z")
 
 
 def to_datetime(value: Any) -> Any:

@@ -151,6 +151,15 @@ class ApplicationsReader(ModelReader):
         )
         self.outcome = compile_outcome(self.spec.outcome)
 
+    @property
+    def contact_link(self) -> str:
+        """The applicant's lookup to its Contact (the mapping's ``candidate_id``)."""
+        return self.spec.fields["candidate_id"].field or ""
+
+    @property
+    def job_link(self) -> str:
+        return self.spec.fields["job_id"].field or ""
+
     def select(self) -> list[str]:
         nested = [] if self.summary else self.candidate.fields
         return [
@@ -240,6 +249,12 @@ class CandidatesReader(ModelReader):
 
     def complete(self, out: dict[str, Any], row: Row) -> None:
         out["applications"] = self._applications.get(row["Id"], [])
+
+    def present(self, row: Row, applications: Sequence[Row]) -> dict[str, Any]:
+        """The candidate of ``row`` with ``applications`` (rows of its applicants, read with
+        ``self.applications.select()``), as a read of it returns it."""
+        self._applications = {row["Id"]: self.applications.summaries(applications)}
+        return next(self.convert(row))
 
 
 class JobsReader(ModelReader):

@@ -23,7 +23,7 @@ from asymbl_sf.errors import AsymblError, SalesforceError, TransientError
 from .api import SalesforceApi, SubRequest, error_from_body
 from .retry import OUTCOME_UNKNOWN
 from .soql import format_soql
-from .units import PendingWrite, ReadBack, UnitResult, ref_id
+from .units import PendingWrite, ReadBack, UnitResult, ref_id, reference
 
 COLLECTION_SIZE = 200
 #: The error code of a failed unit that left records behind (see :func:`partial_write_error`).
@@ -37,6 +37,7 @@ class StepwiseWriter:
 
     def __init__(self, api: SalesforceApi) -> None:
         self.api = api
+        self._updated: dict[str, str] = {}
 
     def write(self, unit: Sequence[PendingWrite], read_back: Sequence[ReadBack] = ()) -> UnitResult:
         """Write ``unit`` level by level; a failure undoes what was created.
@@ -48,6 +49,8 @@ class StepwiseWriter:
         ``PARTIALLY_WRITTEN`` error naming the records left behind when undoing failed.
         """
         result = UnitResult()
+        # An update's id is known from the start: what points at it takes that id.
+        self._updated = {w.key: str(w.record_id) for w in unit if w.record_id}
         levels, unresolved = _levels(unit)
         if unresolved:
             for write in unresolved:
@@ -68,7 +71,7 @@ class StepwiseWriter:
                 result.ids.clear()
                 result.blocked = [w.key for w in unit if w.key not in result.errors]
                 return result
-        result.records = self._read_back(read_back, result.ids)
+        self._read_back(read_back, result)
         return result
 
     # -- writing ------------------------------------------------------------------------------
@@ -81,7 +84,7 @@ class StepwiseWriter:
         update = level[0].record_id is not None
         for start in range(0, len(level), COLLECTION_SIZE):
             chunk = level[start : start + COLLECTION_SIZE]
-            records = [_body(write, result.ids) for write in chunk]
+            records = [_body(write, {**self._updated, **result.ids}) for write in chunk]
             answers = (
                 self.api.update_collection(records, all_or_none=True)
                 if update
@@ -179,35 +182,29 @@ class StepwiseWriter:
 
     # -- reading back -------------------------------------------------------------------------
 
-    def _read_back(
-        self, read_back: Sequence[ReadBack], ids: dict[str, str]
-    ) -> dict[str, dict[str, Any]]:
-        """The read-back records, by real id in one call. The write is done whatever happens
-        here, so a failure only leaves the records out (the caller has the ids)."""
-        subrequests = [
-            SubRequest(
-                "GET",
-                self.api.query_url(
-                    format_soql(
-                        f"SELECT {', '.join(item.fields)} FROM {item.sobject} WHERE Id = {{}}",
-                        ids[item.key],
-                    )
-                ),
-                ref_id("read_" + item.key),
+    def _read_back(self, read_back: Sequence[ReadBack], result: UnitResult) -> None:
+        """The read-back rows, with the real ids where the queries name new records, in one
+        call. The write is done whatever happens here, so a failure only leaves them out (the
+        caller has the ids)."""
+        subrequests = []
+        for item in read_back[:5]:
+            soql = item.soql
+            for key, record_id in result.ids.items():
+                soql = soql.replace(reference(key), record_id)
+            subrequests.append(
+                SubRequest("GET", self.api.query_url(soql), ref_id("read_" + item.name))
             )
-            for item in read_back
-            if item.key in ids
-        ][:5]
         try:
             answers = self.api.composite(subrequests)
         except AsymblError:
-            return {}
-        records = {}
+            return
         for item in read_back:
-            answer = answers.get(ref_id("read_" + item.key))
-            if answer is not None and answer.ok and answer.body.get("records"):
-                records[item.key] = answer.body["records"][0]
-        return records
+            answer = answers.get(ref_id("read_" + item.name))
+            if answer is not None and answer.ok and isinstance(answer.body, dict):
+                rows = list(answer.body.get("records") or [])
+                result.rows[item.name] = rows
+                if rows:
+                    result.records[item.name] = rows[0]
 
 
 def _levels(unit: Sequence[PendingWrite]) -> tuple[list[list[PendingWrite]], list[PendingWrite]]:
@@ -231,9 +228,7 @@ def _levels(unit: Sequence[PendingWrite]) -> tuple[list[list[PendingWrite]], lis
 
 
 def _body(write: PendingWrite, ids: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"attributes": {"type": write.sobject}, **write.fields}
-    for field_name, target in write.refs.items():
-        body[field_name] = ids[target]
+    body: dict[str, Any] = {"attributes": {"type": write.sobject}, **write.body(ids)}
     if write.record_id:
         body["id"] = write.record_id
     return body

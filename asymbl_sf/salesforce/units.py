@@ -1,14 +1,17 @@
-"""What the writers take and give: a unit's pending writes, read-backs, and the unit's result.
+"""What the writers take and give: pending writes, read-backs, and what a write did.
 
 A *unit* is what one input record becomes: say a Contact, the applicant that points at it, and
-the files published to it. :mod:`asymbl_sf.salesforce.writer` and
-:mod:`asymbl_sf.salesforce.stepwise` write units; this module only describes them.
+the files published to it. :mod:`asymbl_sf.salesforce.composite_unit` writes one unit in one
+call (:mod:`asymbl_sf.salesforce.stepwise` when Composite cannot carry it),
+:mod:`asymbl_sf.salesforce.collections` many writes level by level; this module only describes
+them.
 """
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,15 +33,39 @@ class PendingWrite:
     #: field -> key of another write in the same unit whose new id goes there.
     refs: dict[str, str] = field(default_factory=dict)
     record_id: str | None = None
+    #: A file's bytes (a ContentVersion): sent as base64 ``VersionData`` (or multipart).
+    data: bytes | None = field(default=None, repr=False)
+
+    def body(self, ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The record as sent: fields, each ref as the referenced record's id when ``ids`` has
+        it, else as a Composite reference ``@{ref.id}``; the file's bytes as base64."""
+        out = dict(self.fields)
+        for field_name, target in self.refs.items():
+            known = ids.get(target) if ids is not None else None
+            out[field_name] = known or f"@{{{ref_id(target)}.id}}"
+        if self.data is not None:
+            out["VersionData"] = base64.b64encode(self.data).decode("ascii")
+        return out
+
+    @property
+    def size(self) -> int:
+        """Bytes of base64 the record carries (what a call's size budget counts)."""
+        return 0 if self.data is None else 4 * ((len(self.data) + 2) // 3)
 
 
 @dataclass
 class ReadBack:
-    """After writing, read these fields of the record written under ``key``."""
+    """After writing, run ``soql`` and keep its rows under ``name``. The query may name the
+    unit's new records by :func:`reference` (Composite substitutes it; a writer without Composite
+    puts the real id there)."""
 
-    key: str
-    sobject: str
-    fields: list[str]
+    name: str
+    soql: str
+
+
+def reference(key: str) -> str:
+    """How a read-back query names the id of the unit's record ``key``."""
+    return f"@{{{ref_id(key)}.id}}"
 
 
 @dataclass
@@ -52,6 +79,10 @@ class UnitResult:
     left_behind: dict[str, str] = field(default_factory=dict)
     #: Why deleting ``left_behind`` failed.
     undo_error: SalesforceError | None = None
+    #: Records found in the org after a lost answer (they are in ``ids`` too).
+    recovered: set[str] = field(default_factory=set)
+    #: Read-back rows by read-back name (``records`` holds the first of each).
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

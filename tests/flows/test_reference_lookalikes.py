@@ -19,8 +19,9 @@ from asymbl_sf import Asymbl, WriteError
 from asymbl_sf.errors import SalesforceError, TransientError
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.mapping import parse_mapping
+from asymbl_sf.salesforce.composite_unit import write_unit
 from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, RetryPolicy
-from asymbl_sf.salesforce.writer import BatchWriter, PendingWrite, ReadBack
+from asymbl_sf.salesforce.units import PendingWrite, ReadBack, reference
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 APPLICANT = "bpats__ATS_Applicant__c"
@@ -222,7 +223,7 @@ def test_a_composite_whose_failures_all_say_halted_is_an_error_not_blocked(
         PendingWrite("Contact", "Contact", {"LastName": "Halted"}),
         PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"}),
     ]
-    (result,) = BatchWriter(client.api).write([unit])
+    result = write_unit(client.api, unit)
     assert not result.ok
     assert result.ids == {}
     assert set(result.errors) | set(result.blocked) == {"Contact", "Task"}
@@ -232,8 +233,15 @@ def test_a_composite_whose_failures_all_say_halted_is_an_error_not_blocked(
 
 def test_a_failed_read_back_rolls_back_and_is_reported(local_org: LocalOrg, client: Asymbl) -> None:
     unit = [PendingWrite("Contact", "Contact", {"LastName": "Read"})]
-    (result,) = BatchWriter(client.api).write(
-        [unit], [ReadBack("Contact", "Contact", ["Id", "NoSuchField__c"])]
+    result = write_unit(
+        client.api,
+        unit,
+        [
+            ReadBack(
+                "Contact",
+                f"SELECT Id, NoSuchField__c FROM Contact WHERE Id = '{reference('Contact')}'",
+            )
+        ],
     )
     assert not result.ok and "Contact (read back)" in result.errors
     assert result.blocked == ["Contact"] and result.ids == {}
@@ -256,7 +264,7 @@ def test_a_file_left_by_a_failed_update_is_deleted_through_its_document(
             record_id=contact,
         ),
     ]
-    (result,) = BatchWriter(client.api).write([unit])
+    result = write_unit(client.api, unit)
     assert "Contact" in result.errors and result.blocked == ["file"]
     (version,) = local_org.records("ContentVersion", include_deleted=True)
     document = local_org.get(version["ContentDocumentId"])
@@ -274,7 +282,7 @@ def test_a_step_by_step_unit_with_a_dangling_reference_writes_nothing(
         PendingWrite("Task", "Task", {"Subject": "x"}, refs={"WhoId": "Missing"}),
     ]
     local_org.calls.reset()
-    (result,) = BatchWriter(client.api).write([unit])
+    result = write_unit(client.api, unit)
     assert result.errors["Task"].error_code == "INVALID_REFERENCE"
     assert result.blocked == ["Contact"] and result.ids == {}
     assert local_org.calls.total == 0

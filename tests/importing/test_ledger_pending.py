@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from asymbl_sf import Asymbl
-from asymbl_sf.importing.ledger_keys import applicant_key
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.schema.ids import make_id
 from asymbl_sf.state.ledger import CreatedLedger, PendingClaims
+from asymbl_sf.writes.keys import applicant_key
 from tests.importing.helpers import APPLICANT, NO_WAIT, kombo, many, write_jsonl
 
 

@@ -194,7 +194,7 @@ def test_refused_application_fails_its_row_only(
     assert rows[2]["outcome"] == "created"
 
 
-def test_attachments_and_unknown_recruiters_are_warned_about(
+def test_attachments_are_imported_and_unknown_recruiters_are_warned_about(
     client: Asymbl, org: LocalOrg, tmp_path: Path
 ) -> None:
     record = kombo(
@@ -208,12 +208,18 @@ def test_attachments_and_unknown_recruiters_are_warned_about(
     client.import_records(path)
     row = results(tmp_path / "in.jsonl.results.jsonl")[1]
     assert row["outcome"] == "created"
-    assert any(
-        "attachments[0] (cv.txt) was not imported" in w and "add-attachment" in w
-        for w in row["warnings"]
-    )
+    (version,) = org.records("ContentVersion")
+    assert row["files"] == [
+        {
+            "path": "attachments[0]",
+            "name": "cv.txt",
+            "outcome": "created",
+            "id": version["Id"],
+            "error": None,
+        }
+    ]
+    assert version["FirstPublishLocationId"] == row["contact_id"]
     assert any("not an active Salesforce user" in w for w in row["warnings"])
-    assert org.count("ContentVersion") == 0
 
 
 def test_known_recruiter_is_credited(client: Asymbl, org: LocalOrg, tmp_path: Path) -> None:

@@ -17,13 +17,14 @@ from hypothesis import strategies as st
 from asymbl_sf import Asymbl
 from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.importing.columns import ColumnMap
-from asymbl_sf.importing.planning import Planner
+from asymbl_sf.importing.engine import plan_record
 from asymbl_sf.importing.results import ResultRow
 from asymbl_sf.importing.sources import read_records
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.mapping import load_mapping
 from asymbl_sf.mapping.spec import CsvSpec
 from asymbl_sf.schema import OrgSchema
+from asymbl_sf.writes.plan import Planner
 from tests.properties.strategies import AWKWARD_CHARS, SOQL_FRAGMENTS
 
 #: Header → path. One header is itself awkward (a comma, quotes, a non-ASCII letter).
@@ -42,7 +43,7 @@ COLUMNS = {
 HEADERS = list(COLUMNS)
 COLUMN_MAP = ColumnMap.from_spec(CsvSpec(columns=COLUMNS))
 MAPPING = load_mapping()
-PLANNER = Planner(MAPPING, OrgSchema.packaged(), source_name="hostile.csv")
+PLANNER = Planner(MAPPING, OrgSchema.packaged(), require_match=True)
 
 #: Cell text: anything a spreadsheet can hold (no lone surrogates: not UTF-8-encodable).
 cells = st.one_of(
@@ -134,7 +135,7 @@ def test_every_row_gets_a_plan_or_a_failed_result_naming_the_field(
         read_records(io.BytesIO(to_csv(rows, bom=False)), format="csv", column_map=COLUMN_MAP)
     )
     for record in records:
-        outcome = PLANNER.plan(record)
+        outcome = plan_record(PLANNER, record)
         if isinstance(outcome, ResultRow):
             event(f"failed: {outcome.error_code}")
             assert outcome.outcome == "failed" and outcome.message

@@ -17,13 +17,11 @@ import pytest
 
 from asymbl_sf import Asymbl
 from asymbl_sf.errors import AuthenticationError, TransientError, WriteError
-from asymbl_sf.flows.create_application import Decisions
-from asymbl_sf.flows.lookup import LookupRequest
-from asymbl_sf.flows.lost_answer import LOST_ANSWER_WARNING, find_written
 from asymbl_sf.localorg import LocalOrg
+from asymbl_sf.mapping import parse_mapping
 from asymbl_sf.salesforce.api import SalesforceApi, SubRequest, SubResponse
 from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, RetryPolicy, write_once
-from asymbl_sf.salesforce.writer import PendingWrite
+from asymbl_sf.writes.lost import LOST_ANSWER_WARNING
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kombo_application.json"
 APPLICANT = "bpats__ATS_Applicant__c"
@@ -240,22 +238,39 @@ def test_when_the_check_after_a_lost_answer_fails_nothing_is_written_again(
 
 
 def test_a_lost_answer_for_a_candidate_without_email_is_not_guessed(
-    client: Asymbl,
+    local_org: LocalOrg, client: Asymbl, on_next_write: Armed
 ) -> None:
     # No email: no way to find the Contact again, so say so instead of writing a second one.
-    request = LookupRequest(job=None, job_remote_key="Name", contact_match={})
-    unit = [PendingWrite("Contact", "Contact", {"LastName": "Doe"})]
+    body = {"first_name": "Maria", "last_name": "Garcia"}  # Truto: a candidate without email
+    on_next_write.append("lost_response")
     with pytest.raises(TransientError) as caught:
-        find_written(client.api, request, unit, Decisions())
+        client.create_candidate(body, job_id=job(local_org))
     assert caught.value.error_code == OUTCOME_UNKNOWN
     assert caught.value.maybe_applied is True
     assert "no email" in str(caught.value)
+    assert local_org.count("Contact") == 1  # the lost write happened, once
 
 
-def test_a_unit_that_only_updates_is_simply_sent_again(client: Asymbl) -> None:
-    request = LookupRequest(job=None, job_remote_key="Name", contact_match={"Email": "a@b.c"})
-    unit = [PendingWrite("Contact", "Contact", {"Phone": "1"}, record_id="003000000000001AAA")]
-    assert find_written(client.api, request, unit, Decisions()) is None
+def test_a_unit_that_only_updates_is_simply_sent_again(
+    local_org: LocalOrg, on_next_write: Armed, tmp_path: Path
+) -> None:
+    mapping = parse_mapping(
+        "version: 1\nextends: default\nobjects:\n  Contact:\n    match: "
+        "{on: [Email], when_found: update}\n",
+        base_dir=tmp_path,
+    )
+    client = Asymbl(local_org.salesforce(), mapping=mapping, retry=NO_WAIT)
+    body = payload()
+    body["attachments"] = []
+    first = client.create_application(body, job_id=job(local_org))
+    body["candidate"]["title"] = "Staff Engineer"
+    on_next_write.append("lost_response")
+    again = client.create_application(body, job_id=job(local_org))
+    assert again["actions"]["candidate"]["action"] == "update"
+    assert again["data"]["id"] == first["data"]["id"]
+    (contact,) = local_org.records("Contact")
+    assert contact["Title"] == "Staff Engineer"
+    assert LOST_ANSWER_WARNING not in warnings_of(again)  # not "found": simply sent again
 
 
 def test_an_expired_session_twice_on_the_write_fails_clearly_after_one_renewal(
@@ -330,10 +345,15 @@ def attachment(candidate: str) -> dict[str, Any]:
     [("lost_response", True), ("drop", False), ("http_500", False), ("http_503", False)],
 )
 def test_an_attachment_is_uploaded_once_whatever_happens_to_the_answer(
-    local_org: LocalOrg, client: Asymbl, candidate: str, kind: str, recovered: bool
+    local_org: LocalOrg,
+    client: Asymbl,
+    on_next_write: Armed,
+    candidate: str,
+    kind: str,
+    recovered: bool,
 ) -> None:
     before = local_org.count("ContentVersion")
-    local_org.faults.next(1, kind, path="/sobjects/ContentVersion", method="POST")
+    on_next_write.append(kind)  # the upload travels in the write's Composite call
     result = client.add_attachment(
         None, copy.deepcopy(attachment(candidate)), candidate_id=candidate
     )

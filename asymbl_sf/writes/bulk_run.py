@@ -1,12 +1,14 @@
-"""The Bulk API 2.0 path: decide every row, then one ingest job for Contacts, one for applications.
+"""The Bulk API 2.0 writer: every row decided first, then one ingest job for the new Contacts and
+one for the new applications, whatever the volume.
 
-1. Every row is decided first, against the scan of the org (:func:`.lookups.scan_org`) and what
-   earlier rows of the file planned: no API calls.
-2. One ``insert`` job creates the new Contacts (one row per email). Its ``successfulResults``
-   carry the columns sent, so each new Contact id is matched back to its email.
+1. Every row is decided against the scan of the org (:mod:`.scan`) and what earlier rows of the
+   input planned: no API calls for Contacts and applications.
+2. One ``insert`` job creates the new Contacts (one row per candidate). Its ``successfulResults``
+   carry the columns sent, so each new Contact id is matched back to its match value.
 3. One ``insert`` job creates the applications, the new Contact ids filled in; results are
    matched back by (Contact, job).
-4. Each row's outcome goes to the results file.
+4. A last pass over the rows writes what Bulk API 2.0 cannot carry (files: binary bodies) and the
+   Tasks, through the REST batch writer, and gives every row its outcome.
 
 With a created ledger, each job's records are noted there as pending while its CSV is written
 (before any upload), and the job's results settle them (:mod:`asymbl_sf.state.ledger`).
@@ -19,67 +21,69 @@ polls, one page each), the two ingest jobs (create, upload, close, two polls, tw
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from asymbl_sf.dedupe import normalize_email
 from asymbl_sf.errors import TransientError
 from asymbl_sf.salesforce.bulk import Bulk2, IngestResult
+from asymbl_sf.salesforce.collections import RETRYABLE_RECORD_CODES
+from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.schema.ids import to_18
-from asymbl_sf.state.ledger import PENDING_PER_LINE
+from asymbl_sf.schema.names import APPLICANT, CONTACT
+from asymbl_sf.state.ledger import PENDING_PER_LINE, CreatedLedger
 
-from .decide import APP_CREATE, BLOCKED, Decider
-from .ledger_keys import applicant_key, contact_key
-from .outcomes import outcome
-from .planning import APPLICANT, CONTACT
-from .progress import DECIDING, WRITING
+from .batch import BatchWriter
+from .decide import APP_CREATE, BLOCKED, Decided
+from .keys import applicant_key, contact_key
+from .rules import WriteRules
 from .state import RunState, match_key
-from .writing import RETRYABLE_RECORD_CODES
-
-if TYPE_CHECKING:
-    from .engine import _Run
 
 #: Rows of results applied to the run state at a time.
 _APPLY_BATCH = 5_000
 
 
-class BulkRun:
-    def __init__(self, run: _Run, state: RunState, decider: Decider, bulk: Bulk2) -> None:
-        self.run_ = run
-        self.state = state
-        self.decider = decider
-        self.bulk = bulk
-        refs = run.rules.applicant_refs
-        self.contact_field = next((n for n, r in refs.items() if r == CONTACT), APPLICANT)
-        self.job_field = next((n for n, r in refs.items() if r == "job"), "bpats__Job__c")
+class BulkWriter:
+    """Writes a run's Contacts and applications with two Bulk API 2.0 ingest jobs."""
 
-    def run(self, planned: int) -> None:
-        done = 0
-        for rows in self.state.pending_chunks(self.run_.options.chunk_size):
-            decisions, facts = self.decider.decide(rows)
-            self.run_.count_facts(facts)
-            self.run_.emit([d.failure for d in decisions if d.failure is not None])
-            done += len(rows)
-            self.run_.report(DECIDING, done, planned, finished=done >= planned)
+    def __init__(
+        self,
+        bulk: Bulk2,
+        state: RunState,
+        rules: WriteRules,
+        batch: BatchWriter,
+        retry: RetryPolicy,
+        *,
+        ledger: CreatedLedger | None = None,
+        chunk_size: int = 2_000,
+    ) -> None:
+        self.bulk = bulk
+        self.state = state
+        self.rules = rules
+        self.batch = batch
+        self.retry = retry
+        self.ledger = ledger
+        self.chunk_size = chunk_size
+        #: Contacts the Contact job created.
+        self.contacts_created = 0
+
+    def decided_again(self) -> Iterator[Decided]:
+        """Every pending chunk decided again from the run state (no API call)."""
+        for rows in self.state.pending_chunks(self.chunk_size):
+            facts = self.batch.finder.find(
+                rows, known=self.batch.decider.known_contacts(rows), children=False
+            )
+            yield self.batch.decider.decide(rows, facts)
+
+    def write(self) -> None:
+        """Run the two ingest jobs (the rows were decided already)."""
         self._create_contacts()
         self._create_applicants()
-        done = 0
-        for rows in self.state.pending_chunks(self.run_.options.chunk_size):
-            decisions, facts = self.decider.decide(rows)  # from the run state: no API call
-            results = [
-                outcome(d, facts.contacts.get(d.key), facts.applicants.get(d.pair), dry_run=False)
-                for d in decisions
-                if d.failure is None
-            ]
-            self.run_.emit([r for r in results if r is not None])
-            done += len(rows)
-            self.run_.report(WRITING, done, planned, finished=done >= planned)
 
     # -- Contacts -------------------------------------------------------------------------------
 
     def _create_contacts(self) -> None:
-        match_field = self.run_.rules.match_field
-        for attempt in self._attempts():
+        field = self.rules.match_field or "Email"
+        for last in self._attempts():
             header = _union(fields for _, fields in self.state.contacts_to_create())
             if not header:
                 return
@@ -93,27 +97,26 @@ class BulkRun:
             result = self._insert(CONTACT, header, rows, self._fail_contacts)
             if result is None:
                 return
-            column = next((h for h in header if h.lower() == match_field.lower()), match_field)
-            retry_left = False
+            column = next((h for h in header if h.lower() == field.lower()), field)
             ids: list[tuple[int, str]] = []
             for row in self.bulk.ingest_results(result.job_id, "successfulResults"):
-                value = normalize_email(row.get(column))
+                value = self.rules.normalize(row.get(column))
                 if value is not None:
                     ids.append((match_key(value), to_18(row["sf__Id"])))
                 if len(ids) >= _APPLY_BATCH:
                     self._contacts_made(ids)
                     ids = []
             self._contacts_made(ids)
-            errors = []
+            errors, retry_left = [], False
             for row in self.bulk.ingest_results(result.job_id, "failedResults"):
-                value = normalize_email(row.get(column))
-                code, message, field = _bulk_error(row.get("sf__Error", ""), CONTACT)
+                value = self.rules.normalize(row.get(column))
+                code, message, field_name = _bulk_error(row.get("sf__Error", ""), CONTACT)
                 if value is None:
                     continue
-                if code in RETRYABLE_RECORD_CODES and not attempt.last:
+                if code in RETRYABLE_RECORD_CODES and not last:
                     retry_left = True
                     continue
-                errors.append((match_key(value), code, message, field))
+                errors.append((match_key(value), code, message, field_name))
             self.state.set_contact_errors(errors)
             self._settle(CONTACT, [contact_key(key) for key, *_ in errors])
             if not retry_left:
@@ -123,9 +126,9 @@ class BulkRun:
         if not ids:
             return
         self.state.set_contact_ids(ids)
-        self.run_.summary.contacts_new += len(ids)
-        if self.run_.ledger is not None:
-            self.run_.ledger.record(
+        self.contacts_created += len(ids)
+        if self.ledger is not None:
+            self.ledger.record(
                 CONTACT, [i for _, i in ids], settled=[contact_key(key) for key, _ in ids]
             )
 
@@ -137,9 +140,9 @@ class BulkRun:
     # -- applications ---------------------------------------------------------------------------
 
     def _create_applicants(self) -> None:
-        refs = self.run_.rules.applicant_refs
+        refs = self.rules.applicant_refs
         header = _union([dict.fromkeys(self.state.applicant_fields()), dict.fromkeys(refs)])
-        for attempt in self._attempts():
+        for last in self._attempts():
             result = self._insert(
                 APPLICANT,
                 header,
@@ -157,36 +160,35 @@ class BulkRun:
             self._applicants_made(made)
             errors, retry_left = [], False
             for row in self.bulk.ingest_results(result.job_id, "failedResults"):
-                code, message, field = _bulk_error(row.get("sf__Error", ""), APPLICANT)
-                if code in RETRYABLE_RECORD_CODES and not attempt.last:
+                code, message, field_name = _bulk_error(row.get("sf__Error", ""), APPLICANT)
+                if code in RETRYABLE_RECORD_CODES and not last:
                     retry_left = True
                     continue
-                errors.append((row, code, message, field))
+                errors.append((row, code, message, field_name))
             self._applicants_failed(errors)
             self._settle(APPLICANT, self._applicant_keys([row for row, *_ in errors]))
             if not retry_left:
                 return
 
     def _applicant_rows(self, header: list[str]) -> Iterator[tuple[str, list[str]]]:
-        """Ledger keys and CSV rows of the applications still to create (re-decided from the
-        run state)."""
-        for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
-            decisions, facts = self.decider.decide(chunk)
-            for decision in decisions:
+        """Ledger keys and CSV rows of the applications still to create."""
+        for decided in self.decided_again():
+            for decision in decided.decisions:
                 if (
                     decision.failure is not None
                     or decision.contact == BLOCKED
                     or decision.application != APP_CREATE
                 ):
                     continue
-                contact = facts.contacts.get(decision.key)
-                applicant = facts.applicants.get(decision.pair)
+                contact = decided.contacts.get(decision.key)
+                applicant = decided.applicants.get(decision.pair)
                 if (
                     contact is None
                     or contact.contact_id is None
                     or applicant is None
                     or applicant.applicant_id is not None
                     or applicant.error_code is not None
+                    or applicant.first_line != decision.row.line
                 ):
                     continue
                 ids = {
@@ -196,7 +198,7 @@ class BulkRun:
                     "user": decision.user_id,
                 }
                 fields = dict(decision.row.applicant)
-                for name, ref in self.run_.rules.applicant_refs.items():
+                for name, ref in self.rules.applicant_refs.items():
                     fields[name] = ids.get(ref) or ""
                 yield (
                     applicant_key(contact.contact_id, decision.job_id),
@@ -204,17 +206,12 @@ class BulkRun:
                 )
 
     def _pairs(self, rows: list[dict[str, str]]) -> list[tuple[int, str] | None]:
-        contacts = self.state.keys_of_contacts(
-            [to_18(r[self.contact_field]) for r in rows if r.get(self.contact_field)]
-        )
+        link, job_link = self.rules.contact_link, self.rules.job_link
+        contacts = self.state.keys_of_contacts([to_18(r[link]) for r in rows if r.get(link)])
         out: list[tuple[int, str] | None] = []
         for row in rows:
-            key = (
-                contacts.get(to_18(row[self.contact_field]))
-                if row.get(self.contact_field)
-                else None
-            )
-            job = row.get(self.job_field)
+            key = contacts.get(to_18(row[link])) if row.get(link) else None
+            job = row.get(job_link)
             out.append((key, to_18(job)) if key is not None and job else None)
         return out
 
@@ -227,25 +224,24 @@ class BulkRun:
             if pair is not None
         ]
         self.state.set_applicant_ids(found)
-        if self.run_.ledger is not None:
-            self.run_.ledger.record(
+        if self.ledger is not None:
+            self.ledger.record(
                 APPLICANT, [i for _, _, i in found], settled=self._applicant_keys(rows)
             )
 
     def _applicants_failed(self, errors: list[tuple[dict[str, str], str, str, str | None]]) -> None:
         pairs = self._pairs([row for row, *_ in errors])
         self.state.set_applicant_errors(
-            (pair[0], pair[1], code, message, field)
-            for (_, code, message, field), pair in zip(errors, pairs, strict=True)
+            (pair[0], pair[1], code, message, field_name)
+            for (_, code, message, field_name), pair in zip(errors, pairs, strict=True)
             if pair is not None
         )
 
     def _fail_applicants(self, code: str, message: str) -> None:
         pending = []
-        for chunk in self.state.pending_chunks(self.run_.options.chunk_size):
-            decisions, facts = self.decider.decide(chunk)
-            for d in decisions:
-                applicant = facts.applicants.get(d.pair)
+        for decided in self.decided_again():
+            for d in decided.decisions:
+                applicant = decided.applicants.get(d.pair)
                 if (
                     d.failure is None
                     and d.application == APP_CREATE
@@ -256,40 +252,44 @@ class BulkRun:
                     pending.append((d.key, d.job_id, code, message, None))
         self.state.set_applicant_errors(pending)
 
-    # -- the created ledger -----------------------------------------------------------------------
+    # -- the created ledger ---------------------------------------------------------------------
 
     def _noting(self, sobject: str, keyed: Iterator[tuple[str, list[str]]]) -> Iterator[list[str]]:
         """The rows of ``keyed``, their keys noted in the ledger as pending as they are read.
         :meth:`Bulk2.insert` reads every row before it uploads any, so the notes are on disk
         before the job can create anything."""
-        ledger = self.run_.ledger
         keys: list[str] = []
         for key, row in keyed:
             keys.append(key)
-            if ledger is not None and len(keys) >= PENDING_PER_LINE:
-                ledger.note_pending(sobject, keys)
+            if self.ledger is not None and len(keys) >= PENDING_PER_LINE:
+                self.ledger.note_pending(sobject, keys)
                 keys = []
             yield row
-        if ledger is not None and keys:
-            ledger.note_pending(sobject, keys)
+        if self.ledger is not None and keys:
+            self.ledger.note_pending(sobject, keys)
 
     def _settle(self, sobject: str, keys: list[str]) -> None:
         """Settle in the ledger the pending keys of records refused for good."""
-        if self.run_.ledger is not None and keys:
-            self.run_.ledger.record(sobject, [], settled=keys)
+        if self.ledger is not None and keys:
+            self.ledger.record(sobject, [], settled=keys)
 
     def _applicant_keys(self, rows: list[dict[str, str]]) -> list[str]:
         """Ledger keys of result rows of the applications job (the columns sent come back)."""
+        link, job_link = self.rules.contact_link, self.rules.job_link
         return [
-            applicant_key(row[self.contact_field], row[self.job_field])
+            applicant_key(row[link], row[job_link])
             for row in rows
-            if row.get(self.contact_field) and row.get(self.job_field)
+            if row.get(link) and row.get(job_link)
         ]
 
     # -- shared ---------------------------------------------------------------------------------
 
     def _insert(
-        self, sobject: str, header: list[str], rows: Iterator[list[str]], fail_all: Any
+        self,
+        sobject: str,
+        header: list[str],
+        rows: Iterator[list[str]],
+        fail_all: Callable[[str, str], None],
     ) -> IngestResult | None:
         """Run one ingest job; a job that failed as a whole, or could not be run, fails every
         row still to create (None is returned then, or when the job was aborted)."""
@@ -315,18 +315,14 @@ class BulkRun:
             return None  # aborted by someone: its rows keep no outcome; a rerun does them
         return result
 
-    def _attempts(self) -> Iterator[_Attempt]:
-        total = max(self.run_.retry.attempts, 1)
-        delays = self.run_.retry.delays()
+    def _attempts(self) -> Iterator[bool]:
+        """One value per attempt the retry policy allows: whether it is the last."""
+        total = max(self.retry.attempts, 1)
+        delays = self.retry.delays()
         for number in range(total):
             if number and delays:
-                self.run_.retry.sleep(delays[min(number - 1, len(delays) - 1)])
-            yield _Attempt(last=number + 1 == total)
-
-
-class _Attempt:
-    def __init__(self, last: bool) -> None:
-        self.last = last
+                self.retry.sleep(delays[min(number - 1, len(delays) - 1)])
+            yield number + 1 == total
 
 
 def _union(field_sets: Any) -> list[str]:

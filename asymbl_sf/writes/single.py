@@ -1,0 +1,434 @@
+"""One payload, written: plan one, find its facts, decide, write one unit, present.
+
+A single action is the write core's batch of one. API calls for a new application: one Composite
+call for every lookup (the describes of the mapped objects the client has not seen yet, the job
+and its stages, the Contacts with the candidate's email, the Contact's applications, files and
+Tasks as references to the first Contact found) and one Composite call that writes the Contact,
+the applicant and its files with ``allOrNone`` and reads them back as ``read`` would. Two calls in
+all; a dry run, or a request with nothing new to write, spends only the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from asymbl_sf.attachments import files
+from asymbl_sf.attachments.fetch import FetchPolicy
+from asymbl_sf.errors import AsymblError, PayloadError, Problem, TransientError, WriteError
+from asymbl_sf.mapping import Mapping
+from asymbl_sf.reading import ReadMapping
+from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.salesforce.composite_unit import fits, write_unit
+from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, write_once
+from asymbl_sf.salesforce.stepwise import left_behind_message, partial_write_error
+from asymbl_sf.salesforce.units import PendingWrite, ReadBack, UnitResult
+from asymbl_sf.schema import OrgSchema
+from asymbl_sf.schema.ids import to_18
+from asymbl_sf.schema.names import APPLICANT, CONTACT, CONTENT_VERSION
+
+from .decide import (
+    APP_CREATE,
+    APP_EXISTS,
+    APP_NONE,
+    CHILD_CREATE,
+    CREATE,
+    Decided,
+    Decider,
+    Decision,
+)
+from .facts import CONTACTS, CONTACTS_BY_APP, CONTACTS_BY_ID, FactFinder, Facts
+from .jobs import Job, JobBook
+from .lost import LOST_ANSWER_WARNING, find_written
+from .plan import PlannedRow, Planner
+from .present import (
+    Presenter,
+)
+from .queries import Lookup
+from .records import (
+    WriteSet,
+    child_write_key,
+    settle,
+    write_set,
+)
+from .rules import WriteRules
+from .state import FILE, RunState
+
+
+@dataclass
+class Outcome:
+    """What a single write did, for its answer."""
+
+    decided: Decided
+    facts: Facts
+    result: UnitResult
+    book: JobBook
+    writes: WriteSet
+    #: Files that went alone (multipart) and failed: write key → error.
+    failed_files: dict[str, str]
+
+    @property
+    def decision(self) -> Decision:
+        return self.decided.decisions[0]
+
+    def job(self) -> Job | None:
+        ref = self.decision.row.job
+        job = self.book.job(ref) if ref else None
+        return job if isinstance(job, Job) else None
+
+
+class Answer(Protocol):
+    """What a single action reads beyond the core's lookups, and how it answers."""
+
+    def describes(self, row: PlannedRow) -> list[str]:
+        """Objects whose describes the row's rendering needs (besides Contact, applicant)."""
+
+    def lookups(
+        self, presenter: Presenter, row: PlannedRow, contacts: tuple[str, str] | None
+    ) -> list[Lookup]:
+        """Lookups of its own (``contacts``: which lookup finds the Contact, and the field of
+        its rows holding the Contact id)."""
+
+    def check(self, decided: Decided, facts: Facts) -> None:
+        """Refuse what the facts show cannot be done (raise PayloadError)."""
+
+    def read_backs(
+        self, presenter: Presenter, decided: Decided, writes: WriteSet
+    ) -> list[ReadBack]: ...
+
+    def present(
+        self, presenter: Presenter, outcome: Outcome, warnings: list[str]
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    #: ``fail``: refuse an email that has a Contact (Merge's create candidate).
+    on_existing: str = "reuse"
+
+
+class WriteOne:
+    """Writes single payloads into one org (see the module)."""
+
+    def __init__(
+        self,
+        api: SalesforceApi,
+        mapping: Mapping,
+        read_mapping: ReadMapping,
+        instance_url: str,
+        *,
+        fetch_policy: FetchPolicy | None = None,
+    ) -> None:
+        self.api = api
+        self.mapping = mapping
+        self.rules = WriteRules.of(mapping)
+        self.read_mapping = read_mapping
+        self.instance_url = instance_url
+        self.fetch_policy = fetch_policy
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def known_schema(self) -> OrgSchema:
+        """The packaged describes, with the org's own where this client has read them."""
+        packaged = OrgSchema.packaged()
+        return OrgSchema(self.api.cached_describe(d.name) or d for d in packaged)
+
+    def planner(self) -> Planner:
+        return Planner(
+            self.mapping, self.known_schema(), rules=self.rules, fetch_policy=self.fetch_policy
+        )
+
+    # -- one row ------------------------------------------------------------------------------
+
+    def run(
+        self, plan: Callable[[bool], PlannedRow], answer: Answer, options: Options
+    ) -> dict[str, Any]:
+        """Find, decide, write and present the row ``plan(strict)`` renders (with a planner
+        made then, so it knows the describes read so far). ``answer`` says what to read and
+        how to answer."""
+        row = plan(False)
+        presenter = Presenter(self.api, self.read_mapping, self.instance_url)
+        book = JobBook(self.api, self.rules.job_remote_key)
+        finder = FactFinder(
+            self.api, self.rules, book, selection=presenter.selection(list(row.contact))
+        )
+        needed = sorted(
+            name
+            for name in {CONTACT, APPLICANT, *answer.describes(row)}
+            if self.api.cached_describe(name) is None
+        )
+        if row.problems and not needed:
+            row = plan(True)  # raises them: no describe of the org's would change them
+        facts = finder.find(
+            [row], describe=needed, extra=answer.lookups(presenter, row, _contact_lookup(row))
+        )
+        if needed:
+            row = plan(True)  # the org's own describes may change what a value must look like
+        with RunState(in_memory=True) as state:
+            decider = Decider(state, book, self.rules, on_existing=options.on_existing)
+            decided = decider.decide([row], facts)
+            decision = decided.decisions[0]
+            if decision.failure is not None:
+                failure = decision.failure
+                raise PayloadError(Problem(failure.field or "", failure.message))
+            answer.check(decided, facts)
+            writes = write_set(decided, self.rules)
+            warnings = [*row.warnings, *decision.warnings]
+            if options.dry_run:
+                return self._plan_result(decided, writes, book, warnings)
+            unit, alone = _split_unit(writes)
+            result = UnitResult()
+            recovered_facts: list[Facts] = []
+            if unit:
+                read_back = answer.read_backs(presenter, decided, writes)
+                result, recovered = write_once(
+                    self.api.retry,
+                    lambda: _write(self.api, unit, read_back, row),
+                    lambda: self._found(finder, writes, unit, recovered_facts),
+                )
+                if recovered:
+                    warnings.append(LOST_ANSWER_WARNING)
+                settle(decided, writes, result)
+            failed_files = self._upload_alone(alone, decided, writes, warnings)
+            outcome = Outcome(
+                decided,
+                recovered_facts[-1] if recovered_facts else facts,
+                result,
+                book,
+                writes,
+                failed_files,
+            )
+            return answer.present(presenter, outcome, warnings)
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _found(
+        self, finder: FactFinder, writes: WriteSet, unit: list[PendingWrite], recovered: list[Facts]
+    ) -> UnitResult | None:
+        """What a unit whose answer was lost made, if it is in the org; None when it is not.
+
+        A unit sent as one allOrNone Composite exists entirely or not at all; one written step
+        by step may exist in part, which raises a :class:`TransientError` naming what was found.
+        A unit that only updates existing records is never "found": sending the same updates
+        again changes nothing more.
+        """
+        creates = [w for w in unit if not w.record_id]
+        if not creates:
+            return None
+        found, facts = find_written(finder, self.rules, writes, UnitResult(), creates)
+        missing = [w for w in creates if w.key not in found]
+        if len(missing) == len(creates):
+            return None
+        if missing:
+            # Only a unit written step by step (salesforce/stepwise.py) can be part-way: say
+            # what is there rather than report a success for records that do not exist.
+            there = ", ".join(f"{w.key} {found[w.key]}" for w in creates if w.key in found)
+            raise TransientError(
+                "the connection to Salesforce was lost during the write; asymbl-sf looked and "
+                f"found {there}, but not {', '.join(w.key for w in missing)}: the write is "
+                "incomplete. Sending the request again completes it (the records found are "
+                "reused)",
+                error_code=OUTCOME_UNKNOWN,
+                maybe_applied=True,
+            )
+        result = UnitResult(ids=dict(found))
+        result.recovered = set(found)
+        recovered.append(facts)  # what the answer is made of, instead of the read-backs
+        return result
+
+    def _upload_alone(
+        self, alone: list[PendingWrite], decided: Decided, writes: WriteSet, warnings: list[str]
+    ) -> dict[str, str]:
+        """Files above the JSON limit go one by one as multipart, after the Contact exists.
+
+        They cannot ride in the Composite write, so a failure here leaves the application in
+        place; it is reported per file (action ``failed``) and the CLI exits non-zero.
+        """
+        failed: dict[str, str] = {}
+        contact_id = decided.contacts[decided.decisions[0].key].contact_id
+        for write in alone:
+            fields = {k: v for k, v in write.fields.items()}
+            for name in write.refs:
+                fields[name] = contact_id
+            origin = writes.origins[write.key]
+            path = next((f.path for f in origin.row.files if f.checksum == origin.detail), "")
+            try:
+                record_id = files.upload_version(self.api, fields, write.data or b"")
+            except AsymblError as exc:
+                failed[write.key] = str(exc)
+                name = next((f.name for f in origin.row.files if f.checksum == origin.detail), "")
+                warnings.append(f"{path}: upload of {name} failed: {exc}")
+                continue
+            settle(decided, writes, UnitResult(ids={write.key: record_id}))
+        return failed
+
+    # -- a dry run ------------------------------------------------------------------------------
+
+    def _plan_result(
+        self, decided: Decided, writes: WriteSet, book: JobBook, warnings: list[str]
+    ) -> dict[str, Any]:
+        decision = decided.decisions[0]
+        records = []
+        for write in writes.values():
+            fields = dict(write.fields)
+            if write.data is not None:
+                fields["VersionData"] = f"<base64, {write.size} characters>"
+            for field_name, target in write.refs.items():
+                fields[field_name] = f"<id of the new {_what(target)}>"
+            records.append(
+                {
+                    "sobject": write.sobject,
+                    "operation": "update" if write.record_id else "create",
+                    "id": write.record_id,
+                    "fields": fields,
+                }
+            )
+        job = book.job(decision.row.job) if decision.row.job else None
+        job = job if isinstance(job, Job) else None
+        stage = (
+            next((s for s in job.stages if to_18(str(s["Id"])) == decision.stage_id), None)
+            if job is not None
+            else None
+        )
+        return {
+            "status": "dry_run",
+            "plan": {
+                "job": {"id": job.id, "name": job.name} if job is not None else None,
+                "stage": {"id": stage["Id"], "name": stage["Name"]} if stage else None,
+                "actions": plan_actions(decided),
+                "records": records,
+            },
+            "warnings": [{"message": w} for w in warnings],
+        }
+
+
+def _contact_lookup(row: PlannedRow) -> tuple[str, str] | None:
+    """Which lookup finds the row's Contact, and the field of its rows holding the Contact id."""
+    if row.contact_id:
+        return CONTACTS_BY_ID, "Id"
+    if row.via_application:
+        return CONTACTS_BY_APP, ""
+    if row.match_value:
+        return CONTACTS, "Id"
+    return None
+
+
+def _split_unit(writes: WriteSet) -> tuple[list[PendingWrite], list[PendingWrite]]:
+    """The writes of the one Composite call, and the files that go alone (too big for a JSON
+    body, or beyond what one call carries)."""
+    unit: list[PendingWrite] = []
+    alone: list[PendingWrite] = []
+    budget = files.MAX_JSON_BASE64_CHARS
+    for write in writes.values():
+        if write.data is not None and (
+            not files.fits_json_size(len(write.data)) or write.size > budget
+        ):
+            alone.append(write)
+            continue
+        budget -= write.size
+        unit.append(write)
+    return unit, alone
+
+
+def _write(
+    api: SalesforceApi, unit: list[PendingWrite], read_back: list[ReadBack], row: PlannedRow
+) -> UnitResult:
+    """One allOrNone write. Refused records are a WriteError; a row lock on any of them rolled
+    the whole unit back, so it is a TransientError that is safe to send again. A unit written
+    step by step whose undo failed names the records that stayed."""
+    if not fits(unit, read_back):
+        read_back = []  # answered from what the lookups read
+    outcome = write_unit(api, unit, read_back)
+    if outcome.errors:
+        if outcome.left_behind:  # undoing the earlier records failed: say what stayed
+            refusals = _problems(row, unit, outcome.errors)
+            raise partial_write_error(
+                [
+                    left_behind_message(
+                        key, record_id, "; ".join(map(str, refusals)), outcome.undo_error
+                    )
+                    for key, record_id in outcome.left_behind.items()
+                ]
+            )
+        if all(isinstance(e, TransientError) for e in outcome.errors.values()):
+            first = next(iter(outcome.errors.values()))
+            raise TransientError(
+                str(first.message),
+                error_code=first.error_code,
+                status=first.status,
+                maybe_applied=False,
+            )
+        raise WriteError(_problems(row, unit, outcome.errors))
+    return outcome
+
+
+def _problems(row: PlannedRow, unit: list[PendingWrite], errors: dict[str, Any]) -> list[Problem]:
+    by_key = {w.key: w for w in unit}
+    problems = []
+    for key, error in errors.items():
+        write = by_key.get(key)
+        sobject = write.sobject if write is not None else key
+        label = _what(key) if write is not None else key
+        fields = list(getattr(error, "fields", ()) or []) or [""]
+        for name in fields:
+            path = row.sources.get(f"{sobject}.{name}", "") if name else ""
+            where = f"{label}.{name}" if name else label
+            problems.append(
+                Problem(
+                    path or where,
+                    f"Salesforce refused {where}: {error.error_code}: {error.message}",
+                )
+            )
+    return problems
+
+
+def _what(write_key: str) -> str:
+    """A write key as a reader knows it: ``Contact``, ``bpats__ATS_Applicant__c``, ..."""
+    kind = write_key.split("_", 1)[0]
+    return {"Contact": CONTACT, "App": APPLICANT, "File": CONTENT_VERSION}.get(kind, kind)
+
+
+def plan_actions(decided: Decided, failed_files: dict[str, str] | None = None) -> dict[str, Any]:
+    """What was (or would be) done to the row's Contact, application and files."""
+    decision = decided.decisions[0]
+    contact = decided.contacts[decision.key]
+    if decision.contact == CREATE:
+        action = "create"
+    elif decision.contact_updates:
+        action = "update"
+    elif decision.row.contact_id or decision.row.via_application:
+        action = "existing"
+    else:
+        action = "reuse"
+    applicant = decided.applicants.get(decision.pair)
+    application_action = {APP_CREATE: "create", APP_EXISTS: "exists", APP_NONE: "none"}.get(
+        decision.application, decision.application
+    )
+    files = []
+    for planned, chosen in zip(decision.row.files, decision.files, strict=True):
+        state = decided.files.get((decision.key, chosen.ident))
+        entry: dict[str, Any] = {"file_name": planned.name, "checksum": planned.checksum}
+        if chosen.action == CHILD_CREATE:
+            key = child_write_key(FILE, decision.key, chosen.ident)
+            entry["action"] = "upload" if planned.fits_json else "upload_multipart"
+            entry["existing_id"] = None
+            entry["id"] = state.record_id if state else None
+            if failed_files and key in failed_files:
+                entry.update(action="failed", error=failed_files[key])
+        else:
+            entry.update(action="skip", existing_id=chosen.existing_id, id=chosen.existing_id)
+        files.append(entry)
+    return {
+        "candidate": {
+            "action": action,
+            "id": contact.contact_id,
+            "updated_fields": sorted(decision.contact_updates),
+        },
+        "application": {
+            "action": application_action,
+            "id": applicant.applicant_id if applicant else None,
+        },
+        "attachments": files,
+    }
