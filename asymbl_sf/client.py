@@ -242,7 +242,14 @@ class Asymbl:
                 f"known: {', '.join(ImportOptions.names())}"
             )
         chosen = replace(options or ImportOptions(), **settings)
-        return run_import(self.api, self.mapping, source, chosen, ledger=self.ledger)
+        return run_import(
+            self.api,
+            self.mapping,
+            source,
+            chosen,
+            ledger=self.ledger,
+            fetch_policy=self.fetch_policy,
+        )
 
     def create_activity(
         self,

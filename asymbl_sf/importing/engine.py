@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from asymbl_sf.attachments.fetch import FetchPolicy
 from asymbl_sf.errors import AuthenticationError, ConfigurationError, RequestLimitError
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.salesforce.api import SalesforceApi
@@ -117,10 +118,12 @@ def run_import(
     options: ImportOptions,
     *,
     ledger: CreatedLedger | None = None,
+    fetch_policy: FetchPolicy | None = None,
 ) -> ImportSummary:
-    """Import ``source`` into the org behind ``api`` as ``options`` say; see the module doc."""
+    """Import ``source`` into the org behind ``api`` as ``options`` say; see the module doc.
+    ``fetch_policy`` limits the downloads of files given by URL."""
     options.check()
-    return ImportRun(api, mapping, source, options, ledger).run()
+    return ImportRun(api, mapping, source, options, ledger, fetch_policy).run()
 
 
 class ImportRun:
@@ -133,8 +136,10 @@ class ImportRun:
         source: Source,
         options: ImportOptions,
         ledger: CreatedLedger | None,
+        fetch_policy: FetchPolicy | None = None,
     ) -> None:
         self.api = api
+        self.fetch_policy = fetch_policy
         self.mapping = mapping
         self.source = source
         self.options = options
@@ -331,7 +336,11 @@ class ImportRun:
                 continue
             if planner is None:
                 planner = Planner(
-                    self.mapping, self._schema(), rules=self.rules, require_match=True
+                    self.mapping,
+                    self._schema(),
+                    rules=self.rules,
+                    fetch_policy=self.fetch_policy,
+                    require_match=True,
                 )
             planned = plan_record(
                 planner, record, job_id=self.options.job_id, dialect=self.options.dialect

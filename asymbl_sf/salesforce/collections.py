@@ -47,8 +47,9 @@ from .units import PendingWrite, UnitResult
 
 COLLECTION_SIZE = 200
 COLLECTIONS_PER_CALL = 5
-#: Base64 carried by one call at most: well under the 50 MB Salesforce takes in a JSON body.
-MAX_CALL_BASE64 = 30_000_000
+#: Base64 carried by one call at most: well under the 50 MB Salesforce takes in a JSON body,
+#: and what bounds the memory a call holds.
+MAX_CALL_BASE64 = 20_000_000
 #: Per-record error codes that a later attempt may not meet.
 RETRYABLE_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
 

@@ -378,7 +378,10 @@ class Planner:
         for index, payload in enumerate(row.activities):
             path = f"activities[{index}]"
             try:
-                activity = parse_activity(payload, dialect=None)
+                # The row's candidate is the activity's: a body that names none (Kombo's note,
+                # whose candidate is in its URL) is told so.
+                owner = None if _names_owner(payload) else ROW_CANDIDATE
+                activity = parse_activity(payload, candidate_id=owner, dialect=None)
                 out.append((path, activity.model_copy(update={"subject": subject_for(activity)})))
             except PayloadError as exc:
                 problems.extend(
@@ -476,6 +479,19 @@ def _tasks(
         )
         seen.setdefault(identity, path)
     return out
+
+
+#: The candidate an import row's activity belongs to: the row's own (resolved when writing).
+ROW_CANDIDATE = "the row's candidate"
+
+
+def _names_owner(payload: Mapping[str, Any]) -> bool:
+    model = payload.get("model")
+    return any(
+        isinstance(body, Mapping)
+        and (body.get("candidate") or body.get("candidate_id") or body.get("application_id"))
+        for body in (payload, model)
+    )
 
 
 #: How much of an activity's body stands in for a missing subject.

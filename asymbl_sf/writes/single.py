@@ -33,6 +33,7 @@ from .decide import (
     APP_EXISTS,
     APP_NONE,
     CHILD_CREATE,
+    CHILD_SAME,
     CREATE,
     Decided,
     Decider,
@@ -417,6 +418,9 @@ def plan_actions(decided: Decided, failed_files: dict[str, str] | None = None) -
             entry["id"] = state.record_id if state else None
             if failed_files and key in failed_files:
                 entry.update(action="failed", error=failed_files[key])
+        elif chosen.action == CHILD_SAME:  # the same bytes earlier in the payload: that file
+            same = state.record_id if state else None
+            entry.update(action="skip", existing_id=same, id=same, same_as=chosen.existing_id)
         else:
             entry.update(action="skip", existing_id=chosen.existing_id, id=chosen.existing_id)
         files.append(entry)

@@ -111,6 +111,8 @@ _CONTACT_COLUMNS = (
 )
 #: SQLite's default limit on ``?`` parameters in one statement is 32,766; stay well under.
 _IN_BATCH = 500
+#: File bytes held in memory by one chunk being written, at most (one row may exceed it).
+CHUNK_FILE_BYTES = 50_000_000
 #: Kinds of :class:`ChildState`.
 FILE, TASK = "file", "task"
 
@@ -206,9 +208,11 @@ class RunState:
             users.update(_load(text) or [])
         return sorted(users)
 
-    def pending_chunks(self, size: int, *, with_data: bool = False) -> Iterator[list[PlannedRow]]:
+    def pending_chunks(self, size: int, *, with_data: bool = False,
+                       max_bytes: int = CHUNK_FILE_BYTES) -> Iterator[list[PlannedRow]]:
         """The pending rows in line order, ``size`` at a time; ``with_data``: with the bytes of
-        their files (to write them)."""
+        their files (to write them), and then also no more than ``max_bytes`` of files per
+        chunk (at least one row), so memory stays bounded however big the files are."""
         last = 0
         while True:
             found = self.db.execute(
@@ -216,10 +220,17 @@ class RunState:
             ).fetchall()
             if not found:
                 return
-            last = found[-1][0]
             rows = [_load_row(text) for _, text in found]
             if with_data:
+                total, kept = 0, 0
+                for row in rows:
+                    total += sum(f.size for f in row.files)
+                    if kept and total > max_bytes:
+                        break
+                    kept += 1
+                rows = rows[:kept]
                 self._attach_data(rows)
+            last = rows[-1].line
             yield rows
 
     def applicant_fields(self) -> list[str]:
