@@ -5,7 +5,7 @@ from asymbl_sf.reading.catalog import MODELS
 from asymbl_sf.reading.loader import load_read_mapping, parse_read_mapping
 from asymbl_sf.reading.reader import Reader, ReadStats, ReadStream
 from asymbl_sf.reading.spec import ReadMapping
-from asymbl_sf.state.watermarks import WatermarkStore
+from asymbl_sf.reading.watermarks import WatermarkStore
 
 __all__ = [
     "MODELS",

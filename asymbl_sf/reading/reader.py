@@ -22,9 +22,9 @@ from asymbl_sf.reading.models import READERS, ModelReader, ReadContext
 from asymbl_sf.reading.nested import PageLookups, StageIndex, ids_of
 from asymbl_sf.reading.soql import MAX_ENCODED_QUERY, changed_after, id_chunks, is_in
 from asymbl_sf.reading.spec import ReadMapping
+from asymbl_sf.reading.watermarks import WatermarkStore
 from asymbl_sf.salesforce.api import SalesforceApi
 from asymbl_sf.state.ledger import CreatedLedger
-from asymbl_sf.state.watermarks import WatermarkStore
 
 #: Rows converted together (Salesforce's own page size): what nested lookups are batched by.
 PAGE_SIZE = 2_000

@@ -28,7 +28,7 @@ before the import was never pending, so it is never recorded. Lines without ``id
 lines) are skipped by older readers, so the format stays compatible both ways.
 
 The state folder is ``.asymbl-sf/state`` in the working directory unless ``ASYMBL_SF_STATE_DIR``
-names another; :mod:`asymbl_sf.state.watermarks` keeps delta-sync watermarks beside the ledger.
+names another; :mod:`asymbl_sf.reading.watermarks` keeps delta-sync watermarks beside the ledger.
 """
 
 from __future__ import annotations

@@ -208,8 +208,9 @@ class RunState:
             users.update(_load(text) or [])
         return sorted(users)
 
-    def pending_chunks(self, size: int, *, with_data: bool = False,
-                       max_bytes: int = CHUNK_FILE_BYTES) -> Iterator[list[PlannedRow]]:
+    def pending_chunks(
+        self, size: int, *, with_data: bool = False, max_bytes: int = CHUNK_FILE_BYTES
+    ) -> Iterator[list[PlannedRow]]:
         """The pending rows in line order, ``size`` at a time; ``with_data``: with the bytes of
         their files (to write them), and then also no more than ``max_bytes`` of files per
         chunk (at least one row), so memory stays bounded however big the files are."""
