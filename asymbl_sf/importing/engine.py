@@ -232,7 +232,16 @@ class ImportRun:
         self._read(state, previous, column_map)
         planned = state.pending_count()
         options = self.options
-        bulk = options.api == "bulk" or (options.api == "auto" and planned > options.bulk_threshold)
+        compares = self.rules.when_found != "reuse"
+        if options.api == "bulk" and compares:
+            raise ConfigurationError(
+                f"the mapping's Contact match says when_found: {self.rules.when_found}, which "
+                "compares each existing Contact's fields before writing; Bulk API 2.0 reads "
+                "Contacts without them: use --api rest (or auto)"
+            )
+        bulk = options.api == "bulk" or (
+            options.api == "auto" and planned > options.bulk_threshold and not compares
+        )
         self.summary.api = "bulk" if bulk else "rest"
         if planned == 0:
             self.emit(state, [], upto=None)

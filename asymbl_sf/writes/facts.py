@@ -305,26 +305,25 @@ class FactFinder:
 
     # -- queries --------------------------------------------------------------------------------
 
-    def _contact_fields(self) -> str:
-        names = [
+    def _contact_names(self) -> list[str]:
+        rules = self.rules
+        compared = rules.contact_fields if rules.when_found != "reuse" else ()
+        return [
             "Id",
             "CreatedDate",
-            *([self.rules.match_field] if self.rules.match_field else []),
+            *([rules.match_field] if rules.match_field else []),
+            *compared,
             *self.selection.contact_fields,
         ]
-        return _fields(names)
+
+    def _contact_fields(self) -> str:
+        return _fields(self._contact_names())
 
     def _candidate_fields(self) -> str:
         """The Contact's fields read through an applicant's lookup to it."""
         link = self.rules.contact_link
         relationship = relationship_of(link)
-        names = [
-            "Id",
-            "CreatedDate",
-            *([self.rules.match_field] if self.rules.match_field else []),
-            *self.selection.contact_fields,
-        ]
-        return _fields([link, *(f"{relationship}.{n}" for n in names)])
+        return _fields([link, *(f"{relationship}.{n}" for n in self._contact_names())])
 
     def _contact_queries(self, values: list[str], single: bool) -> list[str]:
         field_name = self.rules.match_field

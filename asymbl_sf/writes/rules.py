@@ -51,6 +51,9 @@ class WriteRules:
     file_refs: dict[str, str]
     #: Task field → ``Contact``, ``application`` or ``user``.
     task_refs: dict[str, str]
+    #: The Contact fields the mapping writes (read from an existing Contact when its policy
+    #: compares them: ``fill_blanks`` or ``update``).
+    contact_fields: tuple[str, ...] = ()
 
     @property
     def match_is_email(self) -> bool:
@@ -102,6 +105,11 @@ class WriteRules:
             job_remote_key=_field_name(mapping.settings.job_remote_key),
             file_refs=_refs(files.fields if files else {}),
             task_refs=_refs(tasks.fields if tasks else {}),
+            contact_fields=tuple(
+                name
+                for name, spec in contact.fields.items()
+                if spec is not None and not spec.ref and name != "RecordTypeId"
+            ),
         )
 
 

@@ -161,3 +161,24 @@ def test_bulk_imports_carry_files_and_activities_too(
     assert summary.api == "bulk" and summary.ok, summary.text()
     assert org.count("ContentVersion") == 2 and org.count("Task") == 3
     assert org.calls["POST jobs/ingest"] == 2  # Contacts, applications; files over REST
+
+
+def test_an_import_fills_blanks_of_existing_contacts_when_the_mapping_says_so(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    from asymbl_sf.mapping import parse_mapping
+
+    mapping = parse_mapping(
+        "version: 1\nextends: default\nobjects:\n  Contact:\n    match: "
+        "{on: [Email], when_found: fill_blanks}\n",
+        base_dir=tmp_path,
+    )
+    existing = org.backend.create("Contact", {"LastName": "Known", "Email": "known@example.com"})
+    client = Asymbl(org.salesforce(), mapping=mapping)
+    path = write_jsonl(tmp_path / "in.jsonl", [kombo("known@example.com", last="Other")])
+    summary = client.import_records(path)
+    assert summary.ok, summary.text()
+    contact = org.get(existing["Id"])
+    assert contact is not None
+    assert contact["FirstName"] == "Jo"  # blank: filled
+    assert contact["LastName"] == "Known"  # not blank: kept
