@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Mapping as AnyMapping
 from dataclasses import replace
 from datetime import datetime
@@ -11,6 +12,7 @@ from typing import Any, Literal
 from simple_salesforce import Salesforce
 
 from asymbl_sf.attachments.fetch import FetchPolicy
+from asymbl_sf.fixes.update import UpdateSummary
 from asymbl_sf.flows.add_attachment import add_attachment
 from asymbl_sf.flows.attachments import CandidateAttachments
 from asymbl_sf.flows.create_activity import create_activity
@@ -27,11 +29,24 @@ from asymbl_sf.models.canonical import Activity, Attachment
 from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, load_read_mapping
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
+from asymbl_sf.state.journal import Journal
 from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
 from asymbl_sf.writes.plan import RowInput
+from asymbl_sf.writes.rules import WriteRules
 from asymbl_sf.writes.single import WriteOne
 
 Payload = AnyMapping[str, Any] | str | Path
+
+
+def _fix_rows(rows: Any, format: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of a fix's input; an unreadable row stops the fix before anything is written."""
+    from asymbl_sf.errors import PayloadError
+    from asymbl_sf.importing.sources import read_records
+
+    for record in read_records(rows, format=format, raw=True):  # type: ignore[arg-type]
+        if record.problem is not None:
+            raise PayloadError(record.problem)
+        yield record.line, dict(record.payload or {})
 
 
 class Asymbl:
@@ -318,6 +333,33 @@ class Asymbl:
             all_contacts=all_contacts,
             remote_data=remote_data,
         )
+
+    # -- one-off data fixes (docs/fixes.md) ------------------------------------------------------
+
+    def update(
+        self,
+        sobject: str,
+        rows: Any = None,
+        *,
+        where: str | None = None,
+        set: AnyMapping[str, str] | None = None,
+        key: str = "Id",
+        dry_run: bool = False,
+        format: str | None = None,
+    ) -> UpdateSummary:
+        """Update many records of ``sobject``: those ``where`` (a SOQL condition) selects, to
+        the ``set`` values; or those the ``rows`` of a file (CSV, JSON Lines, JSON array; a
+        path, ``"-"`` or a list of dicts) name by ``key``, to each row's values. Values resolve
+        as the mapping's do (a stage by name on the record's own job, ...). Every record's diff
+        is in the answer; ``dry_run`` writes nothing; otherwise the before-images go to a
+        journal first (``summary.journal``: give it to :meth:`undo`). See docs/fixes.md."""
+        from asymbl_sf.fixes.update import Updater, UpdateRequest
+
+        records = None if rows is None else _fix_rows(rows, format)
+        about = f"update {sobject}" + (f" where {where}" if where else f" from {rows}")
+        journal = Journal.start("update", self.org_key, about, in_memory=dry_run)
+        request = UpdateRequest(sobject, records, where, dict(set or {}), key, dry_run)
+        return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
 
     # -- looking at the org (docs/checks.md) ------------------------------------------------------
 

@@ -21,7 +21,7 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +74,7 @@ def read_records(
     format: Format | None = None,
     column_map: ColumnMap | None = None,
     notes: list[str] | None = None,
+    raw: bool = False,
 ) -> Iterator[SourceRecord]:
     """Every record of ``source``, in order.
 
@@ -81,19 +82,23 @@ def read_records(
     else from the first character (``[`` JSON array, ``{`` JSON Lines). CSV needs
     ``column_map``. :class:`ConfigurationError` when the input cannot be opened or its format
     cannot be told. Remarks about the input as a whole (CSV columns the map does not name) are
-    appended to ``notes``.
+    appended to ``notes``. ``raw``: records as they are (no import keys taken out; a CSV row is
+    its header's names to its cells, no column map): what a fix's rows are.
     """
+    envelope = _as_is if raw else _with_envelope
     if format is not None and format not in FORMATS:
         raise ConfigurationError(f"unknown format {format!r}: use json, jsonl or csv")
     if not isinstance(source, (str, Path)) and not hasattr(source, "read"):
-        yield from _from_memory(source)
+        yield from _from_memory(source, envelope)
         return
     name = describe_source(source)
-    raw, close = _open(cast("str | Path | BinaryIO", source), name)
-    stream = _Replayable(raw)
+    opened, close = _open(cast("str | Path | BinaryIO", source), name)
+    stream = _Replayable(opened)
     try:
         chosen = format or _guess_format(name, stream)
-        if chosen == "csv":
+        if chosen == "csv" and raw:
+            yield from _csv_records(stream, _Cells(_delimiter(name)), name, None)
+        elif chosen == "csv":
             if column_map is None:
                 raise ConfigurationError(
                     f"{name} is CSV: say which column is which with --column-map FILE (or a "
@@ -101,12 +106,12 @@ def read_records(
                 )
             yield from _csv_records(stream, column_map, name, notes)
         elif chosen == "jsonl":
-            yield from _jsonl_records(stream, name)
+            yield from _jsonl_records(stream, name, envelope)
         else:
-            yield from _json_array_records(stream, name)
+            yield from _json_array_records(stream, name, envelope)
     finally:
         if close:
-            raw.close()
+            opened.close()
 
 
 # -- opening ------------------------------------------------------------------------------------
@@ -178,7 +183,12 @@ def _guess_format(name: str, stream: _Replayable) -> Format:
 # -- the formats --------------------------------------------------------------------------------
 
 
-def _from_memory(records: Iterable[AnyMapping[str, Any]]) -> Iterator[SourceRecord]:
+Envelope = Callable[[int, dict[str, Any]], "SourceRecord"]
+
+
+def _from_memory(
+    records: Iterable[AnyMapping[str, Any]], envelope: Envelope
+) -> Iterator[SourceRecord]:
     for position, record in enumerate(records, start=1):
         if not isinstance(record, AnyMapping):
             yield SourceRecord(
@@ -186,10 +196,10 @@ def _from_memory(records: Iterable[AnyMapping[str, Any]]) -> Iterator[SourceReco
                 problem=Problem("", f"record {position} is {_kind(record)}, not a JSON object"),
             )
             continue
-        yield _with_envelope(position, dict(record))
+        yield envelope(position, dict(record))
 
 
-def _jsonl_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
+def _jsonl_records(stream: _Replayable, name: str, envelope: Envelope) -> Iterator[SourceRecord]:
     reader = io.BufferedReader(stream, buffer_size=1 << 16)
     for number, raw in enumerate(reader, start=1):
         try:
@@ -223,10 +233,12 @@ def _jsonl_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
                 ),
             )
             continue
-        yield _with_envelope(number, value)
+        yield envelope(number, value)
 
 
-def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord]:
+def _json_array_records(
+    stream: _Replayable, name: str, envelope: Envelope
+) -> Iterator[SourceRecord]:
     reader = io.BufferedReader(stream, buffer_size=1 << 16)
     position = 0
     try:
@@ -253,7 +265,7 @@ def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord
                     ),
                 )
             else:
-                yield _with_envelope(position, item)
+                yield envelope(position, item)
     except NotAnArray as exc:
         yield SourceRecord(
             1,
@@ -278,7 +290,7 @@ def _json_array_records(stream: _Replayable, name: str) -> Iterator[SourceRecord
 
 
 def _csv_records(
-    stream: _Replayable, columns: ColumnMap, name: str, notes: list[str] | None
+    stream: _Replayable, columns: ColumnMap | _Cells, name: str, notes: list[str] | None
 ) -> Iterator[SourceRecord]:
     lines = _TextLines(io.BufferedReader(stream, buffer_size=1 << 16))
     reader = csv.reader(lines, delimiter=columns.delimiter)
@@ -338,7 +350,11 @@ def _csv_records(
                 ),
             )
             continue
-        body, job_id, source_id = columns.payload(dict(zip(header, row, strict=True)))
+        cells = dict(zip(header, row, strict=True))
+        if isinstance(columns, _Cells):
+            yield SourceRecord(start, payload=cells)
+            continue
+        body, job_id, source_id = columns.payload(cells)
         yield SourceRecord(start, source_id, body, job_id, dialect="kombo")
 
 
@@ -388,6 +404,23 @@ class _TextLines:
 
 #: Splits after a carriage return that no line feed follows (an old Mac line end).
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
+class _Cells:
+    """A CSV read as it is: every column, by its header's name (a fix's rows)."""
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+
+
+def _delimiter(name: str) -> str:
+    return "\t" if name.lower().endswith(".tsv") else ","
+
+
+def _as_is(line: int, record: dict[str, Any]) -> SourceRecord:
+    return SourceRecord(line, payload=record)
 
 
 # -- envelope keys ------------------------------------------------------------------------------
