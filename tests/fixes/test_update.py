@@ -96,15 +96,15 @@ def test_records_that_already_match_are_skipped_so_a_rerun_changes_nothing(
     seed_applicants(local_org, 4)
     client.update(
         APPLICANT,
-        where=f"bpats__Job__r.Name = 'Registered Nurse'",
+        where="bpats__Job__r.Name = 'Registered Nurse'",
         set={"bpats__Stage__c": "Offer"},
     )
-    local_org.calls.reset()
+    stamps = {r["Id"]: r["SystemModstamp"] for r in local_org.records(APPLICANT)}
     again = client.update(
         APPLICANT, where="bpats__Job__r.Name = 'Registered Nurse'", set={"bpats__Stage__c": "Offer"}
     )
     assert again.outcomes == {"unchanged": 4}
-    assert local_org.calls["POST composite"] == 0  # nothing written
+    assert {r["Id"]: r["SystemModstamp"] for r in local_org.records(APPLICANT)} == stamps
     assert all(not r.changes for r in again.rows)
 
 
