@@ -12,6 +12,7 @@ from typing import Any, Literal
 from simple_salesforce import Salesforce
 
 from asymbl_sf.attachments.fetch import FetchPolicy
+from asymbl_sf.fixes.undo import UndoSummary
 from asymbl_sf.fixes.update import UpdateSummary
 from asymbl_sf.flows.add_attachment import add_attachment
 from asymbl_sf.flows.attachments import CandidateAttachments
@@ -360,6 +361,16 @@ class Asymbl:
         journal = Journal.start("update", self.org_key, about, in_memory=dry_run)
         request = UpdateRequest(sobject, records, where, dict(set or {}), key, dry_run)
         return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
+
+    def undo(
+        self, journal: str | Path, dry_run: bool = False, *, force: bool = False
+    ) -> UndoSummary:
+        """Put back what the fix that wrote ``journal`` changed: deleted records undeleted with
+        their own ids, values restored where nobody changed them since (a conflict is reported
+        per record, unless ``force``), records it created deleted. See docs/fixes.md."""
+        from asymbl_sf.fixes.undo import Undo
+
+        return Undo(self.api, self.org_key, force=force, dry_run=dry_run).run(Path(journal))
 
     # -- looking at the org (docs/checks.md) ------------------------------------------------------
 

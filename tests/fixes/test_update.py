@@ -168,3 +168,49 @@ def test_rows_by_id_accept_fifteen_character_ids(client: Asymbl, local_org: Loca
     assert record is not None and record["bpats__Stage__c"] == stage_of(
         local_org, record["bpats__Job__c"], "Placement"
     )
+
+
+def test_undo_puts_five_thousand_moved_applications_back(
+    client: Asymbl, local_org: LocalOrg
+) -> None:
+    ids = seed_applicants(local_org, 5_000)
+    before = {i: local_org.get(i)["bpats__Stage__c"] for i in ids}  # type: ignore[index]
+    summary = client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"})
+    local_org.calls.reset()
+    undone = client.undo(str(summary.journal))
+    assert undone.ok and undone.outcomes == {"restored": 5_000}
+    assert {i: local_org.get(i)["bpats__Stage__c"] for i in ids} == before  # type: ignore[index]
+    assert local_org.calls.total <= 10
+    again = client.undo(str(summary.journal))  # nothing left to put back
+    assert again.outcomes == {"unchanged": 5_000}
+
+
+def test_undo_refuses_to_overwrite_what_changed_since_unless_forced(
+    client: Asymbl, local_org: LocalOrg
+) -> None:
+    first, second = seed_applicants(local_org, 2)
+    job = local_org.get(first)["bpats__Job__c"]  # type: ignore[index]
+    summary = client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"})
+    placement = stage_of(local_org, job, "Placement")
+    local_org.backend.update(APPLICANT, second, {"bpats__Stage__c": placement})  # an admin
+    undone = client.undo(str(summary.journal))
+    outcomes = {r.id: r.outcome for r in undone.rows}
+    assert outcomes == {first: "restored", second: "conflict"} and not undone.ok
+    assert local_org.get(second)["bpats__Stage__c"] == placement  # type: ignore[index]
+    forced = client.undo(str(summary.journal), force=True)
+    assert {r.id: r.outcome for r in forced.rows} == {first: "unchanged", second: "restored"}
+    assert local_org.get(second)["bpats__Stage__c"] == stage_of(  # type: ignore[index]
+        local_org, job, "Interview"
+    )
+
+
+def test_undo_of_a_journal_from_another_org_is_refused(
+    client: Asymbl, local_org: LocalOrg, tmp_path: Path
+) -> None:
+    journal = tmp_path / "other.jsonl"
+    journal.write_text(
+        '{"journal": 1, "kind": "update", "org": "00Dxx0000000001", '
+        '"started": "2026-01-01T00:00:00Z", "about": ""}\n'
+    )
+    with pytest.raises(ConfigurationError, match="another org"):
+        client.undo(str(journal))
