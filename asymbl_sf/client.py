@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AnyMapping
 from dataclasses import replace
 from datetime import datetime
@@ -12,6 +12,7 @@ from typing import Any, Literal
 from simple_salesforce import Salesforce
 
 from asymbl_sf.attachments.fetch import FetchPolicy
+from asymbl_sf.fixes.duplicates import DuplicatesResult
 from asymbl_sf.fixes.undo import UndoSummary
 from asymbl_sf.fixes.update import UpdateSummary
 from asymbl_sf.flows.add_attachment import add_attachment
@@ -361,6 +362,35 @@ class Asymbl:
         journal = Journal.start("update", self.org_key, about, in_memory=dry_run)
         request = UpdateRequest(sobject, records, where, dict(set or {}), key, dry_run)
         return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
+
+    def duplicates(
+        self,
+        merge: bool = False,
+        dry_run: bool = False,
+        survivor: str = "oldest",
+        *,
+        keys: Sequence[str] = (),
+    ) -> DuplicatesResult:
+        """The Contacts that are the same candidate (the same email once trimmed and
+        case-folded; and the same ``keys`` fields, when given), each with what hangs on it.
+        ``merge`` keeps one per group (``survivor``: oldest, newest or most-applications) and
+        moves everything onto it; with ``dry_run`` the answer is the plan and nothing is
+        written; otherwise every step goes to a journal first (give it to :meth:`undo`). See
+        docs/fixes.md."""
+        from asymbl_sf.fixes.duplicates import DuplicateFinder
+        from asymbl_sf.fixes.merge import Merger, MergeSummary
+
+        groups = DuplicateFinder(self.api, keys=keys).groups()
+        if not merge:
+            return DuplicatesResult(groups)
+        journal = Journal.start(
+            "merge", self.org_key, f"merge {len(groups)} group(s)", in_memory=dry_run
+        )
+        merger = Merger(self.api, journal, survivor=survivor)
+        plans = merger.plan(groups)
+        if dry_run:
+            return DuplicatesResult(groups, MergeSummary(True, plans))
+        return DuplicatesResult(groups, merger.run(plans))
 
     def undo(
         self, journal: str | Path, dry_run: bool = False, *, force: bool = False

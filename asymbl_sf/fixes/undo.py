@@ -19,7 +19,7 @@ Every record gets an outcome (``restored``, ``undeleted``, ``recreated``, ``dele
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,16 +119,21 @@ class Undo:
                 f"client is connected to {self.org}: connect to that org to undo it"
             )
         summary = UndoSummary(str(path), journal.header.kind, self.dry_run)
-        entries = list(journal.entries())
-        # Deleted records first (what the fix moved away from them goes back to existing
-        # records), then values, then what the fix created.
-        for row in self._undelete([e for e in entries if e.op == "delete"]):
-            summary.add(row)
-        for chunk in _chunks([e for e in entries if e.op == "update"], CHUNK):
-            for row in self._restore(chunk):
+        # Backwards through the journal, a run of one kind of step at a time: what the fix did
+        # last is undone first, so every step finds the org as the fix left it after that step
+        # (a Contact is back before its children are pointed at it again; an application moved
+        # off a Contact is moved back before the one deleted in its place returns).
+        for op, run in _runs(reversed(list(journal.entries()))):
+            if op == "delete":
+                steps = self._undelete(run)
+            elif op == "update":
+                steps = (row for chunk in _chunks(run, CHUNK) for row in self._restore(chunk))
+            elif op == "created":
+                steps = self._remove(run)
+            else:
+                continue  # a create intent: its "created" line (if any) names what to remove
+            for row in steps:
                 summary.add(row)
-        for row in self._remove(_created(entries)):
-            summary.add(row)
         summary.api_calls = self.api.usage.calls - calls
         summary.elapsed = time.monotonic() - started
         return summary
@@ -288,9 +293,16 @@ class Undo:
                     )
 
 
-def _created(entries: list[Entry]) -> list[Entry]:
-    """The records the fix made (a ``create`` intent whose ``created`` line gave the id)."""
-    return [e for e in entries if e.op == "created" and e.id]
+def _runs(entries: Iterable[Entry]) -> Iterator[tuple[str, list[Entry]]]:
+    """Consecutive entries of one op, as ``(op, entries)``."""
+    run: list[Entry] = []
+    for entry in entries:
+        if run and entry.op != run[0].op:
+            yield run[0].op, run
+            run = []
+        run.append(entry)
+    if run:
+        yield run[0].op, run
 
 
 def _chunks(entries: list[Entry], size: int) -> Iterator[list[Entry]]:

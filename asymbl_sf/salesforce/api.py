@@ -323,6 +323,12 @@ class SalesforceApi:
         """Every row of ``soql``, following ``nextRecordsUrl`` (each page is one API call)."""
         return list(self.query_iter(soql))
 
+    def count(self, soql: str) -> int:
+        """The answer to ``SELECT COUNT() FROM ...``: Salesforce gives it as ``totalSize``,
+        with no records."""
+        answer = self._call("query", self.sf.query, soql, idempotent=True)
+        return int(answer.get("totalSize") or 0)
+
     def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         result = self._call(
             "query", self.sf.query, soql, include_deleted=include_deleted, idempotent=True
