@@ -10,7 +10,7 @@ For each group (:mod:`.duplicates`) one Contact survives (``oldest``, ``newest``
 * **Tasks** (``WhoId``) and **every other lookup to Contact** the org's describe lists as a child
   relationship (so the org's custom objects follow too) move to the survivor;
 * **files**: a loser's file gets a new ContentDocumentLink to the survivor (unless the survivor
-  has that document already) and the loser's link is removed;
+  has that document already); the loser's own link is removed with the loser;
 * the survivor's **blank fields** are filled from the losers, oldest first (``fill_blanks``);
 * then the losers are **deleted** (into the recycle bin).
 
@@ -408,32 +408,30 @@ class Merger:
         summary.failed += [f"{k}: {e}" for k, e in result.errors.items()]
 
     def _move_files(self, plans: list[GroupPlan], summary: MergeSummary) -> None:
-        links = [(plan, f) for plan in plans for f in plan.files]
-        new = [(plan, f) for plan, f in links if f["create"]]
-        if new:
-            fields = [
-                {
-                    "ContentDocumentId": f["document"],
-                    "LinkedEntityId": plan.survivor.id,
-                    "ShareType": f["share_type"] or "V",
-                    "Visibility": f["visibility"] or "AllUsers",
-                }
-                for plan, f in new
-            ]
-            self.journal.write(
-                Entry("create", CONTENT_DOCUMENT_LINK, None, record=r) for r in fields
-            )
-            writes = [
-                PendingWrite(f"link{i}", CONTENT_DOCUMENT_LINK, r) for i, r in enumerate(fields)
-            ]
-            result = CollectionWriter(self.api).write(writes, lambda lost: {})
-            self.journal.write(
-                Entry("created", CONTENT_DOCUMENT_LINK, result.ids[w.key], record=w.fields)
-                for w in writes
-                if w.key in result.ids
-            )
-            summary.failed += [f"{k}: {e}" for k, e in result.errors.items()]
-        self._delete(CONTENT_DOCUMENT_LINK, [str(f["link"]) for _, f in links], summary)
+        """A new link from each loser's document to the survivor. The loser's own link goes
+        with the loser: Salesforce deletes a record's links with it, and brings them back, ids
+        and all, when the record is undeleted (so undo gives them back exactly)."""
+        new = [(plan, f) for plan in plans for f in plan.files if f["create"]]
+        if not new:
+            return
+        fields = [
+            {
+                "ContentDocumentId": f["document"],
+                "LinkedEntityId": plan.survivor.id,
+                "ShareType": f["share_type"] or "V",
+                "Visibility": f["visibility"] or "AllUsers",
+            }
+            for plan, f in new
+        ]
+        self.journal.write(Entry("create", CONTENT_DOCUMENT_LINK, None, record=r) for r in fields)
+        writes = [PendingWrite(f"link{i}", CONTENT_DOCUMENT_LINK, r) for i, r in enumerate(fields)]
+        result = CollectionWriter(self.api).write(writes, lambda lost: {})
+        self.journal.write(
+            Entry("created", CONTENT_DOCUMENT_LINK, result.ids[w.key], record=w.fields)
+            for w in writes
+            if w.key in result.ids
+        )
+        summary.failed += [f"{k}: {e}" for k, e in result.errors.items()]
 
     def _delete_losers(self, plans: list[GroupPlan], summary: MergeSummary) -> None:
         self._delete(CONTACT, [m.id for p in plans for m in p.losers], summary)

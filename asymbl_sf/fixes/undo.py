@@ -5,14 +5,14 @@ undo reads the org first and acts only on what the fix actually did:
 
 1. **records it deleted** come back with their own ids (Salesforce's undelete: the SOAP API's
    ``undelete()`` on the session the client holds; REST has none), which also restores the
-   lookups Salesforce cleared on their children. A record that was never deleted is left alone.
-   A record that cannot be undeleted (a ContentDocumentLink, deleted for good) is made again.
+   lookups Salesforce cleared on their children and the children its deletion took with it (a
+   Contact's file links). A record that was never deleted is left alone.
 2. **values it changed** go back to their before-image, field by field, where the field still
    holds what the fix wrote; a field someone changed since is a *conflict*, reported and left as
    it is unless ``force``.
 3. **records it created** are deleted (into the recycle bin).
 
-Every record gets an outcome (``restored``, ``undeleted``, ``recreated``, ``deleted``,
+Every record gets an outcome (``restored``, ``undeleted``, ``deleted``,
 ``unchanged``: nothing to undo, ``conflict``, ``failed``). A dry run says what it would do.
 """
 
@@ -36,21 +36,6 @@ from asymbl_sf.writes.queries import in_queries, run_queries
 from .update import Change, FixRow
 from .values import same_value
 
-#: Objects Salesforce deletes for good (no recycle bin): undo makes them again.
-NOT_UNDELETABLE = frozenset({"contentdocumentlink"})
-#: Fields of a record image never written back when a record is made again.
-_SYSTEM = frozenset(
-    {
-        "id",
-        "isdeleted",
-        "createddate",
-        "createdbyid",
-        "lastmodifieddate",
-        "lastmodifiedbyid",
-        "systemmodstamp",
-        "attributes",
-    }
-)
 CHUNK = 2_000
 
 
@@ -144,9 +129,8 @@ class Undo:
         if not entries:
             return
         gone = self._deleted_ids(entries)
-        undeletable = [e for e in entries if e.sobject.lower() not in NOT_UNDELETABLE]
-        wanted = [e for e in undeletable if to_18(str(e.id)) in gone]
-        for entry in undeletable:
+        wanted = [e for e in entries if to_18(str(e.id)) in gone]
+        for entry in entries:
             if to_18(str(entry.id)) not in gone:
                 yield FixRow("unchanged", entry.id, error="not deleted: nothing to undo")
         if wanted and not self.dry_run:
@@ -159,15 +143,13 @@ class Undo:
         else:
             for entry in wanted:
                 yield FixRow("would_undelete", entry.id)
-        yield from self._recreate([e for e in entries if e.sobject.lower() in NOT_UNDELETABLE])
 
     def _deleted_ids(self, entries: list[Entry]) -> set[str]:
         """Which of the records the journal deleted are in the recycle bin now."""
         out: set[str] = set()
         by_object: dict[str, list[str]] = {}
         for entry in entries:
-            if entry.sobject.lower() not in NOT_UNDELETABLE:
-                by_object.setdefault(entry.sobject, []).append(to_18(str(entry.id)))
+            by_object.setdefault(entry.sobject, []).append(to_18(str(entry.id)))
         for sobject, ids in by_object.items():
             for soql in in_queries(
                 self.api, f"SELECT Id, IsDeleted FROM {sobject} WHERE Id IN {{values}}", ids
@@ -176,33 +158,6 @@ class Undo:
                     if row.get("IsDeleted"):
                         out.add(to_18(str(row["Id"])))
         return out
-
-    def _recreate(self, entries: list[Entry]) -> Iterator[FixRow]:
-        """Links deleted for good, made again from their image (a new id: said so)."""
-        writes = [
-            PendingWrite(
-                str(e.id),
-                e.sobject,
-                {k: v for k, v in e.record.items() if k.lower() not in _SYSTEM},
-            )
-            for e in entries
-        ]
-        if not writes:
-            return
-        if self.dry_run:
-            yield from (FixRow("would_recreate", e.id) for e in entries)
-            return
-        result = CollectionWriter(self.api).write(writes, lambda lost: {})
-        for entry in entries:
-            error = result.errors.get(str(entry.id))
-            new = result.ids.get(str(entry.id))
-            yield FixRow(
-                "failed" if error else "recreated",
-                entry.id,
-                error=str(error)
-                if error
-                else f"made again as {new} (a new id: {entry.sobject} has no undelete)",
-            )
 
     # -- changed values -------------------------------------------------------------------------
 
