@@ -60,6 +60,20 @@ class Change:
     field: str
     before: Any
     after: Any
+    #: Readable names of the two values (a stage's name), when they are ids.
+    labels: tuple[str | None, str | None] = (None, None)
+
+    def text(self) -> str:
+        return (
+            f"{self.field}: {_short(self.before, self.labels[0])} -> "
+            f"{_short(self.after, self.labels[1])}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"field": self.field, "before": self.before, "after": self.after}
+        if any(self.labels):
+            out.update(before_name=self.labels[0], after_name=self.labels[1])
+        return out
 
 
 @dataclass
@@ -81,9 +95,7 @@ class FixRow:
             "key": self.key,
             "id": self.id,
             "outcome": self.outcome,
-            "changes": [
-                {"field": c.field, "before": c.before, "after": c.after} for c in self.changes
-            ],
+            "changes": [c.as_dict() for c in self.changes],
             "error": self.error,
             "warnings": list(self.warnings),
         }
@@ -259,7 +271,8 @@ class Updater:
                     continue
                 before = get_path(record, described.name)
                 if not same_value(before, after):
-                    row.changes.append(Change(described.name, before, after))
+                    labels = (values.label(name, before, job_id), values.label(name, after, job_id))
+                    row.changes.append(Change(described.name, before, after, labels))
             if not row.changes:
                 row.outcome = UNCHANGED
             plan.add(row)
@@ -510,7 +523,10 @@ def _load(text: str) -> FixRow:
         id=data["id"],
         line=data["line"],
         key=data["key"],
-        changes=[Change(c["field"], c["before"], c["after"]) for c in data["changes"]],
+        changes=[
+            Change(c["field"], c["before"], c["after"], (c.get("before_name"), c.get("after_name")))
+            for c in data["changes"]
+        ],
         error=data["error"],
         warnings=list(data["warnings"]),
     )
@@ -535,6 +551,7 @@ def _select(names: Iterable[str]) -> str:
     return ", ".join(select_list(names))
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, label: str | None = None) -> str:
     text = "null" if value is None else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return f"{label!r} ({text})" if label else text

@@ -80,6 +80,13 @@ class FieldValues:
                 )
         return problems
 
+    def label(self, name: str, value: Any, job_id: str | None) -> str | None:
+        """A readable name for ``value`` of ``name`` (a stage's name), when there is one."""
+        described = self.field(name)
+        if described is not None and _points_at(described, STAGE):
+            return stage_name(self.book, job_id, value)
+        return None
+
     def needs(self, names: Iterable[str]) -> tuple[bool, bool]:
         """Whether the values of ``names`` need the records' jobs (a stage by name) and the
         org's users (a lookup to User by name)."""
@@ -202,6 +209,18 @@ class FieldValues:
                 )
             chosen.append(found)
         return ";".join(chosen)
+
+
+def stage_name(book: JobBook, job_id: str | None, stage_id: Any) -> str | None:
+    """The name of a stage of the job (read already), for a diff a person reads."""
+    if not job_id or not isinstance(stage_id, str) or not looks_like_id(stage_id):
+        return None
+    job = book.job(to_18(job_id)) if looks_like_id(job_id) else None
+    if not isinstance(job, Job):
+        return None
+    return next(
+        (str(s["Name"]) for s in job.stages if to_18(str(s["Id"])) == to_18(stage_id)), None
+    )
 
 
 def same_value(before: Any, after: Any) -> bool:
