@@ -137,9 +137,7 @@ class UpdateSummary:
         lines = [f"{head} of {self.sobject}: {counts}"]
         changed = [r for r in self.rows if r.changes and r.outcome in (UPDATED, WOULD_UPDATE)]
         for row in changed[:shown]:
-            diff = "; ".join(
-                f"{c.field}: {_short(c.before)} -> {_short(c.after)}" for c in row.changes
-            )
+            diff = "; ".join(c.text() for c in row.changes)
             lines.append(f"  {row.id}: {diff}")
         if len(changed) > shown:
             lines.append(f"  ... and {len(changed) - shown:,} more")
