@@ -230,7 +230,10 @@ class Asymbl:
 
             missing = "application_id" if not application_id else "stage_id"
             raise PayloadError(Problem(missing, "required"))
-        return MoveStage(self.api, self._reading(), self.instance_url).run(application_id, stage_id)
+        journal = Journal.start("move-stage", self.org_key, f"move {application_id} to {stage_id}")
+        return MoveStage(self.api, self._reading(), self.instance_url, journal).run(
+            application_id, stage_id
+        )
 
     def get_candidate_attachments(
         self, candidate_id: str, download: str | Path | None = None

@@ -55,3 +55,12 @@ def state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     folder = tmp_path / "state"
     monkeypatch.setenv("ASYMBL_SF_STATE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def journals(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The journals fixes write go to the test's own folder (``ASYMBL_SF_JOURNAL_DIR``), never
+    into the working directory of the test run."""
+    folder = tmp_path / "journals"
+    monkeypatch.setenv("ASYMBL_SF_JOURNAL_DIR", str(folder))
+    return folder

@@ -29,6 +29,7 @@ from asymbl_sf.schema.names import (
     STAGE_JOB,
     STAGE_ORDER,
 )
+from asymbl_sf.state.journal import Entry, Journal
 from asymbl_sf.writes.jobs import find_stage
 from asymbl_sf.writes.present import APPLICATION, Presenter
 
@@ -36,9 +37,13 @@ from .common import require_id, rows
 
 
 class MoveStage:
-    def __init__(self, api: SalesforceApi, read_mapping: ReadMapping, instance_url: str) -> None:
+    def __init__(
+        self, api: SalesforceApi, read_mapping: ReadMapping, instance_url: str, journal: Journal
+    ) -> None:
         self.api = api
         self.presenter = Presenter(api, read_mapping, instance_url)
+        #: Where the move is written down first (a move is a fix: ``undo`` puts it back).
+        self.journal = journal
 
     def run(self, application_id: str, stage: str, *, today: date | None = None) -> dict[str, Any]:
         app_id = require_id(application_id, "application_id", "a bpats__ATS_Applicant__c")
@@ -111,6 +116,20 @@ class MoveStage:
             {APPLICANT_STAGE: target["Id"], APPLICANT_STAGE_DATE: entered},
             record_id=app_id,
         )
+        self.journal.write(
+            [
+                Entry(
+                    "update",
+                    APPLICANT,
+                    app_id,
+                    before={
+                        APPLICANT_STAGE: current,
+                        APPLICANT_STAGE_DATE: applicant.get(APPLICANT_STAGE_DATE),
+                    },
+                    after=dict(update.fields),
+                )
+            ]
+        )
         written = write_unit(
             api,
             [update],
@@ -135,4 +154,5 @@ class MoveStage:
             "data": presenter.application(moved),
             "warnings": [],
             "actions": {"stage": "moved", "from_stage_id": current, "to_stage_id": target["Id"]},
+            "journal": str(self.journal.path),
         }

@@ -92,17 +92,6 @@ class Journal:
         name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{_UNSAFE.sub('_', kind)}.jsonl"
         path = (root if root is not None else journal_root()) / name
         journal = cls(path, header)
-        journal._append(
-            [
-                {
-                    "journal": FORMAT,
-                    "kind": kind,
-                    "org": org,
-                    "started": header.started,
-                    "about": about,
-                }
-            ]
-        )
         return journal
 
     @classmethod
@@ -127,10 +116,24 @@ class Journal:
     # -- writing --------------------------------------------------------------------------------
 
     def write(self, entries: Iterable[Entry]) -> None:
-        """Append ``entries`` (one fsync for them all) before the writes they describe."""
+        """Append ``entries`` (one fsync for them all) before the writes they describe. The
+        file appears with the first entries: a fix that changes nothing leaves no journal."""
         lines = [e.as_dict() for e in entries]
-        if lines:
-            self._append(lines)
+        if not lines:
+            return
+        if self.path is not None and not self.path.exists():
+            header = self.header
+            lines.insert(
+                0,
+                {
+                    "journal": FORMAT,
+                    "kind": header.kind,
+                    "org": header.org,
+                    "started": header.started,
+                    "about": header.about,
+                },
+            )
+        self._append(lines)
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
         self.count += sum(1 for line in lines if "op" in line)

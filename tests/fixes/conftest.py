@@ -1,4 +1,5 @@
-"""Shared by the fix tests: journals in the test's own folder."""
+"""Shared by the fix tests: the created ledger and watermarks in the test's own folder (the
+journals are there already: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def journals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "journals"
-    monkeypatch.setenv("ASYMBL_SF_JOURNAL_DIR", str(folder))
-    monkeypatch.setenv("ASYMBL_SF_STATE_DIR", str(tmp_path / "state"))
-    return folder
+def own_state(state_dir: Path) -> Path:
+    return state_dir

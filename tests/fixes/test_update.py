@@ -214,3 +214,25 @@ def test_undo_of_a_journal_from_another_org_is_refused(
     )
     with pytest.raises(ConfigurationError, match="another org"):
         client.undo(str(journal))
+
+
+def test_a_stage_move_is_journaled_and_undone(client: Asymbl, local_org: LocalOrg) -> None:
+    (applicant,) = seed_applicants(local_org, 1)
+    before = local_org.get(applicant)
+    moved = client.move_application_stage(applicant, "Offer")
+    assert moved["actions"]["stage"] == "moved" and moved["journal"]
+    undone = client.undo(moved["journal"])
+    assert undone.outcomes == {"restored": 1}
+    after = local_org.get(applicant)
+    assert after is not None and before is not None
+    assert after["bpats__Stage__c"] == before["bpats__Stage__c"]
+    assert after["bpats__Current_Stage_Date__c"] == before["bpats__Current_Stage_Date__c"]
+
+
+def test_a_move_to_the_current_stage_leaves_no_journal(
+    client: Asymbl, local_org: LocalOrg, journals: Path
+) -> None:
+    (applicant,) = seed_applicants(local_org, 1)
+    unchanged = client.move_application_stage(applicant, "Interview")
+    assert unchanged["actions"]["stage"] == "unchanged" and "journal" not in unchanged
+    assert not journals.exists() or not list(journals.iterdir())
