@@ -222,9 +222,11 @@ class Asymbl:
         ``bpats__Current_Stage_Date__c`` to today; moving to the current stage writes nothing and
         warns.
         """
+        candidate_id = user = None
         if payload is not None:
             move = parse_stage_move(payload, application_id=application_id, dialect=dialect)
             application_id, stage_id = move.application_id, move.stage_id
+            candidate_id, user = move.candidate_id, move.user
         if not application_id or not stage_id:
             from asymbl_sf.errors import PayloadError, Problem
 
@@ -232,7 +234,7 @@ class Asymbl:
             raise PayloadError(Problem(missing, "required"))
         journal = Journal.start("move-stage", self.org_key, f"move {application_id} to {stage_id}")
         return MoveStage(self.api, self._reading(), self.instance_url, journal).run(
-            application_id, stage_id
+            application_id, stage_id, candidate_id=candidate_id, user=user
         )
 
     def get_candidate_attachments(

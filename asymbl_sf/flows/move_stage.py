@@ -45,8 +45,26 @@ class MoveStage:
         #: Where the move is written down first (a move is a fix: ``undo`` puts it back).
         self.journal = journal
 
-    def run(self, application_id: str, stage: str, *, today: date | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        application_id: str,
+        stage: str,
+        *,
+        candidate_id: str | None = None,
+        user: str | None = None,
+        today: date | None = None,
+    ) -> dict[str, Any]:
+        """Move the application to ``stage``. ``candidate_id`` (Truto sends it) must be the
+        application's candidate; ``user`` (the mover, Truto's ``user_id``) is not recorded:
+        Salesforce records the connected user as the one who changed the record."""
         app_id = require_id(application_id, "application_id", "a bpats__ATS_Applicant__c")
+        candidate = require_id(candidate_id, "candidate_id", "a Contact") if candidate_id else None
+        warnings = []
+        if user:
+            warnings.append(
+                f"user_id {user[:60]!r} is not recorded: Salesforce records the "
+                "connected user as the one who moved the application"
+            )
         if not stage or not stage.strip():
             raise PayloadError(Problem("stage_id", "required: a stage id or a stage name"))
         api, presenter = self.api, self.presenter
@@ -83,6 +101,14 @@ class MoveStage:
                 )
             )
         applicant = applicants[0]
+        owner = applicant.get(presenter.applications.contact_link)
+        if candidate and (not owner or to_18(str(owner)) != candidate):
+            raise PayloadError(
+                Problem(
+                    "candidate_id",
+                    f"the application {app_id} belongs to candidate {owner}, not {candidate}",
+                )
+            )
         stages = rows(answers.get("stages"))
         presenter.learn_stages(stages)
         target = find_stage(stages, stage)
@@ -102,10 +128,11 @@ class MoveStage:
                 "status": "success",
                 "data": presenter.application(applicant),
                 "warnings": [
+                    *({"message": w} for w in warnings),
                     {
                         "message": f"The application is already on stage "
                         f"{target['Name']!r}; nothing was changed"
-                    }
+                    },
                 ],
                 "actions": {"stage": "unchanged"},
             }
@@ -152,7 +179,7 @@ class MoveStage:
         return {
             "status": "success",
             "data": presenter.application(moved),
-            "warnings": [],
+            "warnings": [{"message": w} for w in warnings],
             "actions": {"stage": "moved", "from_stage_id": current, "to_stage_id": target["Id"]},
             "journal": str(self.journal.path),
         }

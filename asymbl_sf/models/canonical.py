@@ -220,8 +220,10 @@ class StageMove(CanonicalModel):
 
     application_id: str
     stage_id: str
-    #: The acting user, when the dialect says (Merge's ``remote_user_id``).
+    #: The acting user, when the dialect says (Merge's ``remote_user_id``, Truto's ``user_id``).
     user: str | None = None
+    #: The application's candidate, when the dialect sends it (Truto): it must be the one.
+    candidate_id: str | None = None
     remote_fields: dict[str, Any] = Field(default_factory=dict)
     remote_data: dict[str, Any] = Field(default_factory=dict)
     dialect: str

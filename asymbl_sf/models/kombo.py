@@ -35,6 +35,7 @@ from asymbl_sf.models.common import (
     mismatch_of_object,
     raising,
     rejecting,
+    resolve_id,
     resolve_job,
     validate,
 )
@@ -147,9 +148,11 @@ class KomboCreateCandidate(_KomboBody):
 
 
 class KomboAddAttachment(KomboModel):
-    """Body of ``POST /ats/{candidates|applications}/{id}/attachments``."""
+    """Body of ``POST /ats/{candidates|applications}/{id}/attachments``. Kombo's documented
+    example repeats the path's ``application_id`` in the body: accepted when it is the same."""
 
     attachment: KomboAttachment
+    application_id: NonEmpty | None = None
     remote_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -377,6 +380,14 @@ class KomboParser:
             for p in one_attachment_problems(raw, "attachment" if wrapped else "")
             if p not in problems
         ]
+        if wrapped:
+            application_id = resolve_id(
+                application_id,
+                "application_id",
+                payload.get("application_id"),
+                "application_id",
+                problems,
+            )
         _owner_problems(candidate_id, application_id, problems)
         if problems or body is None:
             return None, problems

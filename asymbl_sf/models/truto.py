@@ -125,6 +125,9 @@ class TrutoAttachment(TrutoModel):
 class TrutoStageMove(TrutoModel):
     application_id: NonEmpty | None = None
     stage_id: NonEmpty
+    #: Truto documents both: who moves it, and whose application it is.
+    user_id: NonEmpty | None = None
+    candidate_id: NonEmpty | None = None
     remote_data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -342,6 +345,8 @@ class TrutoParser:
             c.StageMove(
                 application_id=app,
                 stage_id=body.stage_id,
+                user=body.user_id,
+                candidate_id=body.candidate_id,
                 remote_data=dict(body.remote_data),
                 dialect=self.name,
             ),

@@ -153,3 +153,37 @@ def test_the_same_file_twice_in_one_payload_is_uploaded_once(
     assert first["action"] == "upload" and second["action"] == "skip"
     assert second["id"] == first["id"] and second["same_as"] == "attachments[0]"
     assert any("the same file as attachments[0]" in w["message"] for w in result["warnings"])
+
+
+def test_kombos_add_attachment_body_may_repeat_the_application_it_is_for(
+    client: Asymbl, local_org: LocalOrg
+) -> None:
+    application = client.create_application(EXAMPLE, job_id="remote:Registered Nurse")["data"]
+    file = {"name": "note.txt", "type": "OTHER", "content_type": "text/plain", "data": "aGk="}
+    same = client.add_attachment(
+        application["id"], {"application_id": application["id"], "attachment": file}
+    )
+    assert same["status"] == "success"
+    with pytest.raises(PayloadError) as caught:
+        client.add_attachment(
+            application["id"], {"application_id": "a0A8d0000000099EAA", "attachment": file}
+        )
+    (problem,) = caught.value.problems
+    assert problem.path == "application_id" and "differs" in problem.message
+
+
+def test_truto_move_stage_takes_its_user_and_candidate(client: Asymbl) -> None:
+    application = client.create_application(EXAMPLE, job_id="remote:Registered Nurse")["data"]
+    body = {
+        "application_id": application["id"],
+        "stage_id": "Interview",
+        "user_id": "8d49b010-cc6a",
+        "candidate_id": application["candidate_id"],
+    }
+    moved = client.move_application_stage(None, payload=body, dialect="truto")
+    assert moved["data"]["current_stage"]["name"] == "Interview"
+    assert any("user_id '8d49b010-cc6a' is not recorded" in w["message"] for w in moved["warnings"])
+    other = {**body, "stage_id": "Offer", "candidate_id": "0038d0000000099AAA"}
+    with pytest.raises(PayloadError) as caught:
+        client.move_application_stage(None, payload=other, dialect="truto")
+    assert caught.value.problems[0].path == "candidate_id"
