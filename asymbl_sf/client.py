@@ -31,7 +31,7 @@ from asymbl_sf.models.canonical import Activity, Attachment
 from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, load_read_mapping
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
-from asymbl_sf.state.journal import Journal
+from asymbl_sf.state.journal import Journal, journal_root
 from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
 from asymbl_sf.writes.plan import RowInput
 from asymbl_sf.writes.rules import WriteRules
@@ -49,6 +49,18 @@ def _fix_rows(rows: Any, format: str | None) -> Iterator[tuple[int, dict[str, An
         if record.problem is not None:
             raise PayloadError(record.problem)
         yield record.line, dict(record.payload or {})
+
+
+def _fix_results(results: str | Path | None, rows: Any, journal: Journal, dry_run: bool) -> Path:
+    """A fix's results file: as asked; else beside its input file (``<input>.results.jsonl``,
+    a dry run ``.dry-run.jsonl``), or beside its journal."""
+    if results is not None:
+        return Path(results)
+    suffix = "dry-run" if dry_run else "results"
+    if isinstance(rows, (str, Path)) and str(rows) != "-":
+        return Path(f"{rows}.{suffix}.jsonl")
+    stamp = journal.header.started.replace(":", "").replace("-", "")
+    return journal_root() / f"{stamp}-update.{suffix}.jsonl"
 
 
 class Asymbl:
@@ -353,6 +365,7 @@ class Asymbl:
         key: str = "Id",
         dry_run: bool = False,
         format: str | None = None,
+        results: str | Path | None = None,
     ) -> UpdateSummary:
         """Update many records of ``sobject``: those ``where`` (a SOQL condition) selects, to
         the ``set`` values; or those the ``rows`` of a file (CSV, JSON Lines, JSON array; a
@@ -365,7 +378,15 @@ class Asymbl:
         records = None if rows is None else _fix_rows(rows, format)
         about = f"update {sobject}" + (f" where {where}" if where else f" from {rows}")
         journal = Journal.start("update", self.org_key, about, in_memory=dry_run)
-        request = UpdateRequest(sobject, records, where, dict(set or {}), key, dry_run)
+        request = UpdateRequest(
+            sobject,
+            records,
+            where,
+            dict(set or {}),
+            key,
+            dry_run,
+            _fix_results(results, rows, journal, dry_run),
+        )
         return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
 
     def duplicates(

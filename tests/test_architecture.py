@@ -30,7 +30,16 @@ ALLOWED: dict[str, set[str]] = {
         "attachments",
     },
     "connect": {"client", "mapping", "salesforce", "schema", "localorg"},
-    "flows": {"writes", "reading", "mapping", "models", "salesforce", "schema", "attachments"},
+    "flows": {
+        "writes",
+        "reading",
+        "mapping",
+        "models",
+        "salesforce",
+        "schema",
+        "attachments",
+        "state",
+    },
     "importing": {
         "writes",
         "mapping",

@@ -26,10 +26,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from asymbl_sf.dedupe import choose_match
 from asymbl_sf.errors import ConfigurationError, PayloadError, Problem, SalesforceError
+from asymbl_sf.importing.results import ResultsWriter
 from asymbl_sf.reading.convert import get_path
 from asymbl_sf.reading.soql import select_list
 from asymbl_sf.salesforce.api import SalesforceApi
@@ -108,6 +110,7 @@ class UpdateSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     rows: list[FixRow] = field(default_factory=list)
     journal: str | None = None
+    results: str | None = None
     api_calls: int = 0
     elapsed: float = 0.0
 
@@ -126,6 +129,7 @@ class UpdateSummary:
             "outcomes": self.outcomes,
             "ok": self.ok,
             "journal": self.journal,
+            "results": self.results,
             "api_calls": self.api_calls,
             "elapsed": round(self.elapsed, 3),
             "records": [r.as_dict() for r in self.rows],
@@ -160,7 +164,8 @@ class UpdateRequest:
     set: Mapping[str, str] = field(default_factory=dict)
     key: str = "Id"
     dry_run: bool = False
-    bulk_threshold: int = 10_000
+    #: Where every record's outcome goes (JSON Lines, or CSV by the extension).
+    results: Path | None = None
     max_concurrency: int = 4
 
 
@@ -200,10 +205,18 @@ class Updater:
                 raise PayloadError(problems)
             if not request.dry_run:
                 self._write(request, describe.name, plan)
-            for row in plan.rows():
-                if request.dry_run and row.outcome == UPDATED:
-                    row.outcome = WOULD_UPDATE
-                summary.add(row)
+            writer = _results_writer(request.results)
+            try:
+                for row in plan.rows():
+                    if request.dry_run and row.outcome == UPDATED:
+                        row.outcome = WOULD_UPDATE
+                    summary.add(row)
+                    if writer is not None:
+                        writer.write([row])
+            finally:
+                if writer is not None:
+                    writer.close()
+                    summary.results = str(request.results)
         summary.api_calls = self.api.usage.calls - calls
         summary.elapsed = time.monotonic() - started
         return summary
@@ -528,6 +541,18 @@ def _load(text: str) -> FixRow:
         error=data["error"],
         warnings=list(data["warnings"]),
     )
+
+
+#: The columns of a fix's CSV results file.
+RESULT_FIELDS = ("line", "key", "id", "outcome", "changes", "error", "warnings")
+
+
+def _results_writer(path: Path | None) -> ResultsWriter | None:
+    if path is None:
+        return None
+    if path.exists():
+        path.unlink()  # one fix, one file: the journal is the lasting record
+    return ResultsWriter(path, "csv" if path.suffix.lower() == ".csv" else "jsonl", RESULT_FIELDS)
 
 
 def _job_link(describe: SObjectDescribe, values: FieldValues, names: Sequence[str]) -> str | None:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 
 from asymbl_sf.errors import ConfigurationError
-from asymbl_sf.writes.result import ResultRow
 
 ResultsFormat = Literal["jsonl", "csv"]
 #: Outcomes after which a line is done: a rerun skips it.
@@ -47,14 +46,26 @@ FIELDS = (
 CSV_WARNING_SEPARATOR = " | "
 
 
-class ResultsWriter:
-    """Appends rows to a results file (JSON Lines or CSV); :meth:`flush` after each chunk."""
+class Reportable(Protocol):
+    """A row a results file holds (an import's :class:`ResultRow`, a fix's row)."""
 
-    def __init__(self, path: Path, results_format: ResultsFormat = "jsonl") -> None:
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class ResultsWriter:
+    """Appends rows to a results file (JSON Lines or CSV); :meth:`flush` after each chunk.
+
+    ``fields`` are the CSV columns (an import's :data:`FIELDS` by default); in CSV a list is one
+    cell, its items joined by ``" | "``."""
+
+    def __init__(
+        self, path: Path, results_format: ResultsFormat = "jsonl", fields: Sequence[str] = FIELDS
+    ) -> None:
         if results_format not in ("jsonl", "csv"):
             raise ConfigurationError(f"unknown results format {results_format!r}: use jsonl or csv")
         self.path = path
         self.format = results_format
+        self.fields = tuple(fields)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Kept open for the whole run (closed by close()): rows are appended chunk by chunk.
@@ -69,18 +80,15 @@ class ResultsWriter:
             self._handle.write("\n")  # a crash cut the last row short: start a fresh line
         self._csv = csv.writer(self._handle, lineterminator="\n")
         if self.format == "csv" and path.stat().st_size == 0:
-            self._csv.writerow(FIELDS)
+            self._csv.writerow(self.fields)
 
-    def write(self, rows: Iterable[ResultRow]) -> None:
+    def write(self, rows: Iterable[Reportable]) -> None:
         for row in rows:
+            values = row.as_dict()
             if self.format == "jsonl":
-                self._handle.write(_json_line(row.as_dict()))
+                self._handle.write(_json_line(values))
             else:
-                values = row.as_dict()
-                values["warnings"] = CSV_WARNING_SEPARATOR.join(row.warnings)
-                values["files"] = CSV_WARNING_SEPARATOR.join(map(_child_text, row.files))
-                values["activities"] = CSV_WARNING_SEPARATOR.join(map(_child_text, row.activities))
-                self._csv.writerow(["" if values[k] is None else values[k] for k in FIELDS])
+                self._csv.writerow([_cell(values.get(k)) for k in self.fields])
 
     def flush(self) -> None:
         """Hand the rows written so far to the operating system (they survive a kill -9)."""
@@ -89,6 +97,21 @@ class ResultsWriter:
     def close(self) -> None:
         self._handle.flush()
         self._handle.close()
+
+
+def _cell(value: Any) -> Any:
+    """A value as one CSV cell: lists joined by ``" | "``, objects as readable text."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return CSV_WARNING_SEPARATOR.join(str(_cell(item)) for item in value)
+    if isinstance(value, dict):
+        if "outcome" in value and "path" in value:
+            return _child_text(value)
+        if "field" in value and "after" in value:
+            return f"{value['field']}: {value.get('before')} -> {value['after']}"
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
 
 
 def _child_text(child: dict[str, Any]) -> str:

@@ -152,6 +152,25 @@ def test_a_spreadsheet_of_contacts_by_email_updates_each_row(
     assert local_org.get(bo["Id"])["Phone"] == "555"  # type: ignore[index]
     missing = next(r for r in summary.rows if r.outcome == "not_found")
     assert missing.line == 4 and "nobody@example.com" in str(missing.error)
+    rows = [json.loads(line) for line in Path(str(summary.results)).read_text().splitlines()]
+    assert summary.results == f"{sheet}.results.jsonl"
+    assert sorted((r["line"], r["outcome"]) for r in rows) == [
+        (2, "updated"),
+        (3, "updated"),
+        (4, "not_found"),
+    ]
+
+
+def test_a_results_file_named_csv_is_csv(
+    client: Asymbl, local_org: LocalOrg, tmp_path: Path
+) -> None:
+    seed_applicants(local_org, 2)
+    out = tmp_path / "moves.csv"
+    summary = client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"}, results=out)
+    header, *lines = out.read_text().splitlines()
+    assert header == "line,key,id,outcome,changes,error,warnings" and len(lines) == 2
+    assert all(",updated,bpats__Stage__c: " in line for line in lines)
+    assert summary.results == str(out)
 
 
 def test_a_key_that_names_no_single_record_is_refused(client: Asymbl) -> None:

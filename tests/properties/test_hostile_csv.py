@@ -18,13 +18,13 @@ from asymbl_sf import Asymbl
 from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.importing.columns import ColumnMap
 from asymbl_sf.importing.engine import plan_record
-from asymbl_sf.importing.results import ResultRow
 from asymbl_sf.importing.sources import read_records
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.mapping import load_mapping
 from asymbl_sf.mapping.spec import CsvSpec
 from asymbl_sf.schema import OrgSchema
 from asymbl_sf.writes.plan import Planner
+from asymbl_sf.writes.result import ResultRow
 from tests.properties.strategies import AWKWARD_CHARS, SOQL_FRAGMENTS
 
 #: Header → path. One header is itself awkward (a comma, quotes, a non-ASCII letter).

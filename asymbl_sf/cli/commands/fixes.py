@@ -79,6 +79,14 @@ def update(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show every record's diff; write nothing.")
     ] = False,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            help="Every record's outcome and diff (JSON Lines; CSV if the name ends .csv). "
+            "Default: <FILE>.results.jsonl, or beside the journal.",
+        ),
+    ] = None,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -90,7 +98,14 @@ def update(
         org,
         mapping,
         lambda c: c.update(
-            sobject, rows, where=where, set=values, key=key, dry_run=dry_run, format=format
+            sobject,
+            rows,
+            where=where,
+            set=values,
+            key=key,
+            dry_run=dry_run,
+            format=format,
+            results=results,
         ),
         source=file,
     )
