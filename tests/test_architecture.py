@@ -60,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
         "schema",
         "state",
         "dedupe",
+        "checks",
     },
     "checks": {"mapping", "reading", "salesforce", "schema", "models", "yaml_document"},
     "writes": {
