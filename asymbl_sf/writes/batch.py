@@ -82,13 +82,15 @@ class BatchWriter:
         before = sum(1 for s in decided.contacts.values() if s.contact_id)
         self.writer.notes = _LedgerNotes(self.ledger, writes) if self.ledger else None
         try:
-            small = [
-                w for w in writes.values() if w.data is None or files.fits_json_size(len(w.data))
-            ]
+            small: list[PendingWrite] = []
+            big: list[PendingWrite] = []
+            for write in writes.values():
+                fits = write.data is None or files.fits_json_size(len(write.data))
+                (small if fits else big).append(write)
             self.writer.write(
                 small, finder_of(self.finder, self.rules, writes, result), into=result
             )
-            self._upload_alone([w for w in writes.values() if w not in small], result)
+            self._upload_alone(big, result)
         finally:
             settle(decided, writes, result)
             self._save(decided)
