@@ -46,6 +46,7 @@ from asymbl_sf.writes.state import RunState
 
 from .columns import column_map_for
 from .progress import DRY_RUN, READING, WRITING, ImportProgress, ProgressCallback
+from .read_ahead import ChunkReader, ReadChunk
 from .results import (
     PreviousOutcomes,
     ResultsFormat,
@@ -61,6 +62,9 @@ BULK_THRESHOLD = 10_000
 #: Rows decided and written together over REST (and read from the input between writes).
 CHUNK_SIZE = 2_000
 APIS = ("auto", "rest", "bulk")
+
+#: What the reader keeps of a record: its plan, or its failed result.
+Planned = PlannedRow | ResultRow
 
 
 @dataclass
@@ -156,15 +160,19 @@ class ImportRun:
         self.summary = ImportSummary(dry_run=options.dry_run)
         self.summary.results_path = self._results_path()
         self.started = time.monotonic()
-        self._phase: str | None = None
-        self._phase_started = self.started
-        #: When the last report went out: a phase's first report comes after its first chunk,
-        #: so the phase is taken to have started when the previous one last reported.
+        #: When each phase started: a phase's first report comes after its first chunk, so the
+        #: phase is taken to have started when the previous report went out.
+        self._phase_started: dict[str, float] = {}
         self._last_report = self.started
         #: Planned rows that got their outcome (the rest are pending).
         self._decided = 0
         #: Lines whose results are written: failed rows up to here went out in order.
         self._emitted_to = 0
+        #: The last pending line a chunk step took, and how many rows the steps took.
+        self._done_to = 0
+        self._done = 0
+        #: Records a stopped run did not read (they are pending too).
+        self._unread = 0
         self.writer: ResultsWriter | None = None
 
     def _results_path(self) -> Path:
@@ -203,7 +211,8 @@ class ImportRun:
                 except AuthenticationError:
                     summary.stopped_reason = STOPPED_AUTHENTICATION
                 if summary.stopped_reason is not None:
-                    summary.pending = max(state.pending_count() - self._decided, 0)
+                    pending = state.pending_count() - self._decided
+                    summary.pending = max(pending, 0) + self._unread
                     self.emit(state, [], upto=None)  # the rows that failed on reading
         finally:
             writer.close()
@@ -229,8 +238,6 @@ class ImportRun:
         column_map: Any,
     ) -> None:
         self.writer = writer
-        self._read(state, previous, column_map)
-        planned = state.pending_count()
         options = self.options
         compares = self.rules.when_found != "reuse"
         if options.api == "bulk" and compares:
@@ -239,41 +246,58 @@ class ImportRun:
                 "compares each existing Contact's fields before writing; Bulk API 2.0 reads "
                 "Contacts without them: use --api rest (or auto)"
             )
-        bulk = options.api == "bulk" or (
-            options.api == "auto" and planned > options.bulk_threshold and not compares
-        )
+        reader = self._reader(previous, column_map)
+        try:
+            if options.api == "rest" or (options.api == "auto" and compares):
+                # Over REST for sure: write each chunk while the reader plans the next ones.
+                self.summary.api = "rest"
+                self._stream(state, reader)
+            else:
+                self._read_all(state, reader)
+        except (RequestLimitError, AuthenticationError):
+            reader.close()
+            self._unread = reader.count_rest()
+            raise
+        finally:
+            reader.close()
+
+    def _stream(self, state: RunState, reader: ChunkReader[SourceRecord, Planned]) -> None:
+        """Write (or, in a dry run, check) each chunk as soon as it is read."""
+        batch = self._batch_writer(state, scan=None)
+        step, phase = (batch.plan, DRY_RUN) if self.options.dry_run else (batch.write, WRITING)
+        for chunk in reader:
+            self._flush_read(state, chunk)
+            self._each_chunk(state, None, phase, step, with_data=not self.options.dry_run)
+        self.report(READING, self.summary.records_read, None, finished=True)
+        if self._done:  # the total is known now that the input is read
+            self.report(phase, self._done, self._done, finished=True)
+        self.emit(state, [], upto=None)
+
+    def _read_all(self, state: RunState, reader: ChunkReader[SourceRecord, Planned]) -> None:
+        """Read everything first: ``auto`` chooses between REST and Bulk by the rows planned,
+        and Bulk writes all the rows at once."""
+        for chunk in reader:
+            self._flush_read(state, chunk)
+        self.report(READING, self.summary.records_read, None, finished=True)
+        planned = state.pending_count()
+        options = self.options
+        bulk = options.api == "bulk" or (options.api == "auto" and planned > options.bulk_threshold)
         self.summary.api = "bulk" if bulk else "rest"
         if planned == 0:
             self.emit(state, [], upto=None)
             return
-        book = JobBook(self.api, self.rules.job_remote_key)
-        book.load(
-            state.pending_jobs(), state.pending_users(), max_concurrency=options.max_concurrency
-        )
         scan = None
+        book = self._book()
         if bulk:  # a dry run through Bulk plans against the same scan
+            book.load(
+                state.pending_jobs(),
+                state.pending_users(),
+                max_concurrency=options.max_concurrency,
+            )
             jobs = [job.id for ref in state.pending_jobs() if isinstance(job := book.job(ref), Job)]
             scan_org(Bulk2(self.api, retry=self.retry), state, self.rules, jobs)
             scan = OrgScanOf(state, self.rules)
-        finder = FactFinder(
-            self.api, self.rules, book, scan=scan, max_concurrency=options.max_concurrency
-        )
-        claims = (
-            PendingClaims(self.ledger) if self.ledger is not None and not options.dry_run else None
-        )
-        decider = Decider(state, book, self.rules, claims=claims)
-        collections = CollectionWriter(
-            self.api, self.retry, max_concurrency=options.max_concurrency
-        )
-        batch = BatchWriter(
-            self.api,
-            self.rules,
-            state,
-            finder,
-            decider,
-            collections,
-            ledger=None if options.dry_run else self.ledger,
-        )
+        batch = self._batch_writer(state, scan=scan, book=book)
         if options.dry_run:
             self._each_chunk(state, planned, DRY_RUN, batch.plan, with_data=False)
         elif bulk:
@@ -282,11 +306,47 @@ class ImportRun:
             self._each_chunk(state, planned, WRITING, batch.write, with_data=True)
         self.emit(state, [], upto=None)
 
+    def _book(self) -> JobBook:
+        return JobBook(self.api, self.rules.job_remote_key)
+
+    def _batch_writer(
+        self, state: RunState, *, scan: OrgScanOf | None, book: JobBook | None = None
+    ) -> BatchWriter:
+        """The write core for this run. The jobs, stages and users rows name are read with the
+        first chunk's lookups that needs them (in the same Composite calls), unless ``book``
+        has them already."""
+        options = self.options
+        finder = FactFinder(
+            self.api,
+            self.rules,
+            book or self._book(),
+            scan=scan,
+            max_concurrency=options.max_concurrency,
+        )
+        claims = (
+            PendingClaims(self.ledger) if self.ledger is not None and not options.dry_run else None
+        )
+        decider = Decider(state, finder.book, self.rules, claims=claims)
+        collections = CollectionWriter(
+            self.api, self.retry, max_concurrency=options.max_concurrency
+        )
+        return BatchWriter(
+            self.api,
+            self.rules,
+            state,
+            finder,
+            decider,
+            collections,
+            ledger=None if options.dry_run else self.ledger,
+        )
+
     def _each_chunk(
-        self, state: RunState, planned: int, phase: str, step: Any, *, with_data: bool
+        self, state: RunState, planned: int | None, phase: str, step: Any, *, with_data: bool
     ) -> None:
-        done = 0
-        for rows in state.pending_chunks(self.options.chunk_size, with_data=with_data):
+        """Run ``step`` on the pending rows not done yet, chunk by chunk, and emit their
+        results (``planned``: the total to report, when known)."""
+        size = self.options.chunk_size
+        for rows in state.pending_chunks(size, with_data=with_data, after=self._done_to):
             chunk: ChunkResult | None = None
             try:
                 chunk = step(rows)
@@ -294,8 +354,10 @@ class ImportRun:
                 if chunk is not None:
                     self._count(chunk)
                     self.emit(state, chunk.rows, upto=rows[-1].line)
-            done += len(rows)
-            self.report(phase, done, planned, finished=done >= planned)
+            self._done_to = rows[-1].line
+            self._done += len(rows)
+            finished = planned is not None and self._done >= planned
+            self.report(phase, self._done, planned, finished=finished)
 
     def _bulk(self, state: RunState, planned: int, batch: BatchWriter) -> None:
         bulk = BulkWriter(
@@ -326,23 +388,22 @@ class ImportRun:
 
     # -- step 1: read ---------------------------------------------------------------------------
 
-    def _read(self, state: RunState, previous: PreviousOutcomes | None, column_map: Any) -> None:
-        summary, size = self.summary, self.options.chunk_size
+    def _reader(
+        self, previous: PreviousOutcomes | None, column_map: Any
+    ) -> ChunkReader[SourceRecord, Planned]:
+        """The input's records, planned a few chunks ahead on a thread of their own."""
         planner: Planner | None = None  # made at the first row to plan: a rerun of a finished
         # import reads the org's describes for nothing otherwise
-        batch: list[Any] = []
-        failed: list[ResultRow] = []
         retry_only = self.options.retry_from is not None
-        for record in read_records(
-            self.source, format=self.options.format, column_map=column_map, notes=summary.notes
-        ):
-            summary.records_read += 1
-            if previous is not None and (
+
+        def skip(record: SourceRecord) -> bool:
+            return previous is not None and (
                 record.line in previous.final
                 or (retry_only and record.line not in previous.retryable)
-            ):
-                summary.skipped += 1
-                continue
+            )
+
+        def plan(record: SourceRecord) -> Planned:
+            nonlocal planner
             if planner is None:
                 planner = Planner(
                     self.mapping,
@@ -351,26 +412,29 @@ class ImportRun:
                     fetch_policy=self.fetch_policy,
                     require_match=True,
                 )
-            planned = plan_record(
+            return plan_record(
                 planner, record, job_id=self.options.job_id, dialect=self.options.dialect
             )
-            if isinstance(planned, ResultRow):
-                failed.append(planned)
-            else:
-                batch.append(planned)
-            if len(batch) + len(failed) >= size:
-                self._flush_read(state, batch, failed)
-                batch, failed = [], []
-        self._flush_read(state, batch, failed, finished=True)
 
-    def _flush_read(
-        self, state: RunState, batch: list[Any], failed: list[ResultRow], finished: bool = False
-    ) -> None:
-        state.add_pending(batch, with_fields=not self.options.dry_run)
+        records = read_records(
+            self.source,
+            format=self.options.format,
+            column_map=column_map,
+            notes=self.summary.notes,
+        )
+        return ChunkReader(records, plan, skip, self.options.chunk_size)
+
+    def _flush_read(self, state: RunState, chunk: ReadChunk[Planned]) -> None:
+        """Keep a chunk of read rows in the run state (the failed ones' results too)."""
+        planned = [r for r in chunk.planned if isinstance(r, PlannedRow)]
+        failed = [r for r in chunk.planned if isinstance(r, ResultRow)]
+        self.summary.records_read += chunk.read
+        self.summary.skipped += chunk.skipped
+        state.add_pending(planned, with_fields=not self.options.dry_run)
         state.add_failed(failed)
         for row in failed:
             self._tally(row)
-        self.report(READING, self.summary.records_read, None, finished=finished)
+        self.report(READING, self.summary.records_read, None)
 
     def _schema(self) -> OrgSchema:
         """The packaged describes, with the org's own for the objects the import writes (one
@@ -438,11 +502,11 @@ class ImportRun:
         if callback is None:
             return
         now = time.monotonic()
-        if self._phase != phase:
-            self._phase, self._phase_started = phase, self._last_report
+        # Phases interleave when writing streams behind reading: each keeps its own start.
+        started = self._phase_started.setdefault(phase, self._last_report)
         self._last_report = now
         counts = dict(self.summary.outcomes)
-        callback(ImportProgress(phase, done, total, counts, now - self._phase_started, finished))
+        callback(ImportProgress(phase, done, total, counts, now - started, finished))
 
 
 def plan_record(

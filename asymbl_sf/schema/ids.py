@@ -9,11 +9,13 @@ goes through :func:`to_18`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$")
 
 
+@lru_cache(maxsize=1 << 16)  # the same ids are checked again and again (every reference)
 def checksum(id15: str) -> str:
     """The three checksum characters of a 15-character id."""
     out = []

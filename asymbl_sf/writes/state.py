@@ -209,12 +209,18 @@ class RunState:
         return sorted(users)
 
     def pending_chunks(
-        self, size: int, *, with_data: bool = False, max_bytes: int = CHUNK_FILE_BYTES
+        self,
+        size: int,
+        *,
+        with_data: bool = False,
+        max_bytes: int = CHUNK_FILE_BYTES,
+        after: int = 0,
     ) -> Iterator[list[PlannedRow]]:
-        """The pending rows in line order, ``size`` at a time; ``with_data``: with the bytes of
-        their files (to write them), and then also no more than ``max_bytes`` of files per
-        chunk (at least one row), so memory stays bounded however big the files are."""
-        last = 0
+        """The pending rows after line ``after`` in line order, ``size`` at a time;
+        ``with_data``: with the bytes of their files (to write them), and then also no more
+        than ``max_bytes`` of files per chunk (at least one row), so memory stays bounded
+        however big the files are."""
+        last = after
         while True:
             found = self.db.execute(
                 "SELECT line, row FROM pending WHERE line > ? ORDER BY line LIMIT ?", (last, size)

@@ -97,8 +97,9 @@ def test_dry_run_exits_zero_and_writes_nothing(org_path: Path, tmp_path: Path) -
 def test_daily_limit_exits_three_and_the_same_command_resumes(
     org_path: Path, tmp_path: Path
 ) -> None:
-    # Four calls left today: describes, jobs, one lookup, the Contact write; then the limit.
-    set_usage(org_path, DEFAULT_DAILY_LIMIT - 4)
+    # Three calls left today: describes, one lookup (jobs and Contacts), the Contact write;
+    # then the limit.
+    set_usage(org_path, DEFAULT_DAILY_LIMIT - 3)
     path = write_jsonl(tmp_path / "in.jsonl", many(30))
     stopped = run(org_path, str(path), "-q")
     assert stopped.exit_code == 3
