@@ -366,6 +366,7 @@ class Asymbl:
         dry_run: bool = False,
         format: str | None = None,
         results: str | Path | None = None,
+        api: str = "auto",
     ) -> UpdateSummary:
         """Update many records of ``sobject``: those ``where`` (a SOQL condition) selects, to
         the ``set`` values; or those the ``rows`` of a file (CSV, JSON Lines, JSON array; a
@@ -386,6 +387,7 @@ class Asymbl:
             key,
             dry_run,
             _fix_results(results, rows, journal, dry_run),
+            api=api,
         )
         return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
 

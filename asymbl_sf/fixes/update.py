@@ -35,6 +35,7 @@ from asymbl_sf.importing.results import ResultsWriter
 from asymbl_sf.reading.convert import get_path
 from asymbl_sf.reading.soql import select_list
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.salesforce.bulk import Bulk2, bulk_error, csv_cell
 from asymbl_sf.salesforce.collections import CollectionWriter
 from asymbl_sf.salesforce.units import PendingWrite, UnitResult
 from asymbl_sf.schema import SObjectDescribe
@@ -49,6 +50,12 @@ from .values import FieldValues, Unchecked, same_value
 
 #: Records planned (and written) together.
 CHUNK = 2_000
+#: Above this many records to write, ``api="auto"`` writes them with one Bulk API 2.0 job
+#: (a handful of calls at any size) rather than 1 call per 1,000 records.
+BULK_THRESHOLD = 10_000
+APIS = ("auto", "rest", "bulk")
+#: Rows an :class:`UpdateSummary` keeps in memory (and in ``--json``); the results file has all.
+ROWS_KEPT = 10_000
 #: Problems listed in an error before "and N more".
 MAX_PROBLEMS = 20
 
@@ -113,6 +120,10 @@ class UpdateSummary:
     results: str | None = None
     api_calls: int = 0
     elapsed: float = 0.0
+    #: ``rest`` or ``bulk``: how the changes were written (None: nothing was).
+    api: str | None = None
+    #: Rows not kept in :attr:`rows` (above :data:`ROWS_KEPT`); the results file has them all.
+    rows_omitted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -120,7 +131,10 @@ class UpdateSummary:
 
     def add(self, row: FixRow) -> None:
         self.outcomes[row.outcome] = self.outcomes.get(row.outcome, 0) + 1
-        self.rows.append(row)
+        if len(self.rows) < ROWS_KEPT:
+            self.rows.append(row)
+        else:
+            self.rows_omitted += 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,8 +145,10 @@ class UpdateSummary:
             "journal": self.journal,
             "results": self.results,
             "api_calls": self.api_calls,
+            "api": self.api,
             "elapsed": round(self.elapsed, 3),
             "records": [r.as_dict() for r in self.rows],
+            "records_omitted": self.rows_omitted,
         }
 
     def text(self, shown: int = 20) -> str:
@@ -143,12 +159,16 @@ class UpdateSummary:
         for row in changed[:shown]:
             diff = "; ".join(c.text() for c in row.changes)
             lines.append(f"  {row.id}: {diff}")
-        if len(changed) > shown:
-            lines.append(f"  ... and {len(changed) - shown:,} more")
+        more = len(changed) - shown + self.rows_omitted
+        if more > 0:
+            lines.append(
+                f"  ... and {more:,} more" + (f" (in {self.results})" if self.results else "")
+            )
         for row in [r for r in self.rows if r.error][:shown]:
             where = f"line {row.line}" if row.line is not None else row.id
             lines.append(f"  {where}: {row.outcome}: {row.error}")
-        lines.append(f"  {self.api_calls:,} API call(s); {self.elapsed:.1f} s")
+        over = f" over {'Bulk API 2.0' if self.api == 'bulk' else 'REST'}" if self.api else ""
+        lines.append(f"  {self.api_calls:,} API call(s){over}; {self.elapsed:.1f} s")
         if self.journal:
             lines.append(f"  journal: {self.journal} (undo with: asymbl-sf undo {self.journal})")
         return "\n".join(lines)
@@ -167,6 +187,9 @@ class UpdateRequest:
     #: Where every record's outcome goes (JSON Lines, or CSV by the extension).
     results: Path | None = None
     max_concurrency: int = 4
+    #: ``auto`` (Bulk API 2.0 above ``bulk_threshold`` records to write), ``rest`` or ``bulk``.
+    api: str = "auto"
+    bulk_threshold: int = BULK_THRESHOLD
 
 
 class Updater:
@@ -183,6 +206,8 @@ class Updater:
             raise ConfigurationError(
                 "say which records to update: a file of rows, or --where CONDITION (not both)"
             )
+        if request.api not in APIS:
+            raise ConfigurationError(f"unknown api {request.api!r}: use auto, rest or bulk")
         if request.where is not None and not request.set:
             raise ConfigurationError("--where needs --set FIELD=VALUE: what to write")
         describe = self.api.describe(request.sobject)
@@ -204,7 +229,7 @@ class Updater:
                     problems.append(Problem("", f"... and {extra:,} more problem(s)"))
                 raise PayloadError(problems)
             if not request.dry_run:
-                self._write(request, describe.name, plan)
+                summary.api = self._write(request, describe.name, plan)
             writer = _results_writer(request.results)
             try:
                 for row in plan.rows():
@@ -411,19 +436,20 @@ class Updater:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def _write(self, request: UpdateRequest, sobject: str, plan: _Plan) -> None:
+    def _write(self, request: UpdateRequest, sobject: str, plan: _Plan) -> str | None:
+        """Write the planned changes; returns the API used (``rest`` or ``bulk``; None when
+        nothing needed writing)."""
+        if plan.to_write_count == 0:
+            return None
+        bulk = request.api == "bulk" or (
+            request.api == "auto" and plan.to_write_count > request.bulk_threshold
+        )
+        if bulk:
+            self._write_bulk(sobject, plan)
+            return "bulk"
         writer = CollectionWriter(self.api, max_concurrency=request.max_concurrency)
         for rows in plan.to_write(CHUNK):
-            self.journal.write(
-                Entry(
-                    "update",
-                    sobject,
-                    row.id,
-                    before={c.field: c.before for c in row.changes},
-                    after={c.field: c.after for c in row.changes},
-                )
-                for row in rows
-            )
+            self._journal(sobject, rows)
             writes = [
                 PendingWrite(
                     str(row.id), sobject, {c.field: c.after for c in row.changes}, record_id=row.id
@@ -442,6 +468,59 @@ class Updater:
                     elif str(row.id) not in result.ids:
                         row.outcome, row.error = FAILED, "not written: the run stopped"
                     plan.update(row)
+        return "rest"
+
+    def _journal(self, sobject: str, rows: Sequence[FixRow]) -> None:
+        """The rows' before-images, in the journal (synced) before any of them is written."""
+        self.journal.write(
+            Entry(
+                "update",
+                sobject,
+                row.id,
+                before={c.field: c.before for c in row.changes},
+                after={c.field: c.after for c in row.changes},
+            )
+            for row in rows
+        )
+
+    def _write_bulk(self, sobject: str, plan: _Plan) -> None:
+        """Every change in one Bulk API 2.0 update job, after every before-image is journaled.
+        An empty new value is sent as ``#N/A`` (Bulk's "clear this field")."""
+        header: dict[str, None] = {"Id": None}
+        for rows in plan.to_write(CHUNK):
+            self._journal(sobject, rows)
+            for row in rows:
+                header.update(dict.fromkeys(c.field for c in row.changes))
+        names = list(header)
+
+        def cells() -> Iterator[list[str]]:
+            for rows in plan.to_write(CHUNK):
+                for row in rows:
+                    after = {c.field: c.after for c in row.changes}
+                    yield [str(row.id)] + [
+                        csv_cell(after[n], clear=True) if n in after else "" for n in names[1:]
+                    ]
+
+        bulk = Bulk2(self.api)
+        result = bulk.ingest(sobject, names, cells(), operation="update")
+        if result is None:
+            return
+        failed: dict[str, str] = {}
+        for answer in bulk.ingest_results(result.job_id, "failedResults"):
+            code, message, _ = bulk_error(answer.get("sf__Error", ""), sobject)
+            failed[to_18(answer["Id"])] = f"{code}: {message}"
+        done = {
+            to_18(answer["sf__Id"])
+            for answer in bulk.ingest_results(result.job_id, "successfulResults")
+        }
+        for rows in plan.to_write(CHUNK):
+            for row in rows:
+                record_id = to_18(str(row.id))
+                if record_id in failed:
+                    row.outcome, row.error = FAILED, failed[record_id]
+                elif record_id not in done:
+                    row.outcome, row.error = FAILED, "not processed by the Bulk API job"
+                plan.update(row)
 
 
 class _Plan:
@@ -456,6 +535,8 @@ class _Plan:
             "CREATE TABLE warns (id TEXT, warning TEXT);"
             "CREATE TABLE problems (n INTEGER PRIMARY KEY AUTOINCREMENT, problem TEXT);"
         )
+        #: Rows with changes to write.
+        self.to_write_count = 0
 
     def __enter__(self) -> _Plan:
         return self
@@ -464,6 +545,8 @@ class _Plan:
         self.db.close()
 
     def add(self, row: FixRow) -> None:
+        if row.outcome == UPDATED and row.changes:
+            self.to_write_count += 1
         if row.id is not None:
             row.warnings.extend(
                 w for (w,) in self.db.execute("SELECT warning FROM warns WHERE id = ?", (row.id,))

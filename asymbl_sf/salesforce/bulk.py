@@ -77,7 +77,20 @@ class Bulk2:
     def insert(
         self, sobject: str, header: list[str], rows: Iterable[list[str]]
     ) -> IngestResult | None:
-        """Insert ``rows`` (values in ``header`` order; ``""`` leaves a field unset) in one job.
+        """Insert ``rows`` (values in ``header`` order; ``""`` leaves a field unset) in one job;
+        see :meth:`ingest`."""
+        return self.ingest(sobject, header, rows, operation="insert")
+
+    def ingest(
+        self,
+        sobject: str,
+        header: list[str],
+        rows: Iterable[list[str]],
+        *,
+        operation: str = "insert",
+    ) -> IngestResult | None:
+        """Run ``rows`` (values in ``header`` order, made with :func:`csv_cell`) through one
+        ingest job of ``operation`` (``insert``; ``update``, whose ``header`` has ``Id``).
 
         ``rows`` is read once, so it may be a generator; it is uploaded in parts of at most
         :data:`MAX_UPLOAD_BYTES`. A job that cannot be created or filled is tried again with a
@@ -88,16 +101,16 @@ class Bulk2:
         if not parts:
             return None
         try:
-            return self._insert_parts(sobject, parts)
+            return self._ingest_parts(sobject, operation, parts)
         finally:
             for part in parts:
                 part.close()
 
-    def _insert_parts(self, sobject: str, parts: list[IO[bytes]]) -> IngestResult:
+    def _ingest_parts(self, sobject: str, operation: str, parts: list[IO[bytes]]) -> IngestResult:
         last_error: TransientError | None = None
         for _attempt in range(max(self.retry.attempts, 1)):
             try:
-                job_id = self._create_ingest(sobject)
+                job_id = self._create_ingest(sobject, operation)
             except TransientError as exc:
                 last_error = exc
                 self._backoff(_attempt)
@@ -138,10 +151,10 @@ class Bulk2:
         )
         yield from csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
 
-    def _create_ingest(self, sobject: str) -> str:
+    def _create_ingest(self, sobject: str, operation: str) -> str:
         body = {
             "object": sobject,
-            "operation": "insert",
+            "operation": operation,
             "contentType": "CSV",
             "lineEnding": "LF",
             "columnDelimiter": "COMMA",
@@ -262,6 +275,31 @@ class Bulk2:
         delays = self.retry.delays()
         if delays:
             self._sleep(delays[min(attempt, len(delays) - 1)])
+
+
+def bulk_error(text: str, sobject: str) -> tuple[str, str, str | None]:
+    """``CODE:message:Field1,Field2 --`` (as failedResults writes ``sf__Error``) → parts."""
+    body = text.strip().removesuffix("--").strip()
+    code, _, rest = body.partition(":")
+    message, _, fields = rest.rpartition(":")
+    if not message or " " in fields.strip():
+        message, fields = rest, ""
+    first = fields.strip().split(",")[0] if fields.strip() else None
+    return (
+        code.strip() or "UNKNOWN",
+        message.strip() or text,
+        f"{sobject}.{first}" if first else None,
+    )
+
+
+def csv_cell(value: Any, *, clear: bool = False) -> str:
+    """A value as a Bulk API CSV cell. ``""`` leaves a field unset (insert) or unchanged
+    (update); with ``clear``, None becomes ``#N/A``, which empties the field."""
+    if value is None:
+        return "#N/A" if clear else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _csv_parts(header: list[str], rows: Iterable[list[str]]) -> list[IO[bytes]]:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from asymbl_sf.errors import TransientError
-from asymbl_sf.salesforce.bulk import Bulk2, IngestResult
+from asymbl_sf.salesforce.bulk import Bulk2, IngestResult, bulk_error, csv_cell
 from asymbl_sf.salesforce.collections import RETRYABLE_RECORD_CODES
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.schema.ids import to_18
@@ -90,7 +90,7 @@ class BulkWriter:
             rows = self._noting(
                 CONTACT,
                 (
-                    (contact_key(key), [_cell(fields.get(name)) for name in header])
+                    (contact_key(key), [csv_cell(fields.get(name)) for name in header])
                     for key, fields in self.state.contacts_to_create()
                 ),
             )
@@ -110,7 +110,7 @@ class BulkWriter:
             errors, retry_left = [], False
             for row in self.bulk.ingest_results(result.job_id, "failedResults"):
                 value = self.rules.normalize(row.get(column))
-                code, message, field_name = _bulk_error(row.get("sf__Error", ""), CONTACT)
+                code, message, field_name = bulk_error(row.get("sf__Error", ""), CONTACT)
                 if value is None:
                     continue
                 if code in RETRYABLE_RECORD_CODES and not last:
@@ -160,7 +160,7 @@ class BulkWriter:
             self._applicants_made(made)
             errors, retry_left = [], False
             for row in self.bulk.ingest_results(result.job_id, "failedResults"):
-                code, message, field_name = _bulk_error(row.get("sf__Error", ""), APPLICANT)
+                code, message, field_name = bulk_error(row.get("sf__Error", ""), APPLICANT)
                 if code in RETRYABLE_RECORD_CODES and not last:
                     retry_left = True
                     continue
@@ -202,7 +202,7 @@ class BulkWriter:
                     fields[name] = ids.get(ref) or ""
                 yield (
                     applicant_key(contact.contact_id, decision.job_id),
-                    [_cell(fields.get(name)) for name in header],
+                    [csv_cell(fields.get(name)) for name in header],
                 )
 
     def _pairs(self, rows: list[dict[str, str]]) -> list[tuple[int, str] | None]:
@@ -330,27 +330,3 @@ def _union(field_sets: Any) -> list[str]:
     for fields in field_sets:
         names.update(dict.fromkeys(fields))
     return list(names)
-
-
-def _cell(value: Any) -> str:
-    """A value as Bulk API CSV takes it (``""`` leaves a field unset on insert)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _bulk_error(text: str, sobject: str) -> tuple[str, str, str | None]:
-    """``CODE:message:Field1,Field2 --`` (as failedResults writes ``sf__Error``) → parts."""
-    body = text.strip().removesuffix("--").strip()
-    code, _, rest = body.partition(":")
-    message, _, fields = rest.rpartition(":")
-    if not message or " " in fields.strip():
-        message, fields = rest, ""
-    first = fields.strip().split(",")[0] if fields.strip() else None
-    return (
-        code.strip() or "UNKNOWN",
-        message.strip() or text,
-        f"{sobject}.{first}" if first else None,
-    )

@@ -189,6 +189,49 @@ def test_rows_by_id_accept_fifteen_character_ids(client: Asymbl, local_org: Loca
     )
 
 
+def test_over_bulk_api_every_change_goes_in_one_job_and_is_undone(
+    client: Asymbl, local_org: LocalOrg
+) -> None:
+    ids = seed_applicants(local_org, 30)
+    before = {i: local_org.get(i)["bpats__Stage__c"] for i in ids}  # type: ignore[index]
+    local_org.calls.reset()
+    summary = client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"}, api="bulk")
+    assert summary.ok and summary.outcomes == {"updated": 30} and summary.api == "bulk"
+    assert local_org.calls["POST jobs/ingest"] == 1
+    offer = stage_of(local_org, job_named(local_org, "Registered Nurse"), "Offer")
+    assert {local_org.get(i)["bpats__Stage__c"] for i in ids} == {offer}  # type: ignore[index]
+    assert "over Bulk API 2.0" in summary.text()
+    assert client.undo(str(summary.journal)).outcomes == {"restored": 30}
+    assert {i: local_org.get(i)["bpats__Stage__c"] for i in ids} == before  # type: ignore[index]
+
+
+def test_bulk_clears_a_field_set_empty_and_reports_refused_records(
+    client: Asymbl, local_org: LocalOrg
+) -> None:
+    contacts = [
+        local_org.backend.create(
+            "Contact", {"LastName": f"Doe {i}", "Email": f"d{i}@example.com", "Title": "Nurse"}
+        )["Id"]
+        for i in range(3)
+    ]
+    rows = [
+        {"Id": contacts[0], "Title": ""},  # cleared: Bulk's #N/A
+        {"Id": contacts[1], "Title": "Head Nurse"},
+        {"Id": contacts[2], "Email": "not an email"},  # refused by the org
+    ]
+    summary = client.update("Contact", rows, api="bulk")
+    assert summary.outcomes == {"updated": 2, "failed": 1}
+    assert local_org.get(contacts[0])["Title"] is None  # type: ignore[index]
+    assert local_org.get(contacts[1])["Title"] == "Head Nurse"  # type: ignore[index]
+    (failed,) = [r for r in summary.rows if r.outcome == "failed"]
+    assert failed.id == contacts[2] and "INVALID_EMAIL_ADDRESS" in str(failed.error)
+
+
+def test_an_unknown_api_is_refused(client: Asymbl) -> None:
+    with pytest.raises(ConfigurationError, match="unknown api"):
+        client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"}, api="soap")
+
+
 def test_undo_puts_five_thousand_moved_applications_back(
     client: Asymbl, local_org: LocalOrg
 ) -> None:

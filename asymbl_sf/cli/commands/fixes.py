@@ -7,6 +7,7 @@ stderr (and as ``"journal"`` in the JSON). Exit 0 only when every record got wha
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,14 @@ def _assignments(values: list[str]) -> dict[str, str]:
             )
         out[name.strip()] = text
     return out
+
+
+class WriteApi(str, Enum):
+    """How a fix writes: Bulk API 2.0 above 10,000 records (``auto``), or as told."""
+
+    auto = "auto"
+    rest = "rest"
+    bulk = "bulk"
 
 
 def update(
@@ -87,6 +96,12 @@ def update(
             "Default: <FILE>.results.jsonl, or beside the journal.",
         ),
     ] = None,
+    api: Annotated[
+        WriteApi,
+        typer.Option(
+            "--api", help="auto (Bulk API 2.0 above 10,000 records to write), rest or bulk."
+        ),
+    ] = WriteApi.auto,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -106,6 +121,7 @@ def update(
             dry_run=dry_run,
             format=format,
             results=results,
+            api=api.value,
         ),
         source=file,
     )
