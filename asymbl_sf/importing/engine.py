@@ -246,10 +246,11 @@ class ImportRun:
                 "compares each existing Contact's fields before writing; Bulk API 2.0 reads "
                 "Contacts without them: use --api rest (or auto)"
             )
-        reader = self._reader(previous, column_map)
+        # Over REST for sure: write each chunk while the reader plans the next ones.
+        stream = options.api == "rest" or (options.api == "auto" and compares)
+        reader = self._reader(previous, column_map, threaded=stream)
         try:
-            if options.api == "rest" or (options.api == "auto" and compares):
-                # Over REST for sure: write each chunk while the reader plans the next ones.
+            if stream:
                 self.summary.api = "rest"
                 self._stream(state, reader)
             else:
@@ -389,9 +390,10 @@ class ImportRun:
     # -- step 1: read ---------------------------------------------------------------------------
 
     def _reader(
-        self, previous: PreviousOutcomes | None, column_map: Any
+        self, previous: PreviousOutcomes | None, column_map: Any, *, threaded: bool
     ) -> ChunkReader[SourceRecord, Planned]:
-        """The input's records, planned a few chunks ahead on a thread of their own."""
+        """The input's records, planned chunk by chunk (``threaded``: a few chunks ahead, on a
+        thread of their own)."""
         planner: Planner | None = None  # made at the first row to plan: a rerun of a finished
         # import reads the org's describes for nothing otherwise
         retry_only = self.options.retry_from is not None
@@ -422,7 +424,7 @@ class ImportRun:
             column_map=column_map,
             notes=self.summary.notes,
         )
-        return ChunkReader(records, plan, skip, self.options.chunk_size)
+        return ChunkReader(records, plan, skip, self.options.chunk_size, threaded=threaded)
 
     def _flush_read(self, state: RunState, chunk: ReadChunk[Planned]) -> None:
         """Keep a chunk of read rows in the run state (the failed ones' results too)."""

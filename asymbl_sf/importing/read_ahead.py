@@ -65,6 +65,7 @@ class ChunkReader(Generic[Record, Planned]):
         size: int,
         *,
         ahead: int = AHEAD,
+        threaded: bool = True,
     ) -> None:
         self._records = iter(records)
         self._plan = plan
@@ -73,6 +74,7 @@ class ChunkReader(Generic[Record, Planned]):
         self._queue: queue.Queue[ReadChunk[Planned] | _End] = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="asymbl-sf-reader", daemon=True)
+        self._threaded = threaded
         self._started = False
         self._finished = False
         #: Records planned by the thread, and taken by the consumer: the difference was planned
@@ -81,6 +83,9 @@ class ChunkReader(Generic[Record, Planned]):
         self._taken = 0
 
     def __iter__(self) -> Iterator[ReadChunk[Planned]]:
+        if not self._threaded:
+            yield from self._inline()
+            return
         if not self._started:
             self._started = True
             self._thread.start()
@@ -111,6 +116,22 @@ class ChunkReader(Generic[Record, Planned]):
         and the rest of the input, read and skipped like the others but not planned). Reads the
         rest of the input on the calling thread."""
         return self._planned - self._taken + sum(1 for r in self._records if not self._skip(r))
+
+    def _inline(self) -> Iterator[ReadChunk[Planned]]:
+        """The same chunks, planned on the consumer's thread: when nothing would overlap with
+        the planning, a second thread only adds the cost of passing the interpreter lock."""
+        self._finished = True
+        chunk: ReadChunk[Planned] = ReadChunk()
+        for record in self._records:
+            chunk.read += 1
+            if self._skip(record):
+                chunk.skipped += 1
+            else:
+                chunk.planned.append(self._plan(record))
+            if chunk.read - chunk.skipped >= self._size:
+                yield chunk
+                chunk = ReadChunk()
+        yield chunk
 
     # -- the reading thread ---------------------------------------------------------------------
 

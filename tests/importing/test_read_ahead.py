@@ -15,8 +15,11 @@ from asymbl_sf.localorg import LocalOrg
 from tests.importing.helpers import APPLICANT, many, results, write_jsonl
 
 
-def test_chunks_come_in_input_order_with_skips_counted() -> None:
-    reader = ChunkReader(range(1, 24), lambda n: n * 10, lambda n: n % 5 == 0, size=5)
+@pytest.mark.parametrize("threaded", [True, False], ids=["ahead", "inline"])
+def test_chunks_come_in_input_order_with_skips_counted(threaded: bool) -> None:
+    reader = ChunkReader(
+        range(1, 24), lambda n: n * 10, lambda n: n % 5 == 0, size=5, threaded=threaded
+    )
     chunks = list(reader)
     assert [c.planned for c in chunks] == [
         [10, 20, 30, 40, 60],
