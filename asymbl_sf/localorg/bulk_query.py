@@ -44,7 +44,7 @@ from .bulk import DELIMITERS, JOB_PREFIX, LINE_ENDINGS
 from .errors import ApiError
 from .rules import format_datetime
 from .soql import SoqlError, parse_query
-from .soql.nodes import SelectCount, SelectField
+from .soql.nodes import SelectAggregate, SelectField
 
 if TYPE_CHECKING:
     from .http import HttpRequest, HttpResponse, LocalOrgServer
@@ -262,7 +262,7 @@ def _run(
         parsed = parse_query(soql)
     except SoqlError as exc:
         raise ApiError.single(400, exc.error_code, exc.message) from None
-    if any(isinstance(item, SelectCount) for item in parsed.select):
+    if parsed.group_by or any(isinstance(item, SelectAggregate) for item in parsed.select):
         raise _invalid_job(
             "InvalidJob : Aggregate functions such as COUNT() are not supported "
             "by Bulk API 2.0 query"

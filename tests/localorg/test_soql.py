@@ -258,6 +258,71 @@ def test_count(org: MemorySource) -> None:
     assert error_of(org, "SELECT COUNT(Id), Email FROM Contact").error_code == "MALFORMED_QUERY"
 
 
+def test_group_by_counts_each_combination_as_salesforce_answers_it(org: MemorySource) -> None:
+    org.add("Contact", LastName="doe", Email="other@x.com")  # groups with "Doe": no case
+    result = run(
+        org,
+        "SELECT LastName, COUNT(Id) n, COUNT(Email), MAX(Email) last FROM Contact "
+        "WHERE LastName != null GROUP BY LastName ORDER BY LastName DESC",
+    )
+    aggregate = {"type": "AggregateResult"}
+    assert result.records == [
+        {"attributes": aggregate, "LastName": "OBrien", "n": 1, "expr0": 0, "last": None},
+        {"attributes": aggregate, "LastName": "O'Brien", "n": 1, "expr0": 1, "last": "ob@x.com"},
+        {"attributes": aggregate, "LastName": "Doe", "n": 2, "expr0": 2, "last": "other@x.com"},
+        {"attributes": aggregate, "LastName": "100% Sure", "n": 1, "expr0": 1,
+         "last": "sure@x.com"},
+    ]  # fmt: skip
+    assert result.total_size == 4
+
+
+def test_group_by_a_parent_field_and_a_lookup(org: MemorySource) -> None:
+    result = run(
+        org,
+        "SELECT bpats__Job__r.Name, bpats__Stage__c, COUNT(Id), SUM(bpats__Salary__c) total, "
+        "AVG(bpats__Salary__c) mean FROM bpats__ATS_Applicant__c "
+        "GROUP BY bpats__Job__r.Name, bpats__Stage__c ORDER BY bpats__Stage__c NULLS FIRST",
+    )
+    assert [(r["Name"], r["bpats__Stage__c"] is None, r["expr0"]) for r in result.records] == [
+        ("Engineer", True, 1),
+        ("Engineer", False, 1),
+    ]
+    assert result.records[0]["total"] == 50000.5 and result.records[1]["mean"] == 100000
+    assert run(org, "SELECT COUNT() FROM Contact GROUP BY LastName").total_size == 4
+    distinct = run(org, "SELECT COUNT_DISTINCT(bpats__Job__c) jobs FROM bpats__ATS_Applicant__c")
+    assert distinct.records[0]["jobs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("soql", "code", "message"),
+    [
+        ("SELECT LastName, Email FROM Contact GROUP BY LastName", "MALFORMED_QUERY",
+         "Field must be grouped or aggregated: Email"),
+        ("SELECT LastName FROM Contact GROUP BY LastName ORDER BY Email", "MALFORMED_QUERY",
+         "Ordered field must be grouped or aggregated: Email"),
+        ("SELECT Description FROM Contact GROUP BY Description", "MALFORMED_QUERY",
+         "field 'Description' can not be grouped in a query call"),
+        ("SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM Case GROUP BY ContactId)",
+         "MALFORMED_QUERY", "GROUP BY in a semi-join subquery"),
+    ],
+)  # fmt: skip
+def test_group_by_refuses_what_salesforce_refuses(
+    org: MemorySource, soql: str, code: str, message: str
+) -> None:
+    err = error_of(org, soql)
+    assert err.error_code == code and message in err.message
+
+
+def test_an_aggregate_query_cannot_page_past_two_thousand_groups() -> None:
+    src = MemorySource()
+    for n in range(2001):
+        src.add("Contact", LastName=f"Name {n}")
+    err = error_of(src, "SELECT LastName, COUNT(Id) FROM Contact GROUP BY LastName")
+    assert err.error_code == "EXCEEDED_ID_LIMIT" and "use LIMIT" in err.message
+    limited = run(src, "SELECT LastName, COUNT(Id) FROM Contact GROUP BY LastName LIMIT 2000")
+    assert limited.total_size == 2000
+
+
 def test_deleted_rows_only_with_include_deleted(org: MemorySource) -> None:
     assert run(org, "SELECT Id FROM Contact WHERE Title = 'Gone'").total_size == 0
     result = run(
@@ -368,8 +433,9 @@ def test_names_resolve_case_insensitively_to_canonical_casing(org: MemorySource)
 @pytest.mark.parametrize(
     "soql",
     [
-        "SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY LeadSource",
-        "SELECT COUNT(Id) FROM Contact HAVING COUNT(Id) > 1",
+        "SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY ROLLUP(LeadSource)",
+        "SELECT LeadSource, COUNT(Id) FROM Contact GROUP BY LeadSource HAVING COUNT(Id) > 1",
+        "SELECT LastName FROM Contact ORDER BY COUNT(Id)",
         "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
         "SELECT FIELDS(ALL) FROM Contact LIMIT 200",
         "SELECT TYPEOF What WHEN Account THEN Name END FROM Task",
@@ -383,7 +449,7 @@ def test_names_resolve_case_insensitively_to_canonical_casing(org: MemorySource)
         "SELECT Id FROM Contact WHERE Account.Owner.Name = 'x'",
         "SELECT Id FROM Contact WHERE LeadSource INCLUDES ('a')",
         "SELECT toLabel(LeadSource) FROM Contact",
-        "SELECT MAX(CreatedDate) FROM Contact",
+        "SELECT GROUPING(LastName) FROM Contact",
         "SELECT Id FROM Contact c",
         "SELECT Id FROM Contact WHERE Id IN :ids",
         "SELECT Id FROM Contact WHERE bpats__Current_Salary__c > USD5000",

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from asymbl_sf.schema import SObjectDescribe
 
 from .errors import SoqlError, located
-from .nodes import OrderItem, Query, SelectCount, SelectField
+from .nodes import FieldPath, OrderItem, Query, SelectAggregate, SelectField
 from .predicates import IndexCandidate, Predicate, WhereCompiler
 from .resolve import Record, ResolvedField, Resolver
 from .values import ID, key_function, kind_of
@@ -18,6 +18,8 @@ __all__ = ["QueryResult", "QuerySource", "execute"]
 
 #: Salesforce refuses larger offsets.
 MAX_OFFSET = 2000
+#: Rows an aggregate query may answer: it has no query locator to page with.
+MAX_AGGREGATE_ROWS = 2000
 
 
 class QuerySource(Protocol):
@@ -57,28 +59,42 @@ def execute(
     """
     run = _Run(source, query.text, include_deleted, api_version.lstrip("vV"))
     describe = run.resolver.describe(query.sobject, query.sobject_pos)
-    counts = [s for s in query.select if isinstance(s, SelectCount)]
+    aggregates = [s for s in query.select if isinstance(s, SelectAggregate)]
     selected = [s for s in query.select if isinstance(s, SelectField)]
     fields = [run.resolver.field(describe, s.path) for s in selected]
-    _check_select(query, list(zip(selected, fields, strict=True)), counts)
+    if query.group_by:
+        groups = [run.resolver.group_field(describe, g) for g in query.group_by]
+        _check_grouped(query, list(zip(selected, fields, strict=True)), groups)
+    else:
+        groups = []
+        _check_select(query, list(zip(selected, fields, strict=True)), aggregates)
     if query.offset is not None and query.offset > MAX_OFFSET:
         raise SoqlError(
             "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
         )
     plan = run.plan(query, describe)
-    count_fields = [
-        None if c.path is None else run.resolver.field(describe, c.path) for c in counts
-    ]
+    # Each SELECT item with the field it reads (None for COUNT()).
+    columns: list[tuple[SelectAggregate | SelectField, ResolvedField | None]] = []
+    by_field = iter(fields)
+    for item in query.select:
+        if isinstance(item, SelectField):
+            columns.append((item, next(by_field)))
+        else:
+            columns.append(
+                (item, None if item.path is None else run.resolver.field(describe, item.path))
+            )
     sort = [(run.resolver.sort_field(describe, o.path), o) for o in query.order_by]
 
     rows = run.matching(plan)
-    if counts and counts[0].path is not None:
+    if query.group_by:
+        return _grouped(query, rows, list(zip(query.group_by, groups, strict=True)), columns)
+    if aggregates and aggregates[0].path is not None:
         # Aggregate query without GROUP BY: one row, whatever LIMIT/OFFSET say.
-        return QueryResult([_aggregate_row(counts, count_fields, rows)], 1)
+        return QueryResult([_aggregate_row(columns, rows)], 1)
     rows = _sorted(rows, sort)
     start = query.offset or 0
     rows = rows[start:] if query.limit is None else rows[start : start + query.limit]
-    if counts:  # COUNT(): only the number
+    if aggregates:  # COUNT(): only the number
         return QueryResult([], len(rows))
     shape = _shaper(fields, describe.name, run.url)
     return QueryResult([shape(r) for r in rows], len(rows))
@@ -155,7 +171,7 @@ class _Run:
 
 
 def _check_select(
-    query: Query, fields: list[tuple[SelectField, ResolvedField]], counts: list[SelectCount]
+    query: Query, fields: list[tuple[SelectField, ResolvedField]], counts: list[SelectAggregate]
 ) -> None:
     """Salesforce's rules for the SELECT list that hold without GROUP BY."""
     text = query.text
@@ -168,32 +184,119 @@ def _check_select(
         first = fields[0][0]
         message = f"Field must be grouped or aggregated: {first.path.text}"
         raise SoqlError("MALFORMED_QUERY", located(text, first.path.pos, message))
+    _check_unique(query, fields)
+
+
+def _check_unique(query: Query, fields: list[tuple[SelectField, ResolvedField]]) -> None:
     seen: set[str] = set()
     for item, f in fields:
-        key = f"{f.relationship}.{f.name}".lower() if f.relationship else f.name.lower()
+        key = _field_key(f)
         if key in seen:
             message = f"duplicate field selected: {item.path.text}"
-            raise SoqlError("MALFORMED_QUERY", located(text, item.path.pos, message))
+            raise SoqlError("MALFORMED_QUERY", located(query.text, item.path.pos, message))
         seen.add(key)
 
 
+def _field_key(f: ResolvedField) -> str:
+    return f"{f.relationship}.{f.name}".lower() if f.relationship else f.name.lower()
+
+
+def _check_grouped(
+    query: Query, fields: list[tuple[SelectField, ResolvedField]], groups: list[ResolvedField]
+) -> None:
+    """Salesforce's rules for a GROUP BY query: every selected or ordered field is grouped."""
+    text = query.text
+    grouped = {_field_key(g) for g in groups}
+    if any(isinstance(s, SelectAggregate) and s.path is None for s in query.select) and fields:
+        pos = fields[0][0].path.pos
+        raise SoqlError(
+            "MALFORMED_QUERY", located(text, pos, "COUNT() must be the only element in SELECT")
+        )
+    for item, f in fields:
+        if _field_key(f) not in grouped:
+            message = f"Field must be grouped or aggregated: {item.path.text}"
+            raise SoqlError("MALFORMED_QUERY", located(text, item.path.pos, message))
+    _check_unique(query, fields)
+
+
+def _grouped(
+    query: Query,
+    rows: list[Record],
+    groups: list[tuple[FieldPath, ResolvedField]],
+    columns: list[tuple[SelectAggregate | SelectField, ResolvedField | None]],
+) -> QueryResult:
+    """One AggregateResult per distinct combination of the grouped fields' values (text
+    compared without case, as Salesforce groups it), ordered as ORDER BY says."""
+    keyed = [(key_function(kind_of(f.type)), f.get) for _, f in groups]
+    buckets: dict[tuple[Any, ...], list[Record]] = {}
+    for rec in rows:
+        buckets.setdefault(tuple(key(get(rec)) for key, get in keyed), []).append(rec)
+    if any(isinstance(s, SelectAggregate) and s.path is None for s in query.select):
+        return QueryResult([], len(buckets))  # COUNT() ... GROUP BY: the number of groups
+    out = [(members, _aggregate_row(columns, members)) for members in buckets.values()]
+    if query.order_by:
+        for item in reversed(query.order_by):
+            order_field = next(
+                (f for path, f in groups if path.text.lower() == item.path.text.lower()), None
+            )
+            if order_field is None:
+                message = f"Ordered field must be grouped or aggregated: {item.path.text}"
+                raise SoqlError("MALFORMED_QUERY", located(query.text, item.path.pos, message))
+            sort_key = _sort_key(order_field, item)
+            out.sort(key=lambda pair, k=sort_key: k(pair[0][0]), reverse=item.descending)  # type: ignore[misc]
+    start = query.offset or 0
+    out = out[start:] if query.limit is None else out[start : start + query.limit]
+    if len(out) > MAX_AGGREGATE_ROWS:
+        raise SoqlError(
+            "EXCEEDED_ID_LIMIT",
+            "Aggregate query does not support queryMore(), use LIMIT to restrict the results "
+            "to a single batch",
+        )
+    return QueryResult([row for _, row in out], len(out))
+
+
 def _aggregate_row(
-    counts: list[SelectCount], fields: list[ResolvedField | None], rows: list[Record]
+    columns: list[tuple[SelectAggregate | SelectField, ResolvedField | None]], rows: list[Record]
 ) -> dict[str, Any]:
+    """One AggregateResult: a grouped field by its own name (its value taken from the group's
+    first record), an aggregate by its alias or ``exprN`` (Salesforce numbers the unnamed
+    ones)."""
     row: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
     unnamed = 0
-    for count, f in zip(counts, fields, strict=True):
-        if count.alias:
-            name = count.alias
+    for item, f in columns:
+        if isinstance(item, SelectField):
+            assert f is not None
+            row[f.name] = f.get(rows[0]) if rows else None
+            continue
+        if item.alias:
+            name = item.alias
         else:
-            name = f"expr{unnamed}"  # Salesforce numbers only the aggregates without alias
+            name = f"expr{unnamed}"
             unnamed += 1
-        if f is None:
-            row[name] = len(rows)
-        else:
-            key, get = key_function(kind_of(f.type)), f.get
-            row[name] = sum(1 for r in rows if key(get(r)) is not None)
+        row[name] = _aggregate(item.function, f, rows)
     return row
+
+
+def _aggregate(function: str, f: ResolvedField | None, rows: list[Record]) -> Any:
+    if f is None:
+        return len(rows)
+    key, get = key_function(kind_of(f.type)), f.get
+    values = [(key(v), v) for v in map(get, rows) if v is not None]
+    values = [(k, v) for k, v in values if k is not None]
+    if function == "COUNT":
+        return len(values)
+    if function == "COUNT_DISTINCT":
+        return len({k for k, _ in values})
+    if not values:
+        return None
+    if function == "MIN":
+        return min(values, key=lambda kv: kv[0])[1]
+    if function == "MAX":
+        return max(values, key=lambda kv: kv[0])[1]
+    total = sum(float(v) for _, v in values)
+    if function == "SUM":
+        return total
+    return total / len(values)  # AVG
 
 
 def _sorted(rows: list[Record], order: list[tuple[ResolvedField, OrderItem]]) -> list[Record]:

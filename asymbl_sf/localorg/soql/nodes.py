@@ -35,15 +35,20 @@ class SelectField:
 
 
 @dataclass(frozen=True)
-class SelectCount:
-    """``COUNT()`` (``path`` None) or ``COUNT(field) [alias]``."""
+class SelectAggregate:
+    """``COUNT()`` (``path`` None), or ``FUNCTION(field) [alias]`` with FUNCTION one of
+    :data:`AGGREGATES`."""
 
     path: FieldPath | None
     alias: str | None
     pos: int
+    function: str = "COUNT"
 
 
-SelectItem: TypeAlias = "SelectField | SelectCount"
+#: The aggregate functions the local org evaluates.
+AGGREGATES = ("COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX")
+
+SelectItem: TypeAlias = "SelectField | SelectAggregate"
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class Query:
     sobject: str
     sobject_pos: int
     where: Condition | None = None
+    group_by: tuple[FieldPath, ...] = ()
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None

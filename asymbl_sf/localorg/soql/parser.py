@@ -11,6 +11,7 @@ import re
 from .errors import SoqlError, located
 from .lexer import DATE, DATETIME, EOF, IDENT, NUMBER, OP, PUNCT, STRING, Token, tokenize
 from .nodes import (
+    AGGREGATES,
     And,
     Compare,
     Condition,
@@ -23,7 +24,7 @@ from .nodes import (
     Or,
     OrderItem,
     Query,
-    SelectCount,
+    SelectAggregate,
     SelectField,
     SelectItem,
 )
@@ -37,13 +38,12 @@ MAX_QUERY_LENGTH = 100_000
 _UNSUPPORTED_CLAUSES = {
     "USING": "USING SCOPE",
     "WITH": "WITH",
-    "GROUP": "GROUP BY",
     "HAVING": "HAVING",
     "FOR": "FOR VIEW/REFERENCE/UPDATE",
     "UPDATE": "UPDATE TRACKING/VIEWSTAT",
     "ALL": "ALL ROWS",
 }
-_CLAUSE_WORDS = frozenset({"WHERE", "ORDER", "LIMIT", "OFFSET", *_UNSUPPORTED_CLAUSES})
+_CLAUSE_WORDS = frozenset({"WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", *_UNSUPPORTED_CLAUSES})
 # TODAY, LAST_N_DAYS:7, THIS_FISCAL_QUARTER, N_DAYS_AGO:3 ...
 _DATE_LITERAL = re.compile(
     r"^(TODAY|YESTERDAY|TOMORROW|(LAST|THIS|NEXT)_\w+|LAST_N_\w+|NEXT_N_\w+|N_\w+_(AGO|FROM_NOW))$",
@@ -139,6 +139,16 @@ class _Parser:
             self.advance()
             where = self.condition()
         self.refuse_unsupported_clause()
+        group_by: tuple[FieldPath, ...] = ()
+        if self.tok.is_kw("GROUP"):
+            if nested:
+                raise self.unsupported("GROUP BY in a semi-join subquery")
+            self.advance()
+            self.expect_kw("BY")
+            if self.tok.is_kw("ROLLUP", "CUBE"):
+                raise self.unsupported(f"GROUP BY {self.tok.text.upper()}")
+            group_by = self.field_list()
+        self.refuse_unsupported_clause()
         order_by: tuple[OrderItem, ...] = ()
         if self.tok.is_kw("ORDER"):
             self.advance()
@@ -149,7 +159,14 @@ class _Parser:
         if nested and (order_by or limit is not None or offset is not None):
             raise self.unsupported("ORDER BY, LIMIT or OFFSET in a semi-join subquery")
         self.refuse_unsupported_clause()
-        return Query(self.text, select, obj.text, obj.pos, where, order_by, limit, offset)
+        return Query(self.text, select, obj.text, obj.pos, where, group_by, order_by, limit, offset)
+
+    def field_list(self) -> tuple[FieldPath, ...]:
+        items = [self.field_path()]
+        while self.at_punct(","):
+            self.advance()
+            items.append(self.field_path())
+        return tuple(items)
 
     def select_list(self) -> tuple[SelectItem, ...]:
         items: list[SelectItem] = [self.select_item()]
@@ -169,15 +186,17 @@ class _Parser:
         nxt = self.peek()
         if nxt.kind == PUNCT and nxt.text == "(":
             name = tok.text.upper()
-            if name != "COUNT":
+            if name not in AGGREGATES:
                 raise self.unsupported(f"{name}() in SELECT")
-            return self.count_item()
+            return self.aggregate_item(name)
         return SelectField(self.field_path())
 
-    def count_item(self) -> SelectCount:
+    def aggregate_item(self, function: str) -> SelectAggregate:
         start = self.advance()
         self.expect_punct("(")
         path = None if self.at_punct(")") else self.field_path()
+        if path is None and function != "COUNT":
+            raise self.unexpected()  # only COUNT() goes without a field
         self.expect_punct(")")
         alias = None
         if path is not None and self.tok.kind == IDENT and not self.tok.is_kw("FROM"):
@@ -185,7 +204,7 @@ class _Parser:
             if "." in alias_tok.text:
                 raise self.unexpected(alias_tok)
             alias = alias_tok.text
-        return SelectCount(path, alias, start.pos)
+        return SelectAggregate(path, alias, start.pos, function)
 
     def field_path(self) -> FieldPath:
         tok = self.tok

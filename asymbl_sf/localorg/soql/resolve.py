@@ -48,6 +48,7 @@ class ResolvedField:
     get_parent: Callable[[Record], tuple[str, Record] | None] | None = None
     filterable: bool = True  # the leaf's describe ``filterable``: may appear in WHERE
     sortable: bool = True  # the leaf's describe ``sortable``: may appear in ORDER BY
+    groupable: bool = True  # the leaf's describe ``groupable``: may appear in GROUP BY
 
 
 class Resolver:
@@ -82,6 +83,7 @@ class Resolver:
                 lambda rec: rec.get(name),
                 filterable=f.filterable,
                 sortable=f.sortable,
+                groupable=f.groupable,
             )
         rel_name, leaf_name = parts
         ref = base.relationship(rel_name)
@@ -119,6 +121,7 @@ class Resolver:
             get_parent,
             filterable=leaf.filterable,
             sortable=leaf.sortable,
+            groupable=leaf.groupable,
         )
 
     def filter_field(self, base: SObjectDescribe, path: FieldPath) -> ResolvedField:
@@ -138,6 +141,15 @@ class Resolver:
         if not f.sortable:
             # Salesforce answers MALFORMED_QUERY here, not the INVALID_FIELD of a WHERE.
             message = f"field '{f.name}' can not be sorted in a query call"
+            raise SoqlError("MALFORMED_QUERY", located(self.text, path.pos, message))
+        return f
+
+    def group_field(self, base: SObjectDescribe, path: FieldPath) -> ResolvedField:
+        """``field`` for GROUP BY. A field whose describe says ``groupable: false`` (long text,
+        formulas, multi-select picklists, ...) is refused with Salesforce's error."""
+        f = self.field(base, path)
+        if not f.groupable:
+            message = f"field '{f.name}' can not be grouped in a query call"
             raise SoqlError("MALFORMED_QUERY", located(self.text, path.pos, message))
         return f
 
