@@ -29,6 +29,7 @@ from asymbl_sf.models import (
 )
 from asymbl_sf.models.canonical import Activity, Attachment
 from asymbl_sf.reading import Reader, ReadMapping, ReadStream, WatermarkStore, load_read_mapping
+from asymbl_sf.reading.pipeline import JobFunnel, read_pipeline
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.state.journal import Journal, journal_root
@@ -431,6 +432,11 @@ class Asymbl:
         return Undo(self.api, self.org_key, force=force, dry_run=dry_run).run(Path(journal))
 
     # -- looking at the org (docs/checks.md) ------------------------------------------------------
+
+    def pipeline(self, jobs: Sequence[str] = ()) -> list[JobFunnel]:
+        """Each job's applications per stage, rejected apart (``jobs``: ids or exact names;
+        none: every job), in one API call: the org counts them with an aggregate query."""
+        return read_pipeline(self.api, jobs)
 
     def check(self, mapping: Mapping | str | Path | None = None) -> Any:
         """Compare a mapping (default: this client's) with the org's schema and settings.
