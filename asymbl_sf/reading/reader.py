@@ -177,7 +177,7 @@ class Reader:
         with_deleted = request.include_deleted or stats.since is not None
         tracker = EdgeTracker(overlap)
         for soql, query_all in self._queries(reader, request, stats.since, with_deleted):
-            rows = self.api.query_iter(soql, include_deleted=query_all)
+            rows = self.api.query_iter(soql, include_deleted=query_all, prefetch=True)
             while page := list(islice(rows, self.page_size)):
                 kept = []
                 for row in page:

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -329,23 +330,45 @@ class SalesforceApi:
         answer = self._call("query", self.sf.query, soql, idempotent=True)
         return int(answer.get("totalSize") or 0)
 
-    def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+    def query_iter(
+        self, soql: str, include_deleted: bool = False, *, prefetch: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every row of ``soql``, page by page (each page is one API call). ``prefetch``: ask
+        for the next page while the rows of this one are used, so a long read waits for the
+        org only once, not once per page (at most two pages are held)."""
         result = self._call(
             "query", self.sf.query, soql, include_deleted=include_deleted, idempotent=True
         )
-        while True:
-            yield from result.get("records", [])
-            next_url = result.get("nextRecordsUrl")
-            if result.get("done", True) or not next_url:
-                return
-            result = self._call(
-                "query",
-                self.sf.query_more,
-                next_url,
-                identifier_is_url=True,
-                include_deleted=include_deleted,
-                idempotent=True,
-            )
+        pool = ThreadPoolExecutor(1, thread_name_prefix="asymbl-sf-page") if prefetch else None
+        try:
+            while True:
+                next_url = result.get("nextRecordsUrl")
+                last = result.get("done", True) or not next_url
+                coming = None
+                if not last and pool is not None:
+                    coming = pool.submit(self._next_page, next_url, include_deleted)
+                yield from result.get("records", [])
+                if last:
+                    return
+                result = (
+                    coming.result()
+                    if coming is not None
+                    else self._next_page(next_url, include_deleted)
+                )
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _next_page(self, next_url: str, include_deleted: bool) -> dict[str, Any]:
+        answer: dict[str, Any] = self._call(
+            "query",
+            self.sf.query_more,
+            next_url,
+            identifier_is_url=True,
+            include_deleted=include_deleted,
+            idempotent=True,
+        )
+        return answer
 
     def composite(
         self, subrequests: Sequence[SubRequest], *, all_or_none: bool = False

@@ -30,7 +30,14 @@ def checksum(id15: str) -> str:
 
 def looks_like_id(value: str) -> bool:
     """True when ``value`` has the shape of a 15- or 18-character id with a valid checksum."""
-    if not isinstance(value, str) or not _ID_PATTERN.match(value):
+    if not isinstance(value, str) or len(value) not in (15, 18):
+        return False
+    return _id_shape(value)
+
+
+@lru_cache(maxsize=1 << 16)  # reads check the same job, stage and user ids on every row
+def _id_shape(value: str) -> bool:
+    if not _ID_PATTERN.match(value):
         return False
     return len(value) == 15 or checksum(value[:15]) == value[15:]
 

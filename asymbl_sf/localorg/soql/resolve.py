@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .evaluate import QuerySource
 
 Record = dict[str, Any]
+#: Not in the parent cache (None there means "no such parent").
+_UNKNOWN = object()
 
 _NO_COLUMN_ADVICE = (
     "If you are attempting to use a custom field, be sure to append the '__c' after the custom "
@@ -159,17 +161,20 @@ class Resolver:
         """(object name, record) of the parent ``ref_value`` points at, or None."""
         if not ref_value:
             return None
-        key = str(ref_value)
-        if looks_like_id(key):
-            key = to_18(key)
+        raw = str(ref_value)
+        known = self._parents.get(raw, _UNKNOWN)
+        if known is not _UNKNOWN:  # most rows share their parents: no id check again
+            return known  # type: ignore[return-value]
+        key = to_18(raw) if looks_like_id(raw) else raw
         if key in self._parents:
+            self._parents[raw] = self._parents[key]
             return self._parents[key]
         target = single or by_prefix.get(key[:3])
         found: tuple[str, Record] | None = None
         if target is not None:
             rec = self.source.get_record(target.name, key)
             found = None if rec is None else (target.name, rec)
-        self._parents[key] = found
+        self._parents[key] = self._parents[raw] = found
         return found
 
     def _leaf(self, describe: SObjectDescribe, name: str, pos: int) -> FieldDescribe:
