@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AnyMapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.state.journal import Journal, journal_root
 from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
+from asymbl_sf.state.locks import log_waiting, org_write_lock
 from asymbl_sf.writes.plan import RowInput
 from asymbl_sf.writes.rules import WriteRules
 from asymbl_sf.writes.single import WriteOne
@@ -130,6 +132,18 @@ class Asymbl:
             )
         return self._ledger or None
 
+    @contextmanager
+    def _writing(self, what: str, *, dry_run: bool = False) -> Iterator[None]:
+        """This org's write lock held for the block, so no other run on this machine looks up
+        and writes at the same time (docs/reliability.md, "Concurrent runs"); a run that has to
+        wait says for whom. Not for a dry run, nor for an org whose state is not kept on disk
+        (an in-memory local org lives in this process alone)."""
+        if dry_run or not self._state_on_disk:
+            yield
+            return
+        with org_write_lock(self.org_key, what).held(on_wait=log_waiting):
+            yield
+
     def _writer(self) -> WriteOne:
         """The write core for single actions (the read mapping shapes their answers)."""
         return WriteOne(
@@ -161,7 +175,8 @@ class Asymbl:
         returned instead.
         """
         source = RowInput(payload, job_id=job_id, dialect=dialect)
-        result = create_application(self._writer(), source, dry_run=dry_run)
+        with self._writing("create-application", dry_run=dry_run):
+            result = create_application(self._writer(), source, dry_run=dry_run)
         record_created(self.ledger, result)
         return result
 
@@ -184,9 +199,10 @@ class Asymbl:
         if on_existing not in ("reuse", "fail"):
             raise ValueError("on_existing must be 'reuse' or 'fail'")
         source = RowInput(payload, job_id=job_id, dialect=dialect)
-        result = create_application(
-            self._writer(), source, candidate=True, dry_run=dry_run, on_existing=on_existing
-        )
+        with self._writing("create-candidate", dry_run=dry_run):
+            result = create_application(
+                self._writer(), source, candidate=True, dry_run=dry_run, on_existing=on_existing
+            )
         record_created(self.ledger, result)
         return result
 
@@ -218,7 +234,8 @@ class Asymbl:
                     "candidate_id": candidate_id or attachment.candidate_id,
                 }
             )
-        return add_attachment(self._writer(), attachment)
+        with self._writing("add-attachment"):
+            return add_attachment(self._writer(), attachment)
 
     def move_application_stage(
         self,
@@ -246,9 +263,10 @@ class Asymbl:
             missing = "application_id" if not application_id else "stage_id"
             raise PayloadError(Problem(missing, "required"))
         journal = Journal.start("move-stage", self.org_key, f"move {application_id} to {stage_id}")
-        return MoveStage(self.api, self._reading(), self.instance_url, journal).run(
-            application_id, stage_id, candidate_id=candidate_id, user=user
-        )
+        with self._writing("move-stage"):
+            return MoveStage(self.api, self._reading(), self.instance_url, journal).run(
+                application_id, stage_id, candidate_id=candidate_id, user=user
+            )
 
     def get_candidate_attachments(
         self, candidate_id: str, download: str | Path | None = None
@@ -284,6 +302,7 @@ class Asymbl:
             chosen,
             ledger=self.ledger,
             fetch_policy=self.fetch_policy,
+            lock_key=self.org_key if self._state_on_disk else None,
         )
 
     def create_activity(
@@ -307,7 +326,8 @@ class Asymbl:
                 payload, candidate_id=candidate_id, application_id=application_id, dialect=dialect
             )
         )
-        return create_activity(self._writer(), activity)
+        with self._writing("create-activity"):
+            return create_activity(self._writer(), activity)
 
     def read(
         self,
@@ -390,7 +410,8 @@ class Asymbl:
             _fix_results(results, rows, journal, dry_run),
             api=api,
         )
-        return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
+        with self._writing(about, dry_run=dry_run):
+            return Updater(self.api, WriteRules.of(self.mapping), journal).run(request)
 
     def duplicates(
         self,
@@ -416,10 +437,11 @@ class Asymbl:
             "merge", self.org_key, f"merge {len(groups)} group(s)", in_memory=dry_run
         )
         merger = Merger(self.api, journal, survivor=survivor)
-        plans = merger.plan(groups)
         if dry_run:
-            return DuplicatesResult(groups, MergeSummary(True, plans))
-        return DuplicatesResult(groups, merger.run(plans))
+            return DuplicatesResult(groups, MergeSummary(True, merger.plan(groups)))
+        with self._writing("duplicates --merge"):
+            # Planned under the lock: nothing moves between the plan and the merge.
+            return DuplicatesResult(groups, merger.run(merger.plan(groups)))
 
     def undo(
         self, journal: str | Path, dry_run: bool = False, *, force: bool = False
@@ -429,7 +451,8 @@ class Asymbl:
         per record, unless ``force``), records it created deleted. See docs/fixes.md."""
         from asymbl_sf.fixes.undo import Undo
 
-        return Undo(self.api, self.org_key, force=force, dry_run=dry_run).run(Path(journal))
+        with self._writing(f"undo {journal}", dry_run=dry_run):
+            return Undo(self.api, self.org_key, force=force, dry_run=dry_run).run(Path(journal))
 
     # -- looking at the org (docs/checks.md) ------------------------------------------------------
 

@@ -64,3 +64,12 @@ def journals(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     folder = tmp_path / "journals"
     monkeypatch.setenv("ASYMBL_SF_JOURNAL_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def locks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The run locks (``ASYMBL_SF_LOCK_DIR``) in the test's own folder: tests never wait for
+    each other, nor for a real run on the machine."""
+    folder = tmp_path / "locks"
+    monkeypatch.setenv("ASYMBL_SF_LOCK_DIR", str(folder))
+    return folder

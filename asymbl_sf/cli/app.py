@@ -28,7 +28,7 @@ from .common import (
     report,
     spent,
 )
-from .output import emit_json, fail, say, warn
+from .output import emit_json, fail, say, show_library_messages, warn
 
 app = typer.Typer(
     name="asymbl-sf",
@@ -42,6 +42,13 @@ org_app = typer.Typer(
     help="Manage the local (emulated) org kept under .asymbl-sf/.", no_args_is_help=True
 )
 app.add_typer(org_app, name="org")
+
+
+@app.callback()
+def _every_command() -> None:
+    """Write recruiting data (Kombo, Merge, Truto payloads) straight into Asymbl ATS on
+    Salesforce. With no credentials configured, commands run against the local org."""
+    show_library_messages()
 
 
 @app.command("create-application")

@@ -7,6 +7,7 @@ admin still reads what happened.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -53,6 +54,28 @@ def say(message: str, *, style: str | None = None) -> None:
 
 def warn(message: str) -> None:
     say(f"warning: {message}", style="yellow")
+
+
+class _SayHandler(logging.Handler):
+    """The library's log records (``asymbl_sf``: waits for another run, retries) as lines on
+    stderr, scrubbed like every other message."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            say(
+                f"asymbl-sf: {record.getMessage()}",
+                style="yellow" if record.levelno >= 30 else None,
+            )
+        except Exception:
+            self.handleError(record)
+
+
+def show_library_messages(level: int = logging.WARNING) -> None:
+    """Show the library's log records of ``level`` and above on stderr (once per process)."""
+    logger = logging.getLogger("asymbl_sf")
+    if not any(isinstance(h, _SayHandler) for h in logger.handlers):
+        logger.addHandler(_SayHandler())
+    logger.setLevel(min(logger.level or level, level))
 
 
 def fail(error: BaseException) -> NoReturn:

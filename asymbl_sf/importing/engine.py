@@ -18,6 +18,7 @@ without the results file.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,6 +34,7 @@ from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.schema import OrgSchema
 from asymbl_sf.schema.names import APPLICANT, CONTACT, CONTENT_VERSION, TASK
 from asymbl_sf.state.ledger import CreatedLedger, PendingClaims
+from asymbl_sf.state.locks import input_lock, log_waiting, org_write_lock
 from asymbl_sf.writes.batch import BatchWriter, ChunkResult
 from asymbl_sf.writes.bulk_run import BulkWriter
 from asymbl_sf.writes.decide import Decider
@@ -123,11 +125,14 @@ def run_import(
     *,
     ledger: CreatedLedger | None = None,
     fetch_policy: FetchPolicy | None = None,
+    lock_key: str | None = None,
 ) -> ImportSummary:
     """Import ``source`` into the org behind ``api`` as ``options`` say; see the module doc.
-    ``fetch_policy`` limits the downloads of files given by URL."""
+    ``fetch_policy`` limits the downloads of files given by URL. ``lock_key`` (the org's state
+    key) makes the run hold the machine's locks: its input's for the whole run, the org's
+    write lock around each chunk's lookups and writes (docs/reliability.md)."""
     options.check()
-    return ImportRun(api, mapping, source, options, ledger, fetch_policy).run()
+    return ImportRun(api, mapping, source, options, ledger, fetch_policy, lock_key).run()
 
 
 class ImportRun:
@@ -141,8 +146,10 @@ class ImportRun:
         options: ImportOptions,
         ledger: CreatedLedger | None,
         fetch_policy: FetchPolicy | None = None,
+        lock_key: str | None = None,
     ) -> None:
         self.api = api
+        self.lock_key = lock_key
         self.fetch_policy = fetch_policy
         self.mapping = mapping
         self.source = source
@@ -191,13 +198,43 @@ class ImportRun:
     # -- the run --------------------------------------------------------------------------------
 
     def run(self) -> ImportSummary:
-        options, summary = self.options, self.summary
-        previous = self._previous()
-        column_map = column_map_for(self.mapping, options.column_map)
-        path = summary.results_path
+        path = self.summary.results_path
         assert path is not None
-        if options.dry_run and path.exists():
-            path.unlink()  # a dry run's file is a plan, not a record: each run writes it anew
+        with self._input_lock(path):  # before the results file is read or replaced
+            previous = self._previous()
+            column_map = column_map_for(self.mapping, self.options.column_map)
+            if self.options.dry_run and path.exists():
+                path.unlink()  # a dry run's file is a plan, not a record: each run writes it anew
+            return self._run(path, previous, column_map)
+
+    def _input_lock(self, results: Path) -> Any:
+        """The lock of this input (its results file) for the whole run: a second run of it
+        stops at once, naming the first."""
+        if self.lock_key is None:
+            return contextlib.nullcontext()
+        what = f"import of {self._short_name}" + (" (dry run)" if self.options.dry_run else "")
+        return input_lock(self.lock_key, results, what).held(wait=0)
+
+    @property
+    def _short_name(self) -> str:
+        """The input as messages name it: a file by its name, else as described."""
+        source = self.source
+        return (
+            Path(source).name
+            if isinstance(source, (str, Path)) and str(source) != "-"
+            else self.name
+        )
+
+    def _org_lock(self, what: str) -> Any:
+        """The org's write lock, for one chunk's lookups and writes (none in a dry run)."""
+        if self.lock_key is None or self.options.dry_run:
+            return contextlib.nullcontext()
+        return org_write_lock(self.lock_key, f"import of {self._short_name} ({what})").held(
+            on_wait=log_waiting
+        )
+
+    def _run(self, path: Path, previous: PreviousOutcomes | None, column_map: Any) -> ImportSummary:
+        options, summary = self.options, self.summary
         calls_before = self.api.usage.calls
         saved_retry = self.api.retry
         self.api.retry = self.retry  # reads retried under the import's policy too
@@ -287,25 +324,34 @@ class ImportRun:
         if planned == 0:
             self.emit(state, [], upto=None)
             return
-        scan = None
-        book = self._book()
-        if bulk:  # a dry run through Bulk plans against the same scan
-            book.load(
-                state.pending_jobs(),
-                state.pending_users(),
-                max_concurrency=options.max_concurrency,
-            )
-            jobs = [job.id for ref in state.pending_jobs() if isinstance(job := book.job(ref), Job)]
-            scan_org(Bulk2(self.api, retry=self.retry), state, self.rules, jobs)
-            scan = OrgScanOf(state, self.rules)
-        batch = self._batch_writer(state, scan=scan, book=book)
-        if options.dry_run:
-            self._each_chunk(state, planned, DRY_RUN, batch.plan, with_data=False)
-        elif bulk:
-            self._bulk(state, planned, batch)
+        if not bulk:
+            batch = self._batch_writer(state, scan=None)
+            if options.dry_run:
+                self._each_chunk(state, planned, DRY_RUN, batch.plan, with_data=False)
+            else:
+                self._each_chunk(state, planned, WRITING, batch.write, with_data=True)
         else:
-            self._each_chunk(state, planned, WRITING, batch.write, with_data=True)
+            # The scan is the lookup of every row at once: it and the writes that follow hold
+            # the org's write lock together, or another run could create in between.
+            with self._org_lock("Bulk API"):
+                self._bulk_run(state, planned)
         self.emit(state, [], upto=None)
+
+    def _bulk_run(self, state: RunState, planned: int) -> None:
+        """Read the org once with Bulk query jobs (the jobs first), then write (or, in a dry
+        run, plan) every row against that scan."""
+        options = self.options
+        book = self._book()
+        book.load(
+            state.pending_jobs(), state.pending_users(), max_concurrency=options.max_concurrency
+        )
+        jobs = [job.id for ref in state.pending_jobs() if isinstance(job := book.job(ref), Job)]
+        scan_org(Bulk2(self.api, retry=self.retry), state, self.rules, jobs)
+        batch = self._batch_writer(state, scan=OrgScanOf(state, self.rules), book=book)
+        if options.dry_run:  # a dry run through Bulk plans against the same scan
+            self._each_chunk(state, planned, DRY_RUN, batch.plan, with_data=False)
+        else:
+            self._bulk(state, planned, batch)
 
     def _book(self) -> JobBook:
         return JobBook(self.api, self.rules.job_remote_key)
@@ -350,7 +396,8 @@ class ImportRun:
         for rows in state.pending_chunks(size, with_data=with_data, after=self._done_to):
             chunk: ChunkResult | None = None
             try:
-                chunk = step(rows)
+                with self._org_lock(f"rows {rows[0].line}-{rows[-1].line}"):
+                    chunk = step(rows)
             finally:
                 if chunk is not None:
                     self._count(chunk)
