@@ -101,6 +101,45 @@ class OrgBackend:
         self.store.put(describe.name, record)
         return record
 
+    def upsert(
+        self, sobject: str, field: str, value: str, body: dict[str, Any]
+    ) -> tuple[Record, bool]:
+        """Insert or update by an external id: ``(record, created)``. The field must be an
+        external id (or an id lookup field, as ``Contact.Email``); several records holding the
+        value answer 300 and change nothing, as Salesforce does."""
+        describe = self.sobject_describe(sobject)
+        fd = describe.field(field)
+        if fd is None or not (fd.externalId or fd.idLookup) or fd.name == "Id":
+            raise ApiError.single(
+                404,
+                "NOT_FOUND",
+                f"Provided external ID field does not exist or is not accessible: {field}",
+            )
+        given = next((v for k, v in body.items() if k.lower() == fd.name.lower()), None)
+        if given is not None and str(given).lower() != value.lower():
+            raise ApiError.single(
+                400,
+                "INVALID_FIELD",
+                f"The external ID field {fd.name} in the body ({given}) is not the one in the "
+                f"URL ({value})",
+                (fd.name,),
+            )
+        fields = {k: v for k, v in body.items() if k.lower() != fd.name.lower()}
+        found = [
+            r
+            for r in self.store.lookup(describe.name, fd.name, [value]) or []
+            if not r.get("IsDeleted")
+        ]
+        if len(found) > 1:
+            urls = [
+                f"/services/data/v{self.api_version}/sobjects/{describe.name}/{r['Id']}"
+                for r in found
+            ]
+            raise ApiError(300, [], raw=urls)
+        if found:
+            return self.update(describe.name, found[0]["Id"], fields), False
+        return self.create(describe.name, {**fields, fd.name: value}), True
+
     def delete(self, sobject: str, record_id: str) -> None:
         describe = self.sobject_describe(sobject)
         existing = self._existing(describe, record_id)

@@ -91,8 +91,13 @@ def _run_collection(
         nonlocal failed
         for record in records:
             try:
-                record_id = operation(record)
-                results.append({"id": record_id, "success": True, "errors": []})
+                done = operation(record)
+                if isinstance(done, tuple):  # an upsert: (id, created)
+                    results.append(
+                        {"id": done[0], "success": True, "errors": [], "created": done[1]}
+                    )
+                else:
+                    results.append({"id": done, "success": True, "errors": []})
             except (RecordRejected, ApiError) as exc:
                 failed = True
                 errors = exc.errors
@@ -154,6 +159,52 @@ def collection_update(
         return str(server.backend.update(sobject, str(record_id), body)["Id"])
 
     return _http().HttpResponse.json(200, _run_collection(server, records, all_or_none, update))
+
+
+def collection_upsert(
+    server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
+) -> HttpResponse:
+    """``PATCH composite/sobjects/{Object}/{ExternalIdField}``: up to 200 records of the one
+    object, each created or updated by its external id; a value given twice in one request
+    fails both records (``DUPLICATE_EXTERNAL_ID``)."""
+    records, all_or_none = _records_of(request)
+    sobject, field = match["sobject"], match["field"]
+    counts: dict[str, int] = {}
+    for record in records:
+        if isinstance(record, dict):
+            value = next((v for k, v in record.items() if k.lower() == field.lower()), None)
+            if value is not None:
+                counts[str(value).lower()] = counts.get(str(value).lower(), 0) + 1
+
+    def upsert(record: Any) -> tuple[str, bool]:
+        kind = _type_of(record)
+        if kind.lower() != sobject.lower():
+            raise RecordRejected(
+                [RecordError("INVALID_TYPE", f"Record type {kind} does not match {sobject}")]
+            )
+        body = {k: v for k, v in record.items() if k != "attributes"}
+        value = next((v for k, v in body.items() if k.lower() == field.lower()), None)
+        if value is None or value == "":
+            raise RecordRejected(
+                [RecordError("MISSING_ARGUMENT", f"{field} not specified", (field,))]
+            )
+        if counts.get(str(value).lower(), 0) > 1:
+            raise RecordRejected(
+                [
+                    RecordError(
+                        "DUPLICATE_EXTERNAL_ID",
+                        f"Duplicate external id specified: {value}",
+                        (field,),
+                    )
+                ]
+            )
+        fault = server.faults.record_fault(sobject, body)
+        if fault is not None:
+            raise RecordRejected([RecordError(fault.error_code, fault.message, fault.fields)])
+        record_out, created = server.backend.upsert(sobject, field, str(value), body)
+        return str(record_out["Id"]), created
+
+    return _http().HttpResponse.json(200, _run_collection(server, records, all_or_none, upsert))
 
 
 def collection_delete(
@@ -317,7 +368,10 @@ def composite(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]
             payload = json.loads(answer.body) if answer.body else None
             out_headers = {}
             if answer.status == 201 and isinstance(payload, dict) and payload.get("id"):
-                out_headers["Location"] = inner.path.rstrip("/") + "/" + payload["id"]
+                # The new record's own URL (an upsert's path names the external id instead).
+                base = re.match(r"^(.*?/sobjects/[^/]+)", inner.path)
+                root = base.group(1) if base else inner.path.rstrip("/")
+                out_headers["Location"] = root + "/" + payload["id"]
             responses.append(
                 {
                     "body": payload,

@@ -35,6 +35,8 @@ class ApiError(Exception):
 
     status: int
     errors: list[RecordError] = field(default_factory=list)
+    #: A body other than an error list (the 300 of an upsert lists the matching records' URLs).
+    raw: Any = None
 
     @classmethod
     def single(
@@ -42,10 +44,12 @@ class ApiError(Exception):
     ) -> ApiError:
         return cls(status, [RecordError(error_code, message, fields)])
 
-    def body(self) -> list[dict[str, Any]]:
-        return [e.rest_body() for e in self.errors]
+    def body(self) -> Any:
+        return self.raw if self.raw is not None else [e.rest_body() for e in self.errors]
 
     def __str__(self) -> str:
+        if not self.errors:
+            return f"HTTP {self.status}: {self.raw}"
         return "; ".join(f"{e.error_code}: {e.message}" for e in self.errors)
 
 

@@ -8,6 +8,7 @@ import secrets
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from . import content
 from .errors import ApiError
@@ -169,6 +170,19 @@ def update(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -
     _raise_record_fault(server, match["sobject"], body)
     server.backend.update(match["sobject"], match["id"], body)
     return _response().empty(204)
+
+
+def upsert(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
+    """``PATCH sobjects/{Object}/{ExternalIdField}/{value}``: 201 and ``created: true`` when
+    no record holds the value, else 200 and ``created: false`` (API 46.0 and later)."""
+    body = request.json()
+    if not isinstance(body, dict):
+        raise ApiError.single(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+    _raise_record_fault(server, match["sobject"], body)
+    value = unquote(match["value"])
+    record, created = server.backend.upsert(match["sobject"], match["field"], value, body)
+    answer = {"id": record["Id"], "success": True, "errors": [], "created": created}
+    return _response().json(201 if created else 200, answer)
 
 
 def delete(server: LocalOrgServer, request: HttpRequest, match: re.Match[str]) -> HttpResponse:
