@@ -113,7 +113,7 @@ def test_versions_and_resources(local_org: LocalOrg, local_sf: Any) -> None:
         ("POST", "composite/graph"),
         ("POST", "composite/tree/Account"),
         ("POST", "async/62.0/job"),
-        ("PATCH", "composite/sobjects/Contact/Email"),
+        ("POST", "composite/sobjects/Contact/Email"),
         ("PUT", "sobjects/Contact/0038d0000000001AAA"),
         ("GET", "search/?q=FIND+{Doe}"),
     ],
