@@ -248,6 +248,67 @@ def job_key(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem:
     return item("ok", f"remote: job ids are looked up by {JOB}.{field.name}{note}")
 
 
+#: Field types a claim may have: it holds an email (or another match value) as text.
+_CLAIM_TYPES = ("string", "email")
+
+
+def claim(mapping: Mapping, snapshot: OrgSnapshot) -> CheckItem | None:
+    """``objects.Contact.match.claim``: a text field of Contact, External ID and unique (so the
+    org refuses a second Contact with the same value), not case-sensitive (the value is stored
+    lower-cased, but a case-sensitive field would let ``Jane@`` in beside ``jane@`` from another
+    writer), and writable on create. None when the mapping has no claim."""
+    contact_spec = mapping.objects.get("Contact")
+    match = contact_spec.match if contact_spec is not None else None
+    if match is None or match.claim is None:
+        return None
+    name = match.claim
+    where = mapping.position(("objects", "Contact", "match", "claim"))
+    source, line = (where[0], where[1]) if where else (None, None)
+
+    def item(severity: Severity, message: str, suggestion: str | None = None) -> CheckItem:
+        return CheckItem(
+            severity, "match.claim", message, "Contact", name, suggestion=suggestion,
+            source=source, line=line,
+        )  # fmt: skip
+
+    describe = snapshot.describe("Contact")
+    if describe is None:
+        return None  # the missing object is reported on its own
+    field = describe.field(name)
+    if field is None:
+        names = close_names(name, ((f.name, f.label) for f in describe.fields))
+        return item(
+            "error",
+            f"match.claim: no field `{name}` on Contact",
+            did_you_mean(names)
+            or "create a Text(255) field on Contact marked External ID and Unique "
+            "(case-insensitive), and name it here",
+        )
+    wrong = []
+    if field.type not in _CLAIM_TYPES:
+        wrong.append(f"its type is {field.type}, not text")
+    if not field.externalId:
+        wrong.append("it is not an External ID")
+    if not field.unique:
+        wrong.append("it is not Unique, so Salesforce would not refuse a second Contact")
+    if field.caseSensitive:
+        wrong.append("it is case-sensitive")
+    if not field.createable:
+        wrong.append("this user cannot set it on create")
+    if wrong:
+        return item(
+            "error",
+            f"match.claim: Contact.{field.name} cannot hold the claim: " + "; ".join(wrong),
+            "make it a Text(255) field marked External ID and Unique (case-insensitive), "
+            "writable by this user",
+        )
+    return item(
+        "ok",
+        f"new Contacts claim their email in Contact.{field.name} (External ID, unique): runs "
+        "on other machines cannot create the same candidate twice",
+    )
+
+
 def describe_failed(sobject: str, error: SalesforceError) -> CheckItem:
     return CheckItem(
         "error",

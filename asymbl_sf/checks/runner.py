@@ -56,6 +56,9 @@ def _run(api: SalesforceApi, mapping: Mapping, report: CheckReport) -> None:
     if installed:
         report.add(org_checks.job_key(mapping, snapshot))
     report.items.extend(org_checks.record_types(mapping, snapshot))
+    claimed = org_checks.claim(mapping, snapshot)
+    if claimed is not None:
+        report.add(claimed)
     for key, obj in mapping.objects.items():
         if not installed and key.lower().startswith(NAMESPACE):
             continue  # the package error covers it

@@ -8,6 +8,7 @@ maps every location to a file and line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -46,6 +47,20 @@ class MatchSpec(SpecModel):
     on: list[str] = Field(min_length=1)
     when_found: Literal["reuse", "fill_blanks", "update"] = "reuse"
     when_many: Literal["oldest", "newest", "fail"] = "oldest"
+    #: An org-side claim (Contact only): a text field that is an External ID and unique, in
+    #: which every Contact asymbl-sf creates gets its normalised match value (the email, trimmed
+    #: and lower-cased). Salesforce keeps the field unique, so two runs on different machines
+    #: can never both create the same candidate: the second is refused and takes the first's
+    #: Contact (docs/reliability.md, "Concurrent runs"). ``check`` validates the field.
+    claim: str | None = None
+
+    @model_validator(mode="after")
+    def _claim_is_a_field_name(self) -> MatchSpec:
+        if self.claim is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", self.claim):
+            raise custom_error(
+                f"claim must be a field name (such as Email_Key__c), not {self.claim!r}"
+            )
+        return self
 
 
 class TransformStep(SpecModel):

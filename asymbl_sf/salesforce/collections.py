@@ -21,6 +21,9 @@ Failures, and what is done about them:
 * a call whose answer was lost (a dropped connection after sending, a 500): its records are
   looked up first (``find``: by their natural keys), and only those not found are sent again, so
   nothing is created twice;
+* a create refused with ``DUPLICATE_VALUE`` (a unique field, such as a Contact's claim field
+  or an applicant's Contact+job key, holds its value: another run created the same record a
+  moment ago): looked up the same way, and the record found is *taken* (``UnitResult.taken``);
 * rounds wait as the :class:`~asymbl_sf.salesforce.retry.RetryPolicy` says and stop after its
   attempts; what is still not written then fails with the last error;
 * ``REQUEST_LIMIT_EXCEEDED`` or a session that cannot be renewed stops the write: what was
@@ -52,6 +55,9 @@ COLLECTIONS_PER_CALL = 5
 MAX_CALL_BASE64 = 20_000_000
 #: Per-record error codes that a later attempt may not meet.
 RETRYABLE_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
+#: A create refused because a unique field already holds its value: another run (on another
+#: machine) created the same record a moment ago. Looked up like a lost answer, and taken.
+DUPLICATE_CODES = frozenset({"DUPLICATE_VALUE", "DUPLICATE_EXTERNAL_ID"})
 
 #: Given writes whose answer was lost, the ids of those the org has (by write key).
 FindWritten = Callable[[list[PendingWrite]], dict[str, str]]
@@ -283,13 +289,19 @@ class CollectionWriter:
                 )
             return
         for write in creates:
+            duplicate = unsure[write.key].error_code in DUPLICATE_CODES
             if write.key in found:
                 into.ids[write.key] = found[write.key]
-                into.recovered.add(write.key)
+                (into.taken if duplicate else into.recovered).add(write.key)
                 into.errors.pop(write.key, None)
+            elif duplicate:
+                into.errors[write.key] = unsure[write.key]  # a duplicate of nothing we look for
             else:
                 again[write.key] = write
-        self._answered({w.key: found[w.key] for w in creates if w.key in found}, [])
+        self._answered(
+            {w.key: found[w.key] for w in creates if w.key in found and w.key not in into.taken},
+            [w.key for w in creates if w.key in into.taken],
+        )
 
     def _answered(self, created: dict[str, str], refused: Sequence[str]) -> None:
         if self.notes is not None and (created or refused):
@@ -351,6 +363,8 @@ def _read_batch(batch: list[PendingWrite], answer: Any, outcome: _CallOutcome) -
         error = error_from_body(result.get("errors") if isinstance(result, dict) else None, 200)
         if error.error_code in RETRYABLE_RECORD_CODES:
             outcome.again[write.key] = error
+        elif error.error_code in DUPLICATE_CODES and not write.record_id:
+            outcome.unsure[write.key] = error  # someone else's: look before anything else
         else:
             outcome.errors[write.key] = error
 

@@ -81,6 +81,10 @@ class UnitResult:
     undo_error: SalesforceError | None = None
     #: Records found in the org after a lost answer (they are in ``ids`` too).
     recovered: set[str] = field(default_factory=set)
+    #: Creates the org refused as duplicates (a unique field: another run created the same
+    #: record at the same moment) and that were then found: their ids are the other run's
+    #: records (in ``ids`` too).
+    taken: set[str] = field(default_factory=set)
     #: Read-back rows by read-back name (``records`` holds the first of each).
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from asymbl_sf.errors import TransientError
 from asymbl_sf.salesforce.bulk import Bulk2, IngestResult, bulk_error, csv_cell
-from asymbl_sf.salesforce.collections import RETRYABLE_RECORD_CODES
+from asymbl_sf.salesforce.collections import DUPLICATE_CODES, RETRYABLE_RECORD_CODES
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.schema.ids import to_18
 from asymbl_sf.schema.names import APPLICANT, CONTACT
@@ -35,6 +35,7 @@ from asymbl_sf.state.ledger import PENDING_PER_LINE, CreatedLedger
 from .batch import BatchWriter
 from .decide import APP_CREATE, BLOCKED, Decided
 from .keys import applicant_key, contact_key
+from .queries import in_queries
 from .rules import WriteRules
 from .state import RunState, match_key
 
@@ -108,6 +109,7 @@ class BulkWriter:
                     ids = []
             self._contacts_made(ids)
             errors, retry_left = [], False
+            taken: list[str] = []
             for row in self.bulk.ingest_results(result.job_id, "failedResults"):
                 value = self.rules.normalize(row.get(column))
                 code, message, field_name = bulk_error(row.get("sf__Error", ""), CONTACT)
@@ -116,11 +118,38 @@ class BulkWriter:
                 if code in RETRYABLE_RECORD_CODES and not last:
                     retry_left = True
                     continue
+                if code in DUPLICATE_CODES and self.rules.claim_field:
+                    taken.append(value)  # another run claimed it since the scan
+                    continue
                 errors.append((match_key(value), code, message, field_name))
+            errors.extend(self._take(taken, field))
             self.state.set_contact_errors(errors)
             self._settle(CONTACT, [contact_key(key) for key, *_ in errors])
             if not retry_left:
                 return
+
+    def _take(self, values: list[str], field: str) -> list[tuple[int, str, str, str | None]]:
+        """The Contacts other runs created (and claimed) since the scan, by their match values:
+        their ids go to the run state (not counted as created here); a value whose Contact is
+        not found fails its rows."""
+        claim = self.rules.claim_field
+        if not values or claim is None:
+            return []
+        found: dict[str, str] = {}
+        api = self.bulk.api
+        for soql in in_queries(
+            api, f"SELECT Id, {claim} FROM {CONTACT} WHERE {claim} IN {{values}}", values
+        ):
+            for row in api.query_iter(soql):
+                found[str(row[claim]).lower()] = to_18(row["Id"])
+        self.state.set_contact_ids(
+            [(match_key(v), found[v.lower()]) for v in values if v.lower() in found]
+        )
+        return [
+            (match_key(v), "DUPLICATE_VALUE", f"another record claims {field} {v}", claim)
+            for v in values
+            if v.lower() not in found
+        ]
 
     def _contacts_made(self, ids: list[tuple[int, str]]) -> None:
         if not ids:

@@ -232,7 +232,7 @@ class Planner:
             line=row.line,
             source_id=row.source_id,
             contact_key=contact_key,
-            contact=_contact_fields(contact, application),
+            contact=self._claimed(_contact_fields(contact, application), contact_key),
             job=None
             if job is None
             else (to_18(job.value) if job.kind == "id" else f"remote:{job.value}"),
@@ -245,6 +245,15 @@ class Planner:
             sources=_sources(plan.records),
             problems=problems,
         )
+
+    def _claimed(self, fields: dict[str, Any], contact_key: str) -> dict[str, Any]:
+        """A new Contact's fields with its claim (the normalised match value) when the mapping
+        has a claim field (see :attr:`WriteRules.claim_field`)."""
+        claim = self.rules.claim_field
+        kind, _, value = contact_key.partition(":")
+        if claim and fields and kind == "match" and value:
+            fields[claim] = value
+        return fields
 
     def download(self, attachment: Attachment) -> Attachment:
         """A stand-alone attachment with its bytes (fetched when it gives a URL)."""

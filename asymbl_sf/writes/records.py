@@ -17,7 +17,16 @@ from asymbl_sf.errors import SalesforceError
 from asymbl_sf.salesforce.units import PendingWrite, UnitResult
 from asymbl_sf.schema.names import APPLICANT, CONTACT, CONTENT_VERSION, TASK
 
-from .decide import APP_CREATE, BLOCKED, CHILD_CREATE, CREATE, Decided, Decision
+from .decide import (
+    APP_CREATE,
+    APP_EXISTS,
+    BLOCKED,
+    CHILD_CREATE,
+    CREATE,
+    EXISTING,
+    Decided,
+    Decision,
+)
 from .plan import PlannedRow
 from .rules import WriteRules
 from .state import FILE
@@ -235,6 +244,7 @@ def settle(decided: Decided, writes: WriteSet, result: UnitResult) -> None:
     errors: dict[str, SalesforceError] = dict(result.errors)
     for key in result.blocked:
         errors.setdefault(key, _BLOCKED)
+    _taken(decided, result)
     for state in decided.contacts.values():
         key = contact_write_key(state.key)
         if key not in writes.writes:
@@ -264,6 +274,28 @@ def settle(decided: Decided, writes: WriteSet, result: UnitResult) -> None:
 
 
 _BLOCKED = SalesforceError("not attempted: a record it needs failed", error_code="BLOCKED")
+
+#: The warning of a row whose Contact or application another run created at the same moment.
+TAKEN_WARNING = (
+    "another run created this {what} at the same moment (the org refused a second one); "
+    "this row uses that one"
+)
+
+
+def _taken(decided: Decided, result: UnitResult) -> None:
+    """Rows whose Contact or application another run created meanwhile: they reuse it."""
+    if not result.taken:
+        return
+    for decision in decided.decisions:
+        if decision.contact == CREATE and contact_write_key(decision.key) in result.taken:
+            decision.contact = EXISTING
+            decision.warnings.append(TAKEN_WARNING.format(what="candidate"))
+        if (
+            decision.application == APP_CREATE
+            and applicant_write_key(*decision.pair) in result.taken
+        ):
+            decision.application = APP_EXISTS
+            decision.warnings.append(TAKEN_WARNING.format(what="application"))
 
 
 def _set_error(state: Any, error: SalesforceError, sobject: str) -> None:

@@ -54,6 +54,9 @@ class WriteRules:
     #: The Contact fields the mapping writes (read from an existing Contact when its policy
     #: compares them: ``fill_blanks`` or ``update``).
     contact_fields: tuple[str, ...] = ()
+    #: The Contact's claim field (``match.claim``): holds the normalised match value of every
+    #: Contact created, unique in the org. None: no claim.
+    claim_field: str | None = None
 
     @property
     def match_is_email(self) -> bool:
@@ -110,6 +113,7 @@ class WriteRules:
                 for name, spec in contact.fields.items()
                 if spec is not None and not spec.ref and name != "RecordTypeId"
             ),
+            claim_field=match.claim if match is not None else None,
         )
 
 

@@ -20,6 +20,7 @@ from asymbl_sf.errors import AsymblError, PayloadError, Problem, TransientError,
 from asymbl_sf.mapping import Mapping
 from asymbl_sf.reading import ReadMapping
 from asymbl_sf.salesforce.api import SalesforceApi
+from asymbl_sf.salesforce.collections import DUPLICATE_CODES
 from asymbl_sf.salesforce.composite_unit import fits, write_unit
 from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, write_once
 from asymbl_sf.salesforce.stepwise import left_behind_message, partial_write_error
@@ -144,11 +145,21 @@ class WriteOne:
     # -- one row ------------------------------------------------------------------------------
 
     def run(
-        self, plan: Callable[[bool], PlannedRow], answer: Answer, options: Options
+        self,
+        plan: Callable[[bool], PlannedRow],
+        answer: Answer,
+        options: Options,
+        *,
+        raced: bool = False,
     ) -> dict[str, Any]:
         """Find, decide, write and present the row ``plan(strict)`` renders (with a planner
         made then, so it knows the describes read so far). ``answer`` says what to read and
-        how to answer."""
+        how to answer.
+
+        When the org refuses the unit because a unique field already holds a value it creates
+        (another run created the same candidate or application since the lookups: the claim
+        field, or the applicant's Contact+job key), nothing of the unit was written; the row is
+        decided again, once, with the other run's records in sight (``raced``)."""
         row = plan(False)
         presenter = Presenter(self.api, self.read_mapping, self.instance_url)
         book = JobBook(self.api, self.rules.job_remote_key)
@@ -177,6 +188,8 @@ class WriteOne:
             answer.check(decided, facts)
             writes = write_set(decided, self.rules)
             warnings = [*row.warnings, *decision.warnings]
+            if raced:
+                warnings.append(RACED_WARNING)
             if options.dry_run:
                 return self._plan_result(decided, writes, book, warnings)
             unit, alone = _split_unit(writes)
@@ -184,11 +197,14 @@ class WriteOne:
             recovered_facts: list[Facts] = []
             if unit:
                 read_back = answer.read_backs(presenter, decided, writes)
-                result, recovered = write_once(
-                    self.api.retry,
-                    lambda: _write(self.api, unit, read_back, row),
-                    lambda: self._found(finder, writes, unit, recovered_facts),
-                )
+                try:
+                    result, recovered = write_once(
+                        self.api.retry,
+                        lambda: _write(self.api, unit, read_back, row, raced=raced),
+                        lambda: self._found(finder, writes, unit, recovered_facts),
+                    )
+                except _Raced:
+                    return self.run(plan, answer, options, raced=True)
                 if recovered:
                     warnings.append(LOST_ANSWER_WARNING)
                 settle(decided, writes, result)
@@ -333,15 +349,27 @@ def _split_unit(writes: WriteSet) -> tuple[list[PendingWrite], list[PendingWrite
     return unit, alone
 
 
+class _Raced(Exception):
+    """The org refused a create of the unit as a duplicate (see :meth:`WriteOne.run`)."""
+
+
 def _write(
-    api: SalesforceApi, unit: list[PendingWrite], read_back: list[ReadBack], row: PlannedRow
+    api: SalesforceApi,
+    unit: list[PendingWrite],
+    read_back: list[ReadBack],
+    row: PlannedRow,
+    *,
+    raced: bool = False,
 ) -> UnitResult:
     """One allOrNone write. Refused records are a WriteError; a row lock on any of them rolled
     the whole unit back, so it is a TransientError that is safe to send again. A unit written
-    step by step whose undo failed names the records that stayed."""
+    step by step whose undo failed names the records that stayed. A create refused as a
+    duplicate, the first time (not ``raced``), is :class:`_Raced`: nothing was written."""
     if not fits(unit, read_back):
         read_back = []  # answered from what the lookups read
     outcome = write_unit(api, unit, read_back)
+    if not raced and not outcome.left_behind and _refused_as_duplicate(outcome, unit):
+        raise _Raced
     if outcome.errors:
         if outcome.left_behind:  # undoing the earlier records failed: say what stayed
             refusals = _problems(row, unit, outcome.errors)
@@ -436,3 +464,19 @@ def plan_actions(decided: Decided, failed_files: dict[str, str] | None = None) -
         },
         "attachments": files,
     }
+
+
+#: The warning of a single action that met another run creating the same records.
+RACED_WARNING = (
+    "another run created this candidate or application at the same moment (the org refused a "
+    "second one); asymbl-sf looked again and used the records that run made"
+)
+
+
+def _refused_as_duplicate(result: UnitResult, unit: list[PendingWrite]) -> bool:
+    """Whether a create of ``unit`` was refused because a unique field holds its value."""
+    creates = {w.key for w in unit if not w.record_id}
+    return any(
+        key in creates and error.error_code in DUPLICATE_CODES
+        for key, error in result.errors.items()
+    )
