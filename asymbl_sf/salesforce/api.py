@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -152,6 +153,9 @@ class SalesforceApi:
         self.retry = retry if retry is not None else RetryPolicy()
         self.usage = ApiUsage()
         self._describes: dict[str, SObjectDescribe] = {}
+        #: Facts about the org this client learnt and may reuse for a while (key -> (when,
+        #: value)): see :meth:`recall` and :meth:`note`.
+        self._notes: dict[str, tuple[float, Any]] = {}
 
     @property
     def version(self) -> str:
@@ -439,6 +443,21 @@ class SalesforceApi:
                 "collections", self.sf.restful, "composite/sobjects", method="DELETE", params=params
             )
         )
+
+    # -- what this client learnt ------------------------------------------------------------------
+
+    def recall(self, key: str, max_age: float) -> Any:
+        """A fact noted under ``key`` no more than ``max_age`` seconds ago, else None."""
+        noted = self._notes.get(key)
+        if noted is None or time.monotonic() - noted[0] > max_age:
+            return None
+        return noted[1]
+
+    def note(self, key: str, value: Any) -> None:
+        self._notes[key] = (time.monotonic(), value)
+
+    def forget(self, key: str) -> None:
+        self._notes.pop(key, None)
 
     # -- describe -------------------------------------------------------------------------------
 

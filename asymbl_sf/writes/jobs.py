@@ -140,6 +140,17 @@ class JobBook:
         """The User id ``ref`` names, or None (a vendor's user id names nobody in Salesforce)."""
         return self._users.get(ref.strip())
 
+    def take(self, other: JobBook) -> None:
+        """What ``other`` read, added to (and replacing) what this book knows."""
+        self._jobs.update(other._jobs)
+        self._users.update(other._users)
+
+    def knows(self, job_ref: str | None, user_ref: str | None = None) -> bool:
+        """Whether the job (and the user) were read already, found or not."""
+        return (job_ref is None or job_ref in self._jobs) and (
+            user_ref is None or user_ref.strip() in self._users
+        )
+
     # -- internals ------------------------------------------------------------------------------
 
     def _job_filters(self, refs: list[str]) -> list[str]:

@@ -6,6 +6,13 @@ and its stages, the Contacts with the candidate's email, the Contact's applicati
 Tasks as references to the first Contact found) and one Composite call that writes the Contact,
 the applicant and its files with ``allOrNone`` and reads them back as ``read`` would. Two calls in
 all; a dry run, or a request with nothing new to write, spends only the first.
+
+**One call** with an org-side claim (``match.claim``): the org itself refuses a second Contact
+with the same email, so a client that knows the job and its stages already (from an earlier
+action, for :data:`KNOWN_FOR` seconds) and has seen that every Contact with an email holds its
+claim skips the lookups and sends the write alone, betting the candidate is new. If the org
+refuses the bet (the claim is taken: the candidate exists; or the job or stage changed), nothing
+was written (``allOrNone``) and the action runs the usual way: three calls then.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from asymbl_sf.salesforce.collections import DUPLICATE_CODES
 from asymbl_sf.salesforce.composite_unit import fits, write_unit
 from asymbl_sf.salesforce.retry import OUTCOME_UNKNOWN, write_once
 from asymbl_sf.salesforce.stepwise import left_behind_message, partial_write_error
-from asymbl_sf.salesforce.units import PendingWrite, ReadBack, UnitResult
+from asymbl_sf.salesforce.units import PendingWrite, ReadBack, UnitResult, unit_holds_reference
 from asymbl_sf.schema import OrgSchema
 from asymbl_sf.schema.ids import to_18
 from asymbl_sf.schema.names import APPLICANT, CONTACT, CONTENT_VERSION
@@ -104,6 +111,15 @@ class Answer(Protocol):
     ) -> dict[str, Any]: ...
 
 
+#: How long a client trusts the jobs, stages and users it read, and that every Contact holds its
+#: claim, for the one-call path (seconds).
+KNOWN_FOR = 300.0
+_BOOK = "write-one.jobs"
+_CLAIMED = "write-one.every-contact-claimed"
+#: The extra lookup that tells whether some Contact with a match value lacks its claim.
+_UNCLAIMED = "unclaimed"
+
+
 @dataclass(frozen=True)
 class Options:
     dry_run: bool = False
@@ -151,6 +167,7 @@ class WriteOne:
         options: Options,
         *,
         raced: bool = False,
+        bet: bool = True,
     ) -> dict[str, Any]:
         """Find, decide, write and present the row ``plan(strict)`` renders (with a planner
         made then, so it knows the describes read so far). ``answer`` says what to read and
@@ -159,9 +176,16 @@ class WriteOne:
         When the org refuses the unit because a unique field already holds a value it creates
         (another run created the same candidate or application since the lookups: the claim
         field, or the applicant's Contact+job key), nothing of the unit was written; the row is
-        decided again, once, with the other run's records in sight (``raced``)."""
+        decided again, once, with the other run's records in sight (``raced``). ``bet``: try the
+        one-call path when it applies (see the module)."""
         row = plan(False)
         presenter = Presenter(self.api, self.read_mapping, self.instance_url)
+        if bet and not raced and not options.dry_run:
+            known = self._one_call_book(row, answer)
+            if known is not None:
+                bet_on = self._bet(row, answer, options, presenter, known)
+                if bet_on is not None:
+                    return bet_on
         book = JobBook(self.api, self.rules.job_remote_key)
         finder = FactFinder(
             self.api, self.rules, book, selection=presenter.selection(list(row.contact))
@@ -173,9 +197,12 @@ class WriteOne:
         )
         if row.problems and not needed:
             row = plan(True)  # raises them: no describe of the org's would change them
-        facts = finder.find(
-            [row], describe=needed, extra=answer.lookups(presenter, row, _contact_lookup(row))
-        )
+        extra = answer.lookups(presenter, row, _contact_lookup(row))
+        checking = self._claims_lookup()
+        facts = finder.find([row], describe=needed, extra=[*extra, *checking])
+        self._remember(book)
+        if checking:
+            self.api.note(_CLAIMED, not facts.extra.get(_UNCLAIMED))
         if needed:
             row = plan(True)  # the org's own describes may change what a value must look like
         with RunState(in_memory=True) as state:
@@ -218,6 +245,100 @@ class WriteOne:
                 failed_files,
             )
             return answer.present(presenter, outcome, warnings)
+
+    # -- the one-call path ---------------------------------------------------------------------
+
+    def _remember(self, book: JobBook) -> None:
+        """Keep what this action read of jobs and users for a later one (the one-call path);
+        what was read last replaces what was known. The book keeps the age of its first entry,
+        so nothing in it is trusted longer than :data:`KNOWN_FOR`."""
+        known = self.api.recall(_BOOK, KNOWN_FOR)
+        if isinstance(known, JobBook) and known.remote_key == book.remote_key:
+            known.take(book)
+        else:
+            self.api.note(_BOOK, book)
+
+    def _claims_lookup(self) -> list[Lookup]:
+        """With a claim: is there a Contact with a match value but no claim? (Asked with the
+        lookups, so it costs no call, and only when not known lately.)"""
+        claim, match = self.rules.claim_field, self.rules.match_field
+        if claim is None or match is None or self.api.recall(_CLAIMED, KNOWN_FOR) is not None:
+            return []
+        soql = f"SELECT Id FROM {CONTACT} WHERE {match} != null AND {claim} = null LIMIT 1"
+        return [Lookup(_UNCLAIMED, lambda _: [soql])]
+
+    def _one_call_book(self, row: PlannedRow, answer: Answer) -> JobBook | None:
+        """The jobs read lately, when the row qualifies for the one-call path: a new candidate
+        by its match value under a claim every Contact holds, on a job (and with a recruiter)
+        already read, with every describe it needs at hand."""
+        if (
+            self.rules.claim_field is None
+            or row.match_value is None
+            or not row.contact
+            or row.job is None
+            or row.problems
+            or row.tasks
+            or self.api.recall(_CLAIMED, KNOWN_FOR) is not True
+        ):
+            return None
+        if any(
+            self.api.cached_describe(name) is None
+            for name in {CONTACT, APPLICANT, *answer.describes(row)}
+        ):
+            return None
+        book = self.api.recall(_BOOK, KNOWN_FOR)
+        if not isinstance(book, JobBook) or book.remote_key != self.rules.job_remote_key:
+            return None
+        if not book.knows(row.job, row.user):
+            return None
+        job = book.job(row.job)
+        if not isinstance(job, Job) or not isinstance(book.stage(job, row.stage), dict):
+            return None
+        return book
+
+    def _bet(
+        self,
+        row: PlannedRow,
+        answer: Answer,
+        options: Options,
+        presenter: Presenter,
+        book: JobBook,
+    ) -> dict[str, Any] | None:
+        """Write the row as a new candidate without looking up: its answer, or None when the
+        org refused the bet (nothing was written: allOrNone) and the usual path must run."""
+        facts = Facts()  # what the lookups would find for a new candidate: nothing
+        with RunState(in_memory=True) as state:
+            decider = Decider(state, book, self.rules, on_existing=options.on_existing)
+            decided = decider.decide([row], facts)
+            decision = decided.decisions[0]
+            if decision.failure is not None:
+                return None
+            try:
+                answer.check(decided, facts)
+            except PayloadError:
+                return None  # the usual path says it with what the org holds
+            writes = write_set(decided, self.rules)
+            unit, alone = _split_unit(writes)
+            if not unit or alone or unit_holds_reference(unit):
+                return None  # only a unit Composite writes whole, or nothing, is a safe bet
+            read_back = answer.read_backs(presenter, decided, writes)
+            if not fits(unit, read_back):
+                return None
+            try:
+                result = write_unit(self.api, unit, read_back)
+            except TransientError:
+                # Failed on the way, or its answer was lost: the usual path's lookups find
+                # whatever was written, so nothing is written twice.
+                self.api.forget(_BOOK)
+                return None
+            if result.errors or result.left_behind:
+                # The claim is taken (the candidate exists), or the job or stage changed:
+                # nothing was written. Forget what may be stale and take the usual path.
+                self.api.forget(_BOOK)
+                return None
+            settle(decided, writes, result)
+            outcome = Outcome(decided, facts, result, book, writes, {})
+            return answer.present(presenter, outcome, [*row.warnings, *decision.warnings])
 
     # -- pieces ---------------------------------------------------------------------------------
 

@@ -134,3 +134,18 @@ def test_create_activity_costs_two_then_one(local_org: LocalOrg) -> None:
 
     assert calls_of(local_org, log) == 2
     assert calls_of(local_org, log) == 1
+
+
+def test_with_a_claim_a_warm_client_writes_a_new_application_with_a_cv_in_one_call() -> None:
+    from tests.localorg.test_upsert import schema_with_claim
+    from tests.writes.test_claims import claim_mapping
+
+    with LocalOrg(schema=schema_with_claim()) as org:
+        client = Asymbl(org.salesforce(), mapping=claim_mapping())
+        client.create_application(payload("first@example.com"), job_id=JOB)  # 2: it learns
+        org.calls.reset()
+        client.create_application(payload(), job_id=JOB)
+        assert org.calls.total == 1
+        org.calls.reset()
+        client.create_application(payload(), job_id="remote:Senior Backend Engineer")
+        assert org.calls.total == 2  # a job it has not read yet: the lookups first
