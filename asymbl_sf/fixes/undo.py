@@ -162,6 +162,7 @@ class Undo:
     # -- changed values -------------------------------------------------------------------------
 
     def _restore(self, entries: list[Entry]) -> Iterator[FixRow]:
+        entries = _per_record(entries)
         current = self._current(entries)
         writes: list[PendingWrite] = []
         rows: dict[str, FixRow] = {}
@@ -246,6 +247,29 @@ class Undo:
                     yield FixRow(
                         "failed", record_id, error="; ".join(str(e.get("message")) for e in errors)
                     )
+
+
+def _per_record(entries: list[Entry]) -> list[Entry]:
+    """One entry per record: a fix that changed a record twice (a merge moves an application,
+    then adds the other's notes to it) is undone to the values before the first change, and
+    judged against the values after the last."""
+    merged: dict[str, Entry] = {}
+    for entry in entries:
+        key = to_18(str(entry.id))
+        known = merged.get(key)
+        if known is None:
+            merged[key] = Entry(
+                entry.op,
+                entry.sobject,
+                entry.id,
+                before=dict(entry.before),
+                after=dict(entry.after),
+            )
+            continue
+        for name, value in entry.before.items():
+            known.before.setdefault(name, value)
+        known.after.update(entry.after)
+    return list(merged.values())
 
 
 def _runs(entries: Iterable[Entry]) -> Iterator[tuple[str, list[Entry]]]:

@@ -18,7 +18,8 @@ from asymbl_sf.schema.api_version import DEFAULT_API_VERSION
 from asymbl_sf.schema.ids import looks_like_id, to_18
 
 from . import content
-from .errors import ApiError, RecordRejected
+from .errors import ApiError, RecordError, RecordRejected
+from .relations import TOMBSTONE, ChildRelation, child_relations, walk
 from .rules import RecordRules, format_datetime
 from .soql import QueryResult, SoqlError, execute, parse_query
 from .store import Record, RecordStore
@@ -42,6 +43,9 @@ class OrgBackend:
         self.clock = clock
         self.api_version = api_version
         self.rules = RecordRules(self.store, lambda: self.clock(), lambda: self.running_user_id)
+        #: Child relationships per object, for the schema they were worked out from.
+        self._relations: dict[str, list[ChildRelation]] = {}
+        self._relations_of: OrgSchema | None = None
 
     # -- org settings ---------------------------------------------------------------------------
 
@@ -141,12 +145,118 @@ class OrgBackend:
         return self.create(describe.name, {**fields, fd.name: value}), True
 
     def delete(self, sobject: str, record_id: str) -> None:
+        """Delete a record into the recycle bin, with what its child relationships say
+        (:mod:`.relations`): children deleted with it, lookups to it emptied, or the delete
+        refused while restricting children exist. All of it or nothing."""
         describe = self.sobject_describe(sobject)
         existing = self._existing(describe, record_id)
+        tomb: dict[str, list[list[str]]] = {"cascaded": [], "nulled": []}
+        self._collect_children(describe, existing, tomb, {existing["Id"]})
+        now = self.rules_now()
+        with self.transaction():
+            for child_sobject, child_id, field in tomb["nulled"]:
+                child = dict(self.store.get(child_sobject, child_id) or {})
+                child[field] = None
+                child["SystemModstamp"] = now
+                self.store.put(child_sobject, child)
+            for child_sobject, child_id in tomb["cascaded"]:
+                child = dict(self.store.get(child_sobject, child_id) or {})
+                child["IsDeleted"] = True
+                child["SystemModstamp"] = now
+                self.store.put(child_sobject, child)
+            record = dict(existing)
+            record["IsDeleted"] = True
+            record["SystemModstamp"] = now
+            if tomb["cascaded"] or tomb["nulled"]:
+                record[TOMBSTONE] = tomb
+            self.store.put(describe.name, record)
+
+    def _collect_children(
+        self,
+        describe: SObjectDescribe,
+        record: Record,
+        tomb: dict[str, list[list[str]]],
+        seen: set[str],
+    ) -> None:
+        for relation in self.child_relations(describe.name):
+            children = [
+                c
+                for c in self.store.lookup(relation.child, relation.field, [record["Id"]]) or []
+                if not c.get("IsDeleted")
+            ]
+            if not children:
+                continue
+            if relation.rule == "restrict":
+                label = self.store.describe(relation.child)
+                names = ", ".join(str(c.get("Name") or c["Id"]) for c in children[:5])
+                raise RecordRejected(
+                    [
+                        RecordError(
+                            "DELETE_FAILED",
+                            f"Your attempt to delete {record.get('Name') or record['Id']} could "
+                            "not be completed because it is associated with the following "
+                            f"{label.label if label else relation.child}s.: {names}",
+                        )
+                    ]
+                )
+            for child in children:
+                if child["Id"] in seen:
+                    continue
+                seen.add(child["Id"])
+                if relation.rule == "cascade":
+                    tomb["cascaded"].append([relation.child, child["Id"]])
+                    child_describe = self.store.describe(relation.child)
+                    if child_describe is not None:
+                        self._collect_children(child_describe, child, tomb, seen)
+                else:
+                    tomb["nulled"].append([relation.child, child["Id"], relation.field])
+
+    def child_relations(self, sobject: str) -> list[ChildRelation]:
+        """The child relationships of ``sobject`` in this org's schema (worked out once)."""
+        if self._relations_of is not self.store.schema:  # a schema loaded since: start over
+            self._relations, self._relations_of = {}, self.store.schema
+        key = sobject.lower()
+        found = self._relations.get(key)
+        if found is None:
+            found = self._relations[key] = child_relations(self.store.schema, sobject)
+        return found
+
+    def undelete(self, record_id: str) -> str:
+        """Bring a deleted record back from the recycle bin, with the children deleted with it
+        and the lookups to it that its delete emptied (where they are still empty). Returns
+        its id; raises :class:`RecordRejected` with Salesforce's code otherwise."""
+        if not looks_like_id(record_id):
+            raise RecordRejected([RecordError("MALFORMED_ID", f"bad id {record_id[:40]}")])
+        found = self.store.find(to_18(record_id))
+        if found is None:
+            raise RecordRejected(
+                [RecordError("INVALID_ID_FIELD", f"invalid record id: {record_id}")]
+            )
+        sobject, existing = found
+        if not existing.get("IsDeleted"):
+            raise RecordRejected(
+                [RecordError("UNDELETE_FAILED", "Entity is not in the recycle bin")]
+            )
         record = dict(existing)
-        record["IsDeleted"] = True
-        record["SystemModstamp"] = self.rules_now()
-        self.store.put(describe.name, record)
+        tomb = record.pop(TOMBSTONE, None) or {}
+        now = self.rules_now()
+        with self.transaction():
+            record["IsDeleted"] = False
+            record["SystemModstamp"] = now
+            self.store.put(sobject, record)
+            for child_sobject, child_id in walk(tomb):
+                child = self.store.get(child_sobject, child_id)
+                if child is not None and child.get("IsDeleted"):
+                    self.store.put(
+                        child_sobject, {**child, "IsDeleted": False, "SystemModstamp": now}
+                    )
+            for child_sobject, child_id, field in tomb.get("nulled", []):
+                child = self.store.get(child_sobject, child_id)
+                if child is not None and not child.get("IsDeleted") and child.get(field) is None:
+                    self.store.put(
+                        child_sobject, {**child, field: record["Id"], "SystemModstamp": now}
+                    )
+        return str(record["Id"])
 
     def rules_now(self) -> str:
         return format_datetime(self.clock())
@@ -222,6 +332,7 @@ class OrgBackend:
     def describe(self, sobject: str) -> dict[str, Any]:
         describe = self.sobject_describe(sobject)
         body = describe.to_json()
+        body["childRelationships"] = [r.describe() for r in self.child_relations(describe.name)]
         body["recordTypeInfos"] = self._record_type_infos(describe.name) or body.get(
             "recordTypeInfos", []
         )

@@ -137,6 +137,7 @@ class _Handlers:
 
 def route_table() -> list[Route]:
     bulk, composite, rest = _Handlers("bulk"), _Handlers("composite"), _Handlers("rest")
+    soap = _Handlers("soap")
     bulk_query = _Handlers("bulk_query")
 
     def r(method: str, pattern: str, handler: Handler, endpoint: str) -> Route:
@@ -148,6 +149,7 @@ def route_table() -> list[Route]:
     rid = r"(?P<id>(?!(?:" + "|".join(_OBJECT_SUBRESOURCES) + r")$)[A-Za-z0-9]+)"
     return [
         r("GET", r"^/services/data", rest.versions, "GET versions"),
+        r("POST", r"^/services/Soap/u/(?P<version>[0-9.]+)", soap.call, "POST soap"),
         r("POST", r"^/services/oauth2/token", rest.token, "POST oauth2/token"),
         r("GET", _API, rest.resources, "GET resources"),
         r("GET", _API + r"/limits", rest.limits, "GET limits"),
@@ -343,7 +345,8 @@ class LocalOrgServer:
                     }
                 ],
             )
-        if route.endpoint not in ("GET versions", "POST oauth2/token"):
+        if route.endpoint not in ("GET versions", "POST oauth2/token", "POST soap"):
+            # (SOAP carries its session in the envelope: the handler checks it.)
             auth = request.headers.get("authorization", "")
             if self.require_auth and not auth.split(" ", 1)[-1].strip():
                 return HttpResponse.json(
