@@ -13,6 +13,7 @@ applications (job and stage), Tasks and files, in batched queries.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.dedupe import normalize_email
+from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.reading.convert import get_path
 from asymbl_sf.salesforce.api import SalesforceApi
 from asymbl_sf.salesforce.bulk import Bulk2
@@ -87,6 +89,7 @@ class DuplicateFinder:
         self.bulk_above = bulk_above
 
     def groups(self) -> list[Group]:
+        self._check_keys()
         with _Scan() as scan:
             for row in self._contacts():
                 email = normalize_email(row.get("Email"))
@@ -113,6 +116,19 @@ class DuplicateFinder:
         for start in range(0, len(members), DETAIL_BATCH):
             self._details(members[start : start + DETAIL_BATCH])
         return groups
+
+    def _check_keys(self) -> None:
+        """Every extra key is a field of Contact (it goes into the scan's SELECT)."""
+        if not self.keys:
+            return
+        describe = self.api.describe(CONTACT)
+        for key in self.keys:
+            if describe.field(key) is None:
+                names = [f.name for f in describe.fields]
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ConfigurationError(f"--key {key}: Contact has no such field{hint}")
+        self.keys = [str(describe.field(k).name) for k in self.keys]  # type: ignore[union-attr]
 
     # -- the scan -------------------------------------------------------------------------------
 

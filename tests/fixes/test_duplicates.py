@@ -222,3 +222,23 @@ def test_merge_leaves_one_contact_with_everything_and_undo_gives_the_org_back(
     undone = client.undo(result.merge.journal)
     assert undone.ok, undone.text()
     assert snapshot(org) == before
+
+
+def test_a_large_org_is_scanned_with_one_bulk_query_job(local_org: LocalOrg) -> None:
+    from asymbl_sf.fixes.duplicates import DuplicateFinder
+
+    for n in range(30):
+        local_org.backend.create("Contact", {"LastName": f"C{n}", "Email": f"c{n % 25}@x.com"})
+    client = Asymbl(local_org.salesforce())
+    local_org.calls.reset()
+    groups = DuplicateFinder(client.api, bulk_above=10).groups()
+    assert len(groups) == 5 and all(len(g.members) == 2 for g in groups)
+    assert local_org.calls["POST jobs/query"] == 1  # the scan: one Bulk API 2.0 query job
+    assert local_org.calls.total <= 8
+
+
+def test_an_unknown_key_is_refused_with_a_suggestion(local_org: LocalOrg) -> None:
+    from asymbl_sf.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="did you mean Phone"):
+        Asymbl(local_org.salesforce()).duplicates(keys=["Phnoe"])
