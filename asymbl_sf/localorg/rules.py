@@ -539,7 +539,8 @@ class RecordRules:
         # The 18-character ids: the field's uniqueness ignores case, and 15-character ids that
         # differ only in case (the 11th and 37th Contact, say) would collide.
         contact, job = record.get("bpats__ATS_Applicant__c"), record.get("bpats__Job__c")
-        if contact and job:
+        # A malformed id is left to the lookups' own check (MALFORMED_ID), not failed here.
+        if contact and job and looks_like_id(str(contact)) and looks_like_id(str(job)):
             record["bpats__Contact_Job_Relationship__c"] = f"{to_18(contact)}{to_18(job)}"
 
     def _simple_formula(self, sobject: str, record: Record, formula: str) -> Any:

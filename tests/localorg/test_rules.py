@@ -442,3 +442,27 @@ def test_reference_to_a_deleted_record_is_refused(local_sf: Any) -> None:
         lambda: local_sf.Contact.create({"LastName": "Doe", "AccountId": account})
     )
     assert error["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
+
+
+@pytest.mark.parametrize("bad", ["abc", "0038d0000000001AAX", "a0J8d00000000zzzzz"])
+def test_a_malformed_id_in_a_lookup_is_malformed_id_not_a_crash(bad: str) -> None:
+    with LocalOrg() as org:
+        sf = org.salesforce()
+        contact = sf.Contact.create({"LastName": "X"})["id"]
+        answer = sf.restful(
+            "composite/sobjects",
+            method="POST",
+            json={
+                "allOrNone": False,
+                "records": [
+                    {
+                        "attributes": {"type": "bpats__ATS_Applicant__c"},
+                        "bpats__ATS_Applicant__c": contact,
+                        "bpats__Job__c": bad,
+                        "bpats__Stage__c": bad,
+                    }
+                ],
+            },
+        )
+        codes = {e["statusCode"] for e in answer[0]["errors"]}
+        assert codes == {"MALFORMED_ID"}
