@@ -261,6 +261,8 @@ class LocalOrgAdapter(BaseAdapter):
         response.reason = _REASONS.get(answer.status, "")
         response.headers = CaseInsensitiveDict(answer.headers)
         response._content = answer.body
+        # The body is here already: reading it as a stream (stream=True) takes it from memory.
+        response._content_consumed = True  # type: ignore[attr-defined]
         response.encoding = "utf-8"
         response.url = str(request.url)
         response.request = request

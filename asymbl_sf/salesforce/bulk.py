@@ -13,6 +13,7 @@ whose answer was lost is checked by reading the job before it is sent again.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -20,6 +21,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
+
+import requests
 
 from asymbl_sf.errors import SalesforceError, TransientError
 
@@ -220,8 +223,12 @@ class Bulk2:
                 params=params,
                 headers={"Accept": "text/csv"},
                 kind="GET jobs/query results",
+                stream=True,  # a set of 200,000 rows is read as it arrives, never held whole
             )
-            yield from csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+            try:
+                yield from csv.DictReader(_lines(response))
+            finally:
+                response.close()
             locator = response.headers.get("Sforce-Locator", "null")
             if not locator or locator == "null":
                 return
@@ -290,6 +297,21 @@ def bulk_error(text: str, sobject: str) -> tuple[str, str, str | None]:
         message.strip() or text,
         f"{sobject}.{first}" if first else None,
     )
+
+
+def _lines(response: requests.Response) -> Iterator[str]:
+    """The response's text, line by line with its line ending (what :mod:`csv` needs to read a
+    quoted value spanning lines), decoded as it arrives."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    pending = ""
+    for chunk in response.iter_content(1 << 16):
+        pending += decoder.decode(chunk)
+        *complete, pending = pending.split("\n")
+        for line in complete:
+            yield line + "\n"
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
 
 
 def csv_cell(value: Any, *, clear: bool = False) -> str:
