@@ -6,6 +6,8 @@ result = client.create_application("examples/kombo_application.json",
                                    job_id="remote:Registered Nurse")
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from asymbl_sf.client import Asymbl
 from asymbl_sf.connect import connect
 from asymbl_sf.errors import (
@@ -22,7 +24,11 @@ from asymbl_sf.errors import (
 )
 from asymbl_sf.mapping import load_mapping, render
 
-__version__ = "0.1.0"
+try:
+    # One source of truth: the version pyproject.toml declares, as installed.
+    __version__ = version("asymbl-sf")
+except PackageNotFoundError:  # pragma: no cover - a source tree on sys.path, never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Asymbl",

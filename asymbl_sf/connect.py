@@ -31,8 +31,13 @@ def connect(
     api_version: str | None = None,
     stderr: TextIO | None = None,
     retry: RetryPolicy | None = None,
+    target_org: str | None = None,
 ) -> Asymbl:
     """A client for the org the settings describe.
+
+    ``target_org`` names a login the Salesforce CLI holds (an alias or username of
+    ``sf org login web``): its instance URL and access token come from ``sf org display``, which
+    also renews the session when it expires (:mod:`asymbl_sf.salesforce.sf_cli`).
 
     ``org="local"`` (or ``"local:PATH"``) gives the local emulated org kept on disk. With
     ``org=None`` the environment and ``.env`` decide; when they hold no credentials at all, the
@@ -42,6 +47,12 @@ def connect(
     :class:`RetryPolicy`).
     """
     settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
+    if target_org is not None:
+        if org is not None:
+            raise ConfigurationError(
+                f"--org {org} and --target-org {target_org} name two orgs: give one of them"
+            )
+        return _connect_sf_cli(target_org, settings, mapping=mapping, retry=retry)
     if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
         settings = ConnectionSettings.model_validate({**dict(settings), "api_version": api_version})
     chosen = org or settings.org
@@ -64,6 +75,30 @@ def connect(
     session = TimeoutSession()
     client = Asymbl(open_salesforce(settings, session), mapping=mapping, retry=retry)
     client.api.renew = session_renewer(settings, session)
+    return client
+
+
+def _connect_sf_cli(
+    alias: str,
+    settings: ConnectionSettings,
+    *,
+    mapping: Mapping | str | Path | None,
+    retry: RetryPolicy | None,
+) -> Asymbl:
+    from simple_salesforce import Salesforce
+
+    from asymbl_sf.salesforce.sf_cli import sf_login
+
+    login = sf_login(alias)
+    session = TimeoutSession()
+    sf = Salesforce(
+        instance_url=login.instance_url,
+        session_id=login.access_token,
+        version=settings.api_version,
+        session=session,
+    )
+    client = Asymbl(sf, mapping=mapping, description=f"{alias} (sf CLI login)", retry=retry)
+    client.api.renew = lambda: sf_login(alias).access_token  # sf refreshes the token itself
     return client
 
 

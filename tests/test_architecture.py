@@ -49,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
         "state",
         "attachments",
         "yaml_document",
+        "spreadsheet",
     },
     "fixes": {
         "writes",
@@ -73,7 +74,15 @@ ALLOWED: dict[str, set[str]] = {
         "attachments",
         "dedupe",
     },
-    "reading": {"salesforce", "schema", "state", "yaml_document", "mapping", "models"},
+    "reading": {
+        "salesforce",
+        "schema",
+        "state",
+        "yaml_document",
+        "mapping",
+        "models",
+        "spreadsheet",
+    },
     "mapping": {"models", "schema", "yaml_document"},
     "models": {"schema"},
     "attachments": {"salesforce", "models", "schema"},
@@ -82,6 +91,7 @@ ALLOWED: dict[str, set[str]] = {
     "schema": set(),
     "localorg": {"schema", "salesforce", "state"},
     "dedupe": set(),
+    "spreadsheet": set(),
     # A YAML file's problems are worded like a payload's (models.problems).
     "yaml_document": {"models"},
     "errors": set(),

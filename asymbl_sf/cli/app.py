@@ -7,21 +7,24 @@ The write actions and ``org`` live here; every other concept has its own module 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
-import shutil
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from asymbl_sf.errors import AsymblError, PayloadError, Problem
+from asymbl_sf.errors import PayloadError
 
+from .choices import OnExisting, value
 from .common import (
     DialectOpt,
     MappingOpt,
     OrgOpt,
     PayloadArg,
     call,
+    every_command,
     named,
     payload_source,
     read_payload,
@@ -36,22 +39,40 @@ app = typer.Typer(
     "Salesforce. With no credentials configured, commands run against the local org.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 org_app = typer.Typer(
-    help="Manage the local (emulated) org kept under .asymbl-sf/.", no_args_is_help=True
+    help="Manage the local (emulated) org kept under .asymbl-sf/.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(org_app, name="org")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from asymbl_sf import __version__
+
+        sys.stdout.write(f"asymbl-sf {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _every_command() -> None:
+def _every_command(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Write recruiting data (Kombo, Merge, Truto payloads) straight into Asymbl ATS on
     Salesforce. With no credentials configured, commands run against the local org."""
     show_library_messages()
 
 
 @app.command("create-application")
+@every_command
 def create_application(
     payload: PayloadArg,
     job_id: Annotated[
@@ -74,7 +95,7 @@ def create_application(
         org,
         mapping,
         lambda c: c.create_application(
-            read_payload(payload), job_id=job_id, dry_run=dry_run, dialect=dialect
+            read_payload(payload), job_id=job_id, dry_run=dry_run, dialect=value(dialect)
         ),
         source=payload_source(payload),
     )
@@ -107,6 +128,7 @@ def _summary(result: dict[str, Any], calls: int, remaining: int | None) -> str:
 
 
 @app.command()
+@every_command
 def render(
     payload: PayloadArg,
     job_id: Annotated[
@@ -122,7 +144,10 @@ def render(
 
     try:
         application = parse_application(
-            read_payload(payload), job_id=job_id, dialect=dialect, source=payload_source(payload)
+            read_payload(payload),
+            job_id=job_id,
+            dialect=value(dialect),
+            source=payload_source(payload),
         )
         plan = render_plan(application, load_mapping(mapping))
     except PayloadError as exc:
@@ -152,6 +177,7 @@ def render(
 
 
 @app.command("create-candidate")
+@every_command
 def create_candidate(
     payload: PayloadArg,
     job_id: Annotated[
@@ -163,13 +189,13 @@ def create_candidate(
         ),
     ] = None,
     on_existing: Annotated[
-        str,
+        OnExisting,
         typer.Option(
             "--on-existing",
             help="reuse (default): apply an existing Contact with the same email, "
             "with a warning; fail: refuse it, as Merge does.",
         ),
-    ] = "reuse",
+    ] = OnExisting.reuse,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write nothing; print the plan.")
     ] = False,
@@ -178,8 +204,6 @@ def create_candidate(
     dialect: DialectOpt = None,
 ) -> None:
     """Create a candidate (a Contact, reused by email), and the application when a job is given."""
-    if on_existing not in ("reuse", "fail"):
-        fail(PayloadError(Problem("--on-existing", "must be reuse or fail")))
     client, result = call(
         org,
         mapping,
@@ -187,8 +211,8 @@ def create_candidate(
             read_payload(payload),
             dry_run=dry_run,
             job_id=job_id,
-            dialect=dialect,
-            on_existing=on_existing,
+            dialect=value(dialect),
+            on_existing=on_existing.value,
         ),
         source=payload_source(payload),
     )
@@ -206,6 +230,7 @@ def create_candidate(
 
 
 @app.command("add-attachment")
+@every_command
 def add_attachment(
     payload: PayloadArg,
     application_id: Annotated[
@@ -226,7 +251,7 @@ def add_attachment(
         org,
         mapping,
         lambda c: c.add_attachment(
-            application_id, read_payload(payload), candidate_id=candidate_id, dialect=dialect
+            application_id, read_payload(payload), candidate_id=candidate_id, dialect=value(dialect)
         ),
         source=payload_source(payload),
     )
@@ -240,6 +265,7 @@ def add_attachment(
 
 
 @app.command("create-activity")
+@every_command
 def create_activity(
     payload: PayloadArg,
     candidate_id: Annotated[
@@ -266,7 +292,7 @@ def create_activity(
             read_payload(payload),
             candidate_id=candidate_id,
             application_id=application_id,
-            dialect=dialect,
+            dialect=value(dialect),
         ),
         source=payload_source(payload),
     )
@@ -280,6 +306,7 @@ def create_activity(
 
 
 @app.command("move-stage")
+@every_command
 def move_stage(
     application_id: Annotated[
         str | None,
@@ -309,7 +336,7 @@ def move_stage(
             application_id,
             stage,
             payload=read_payload(payload) if payload is not None else None,
-            dialect=dialect,
+            dialect=value(dialect),
         ),
         source=payload_source(payload),
     )
@@ -322,6 +349,7 @@ def move_stage(
 
 
 @app.command("get-attachments")
+@every_command
 def get_attachments(
     candidate_id: Annotated[str, typer.Argument(help="The candidate's Contact id.")],
     download: Annotated[
@@ -342,85 +370,6 @@ def get_attachments(
     )
 
 
-# -- the local org ------------------------------------------------------------------------------
-
-PathOpt = Annotated[Path, typer.Option("--path", help="Folder of the local org.")]
-
-
-def _default_path() -> Path:
-    from asymbl_sf.connect import DEFAULT_LOCAL_PATH
-
-    return DEFAULT_LOCAL_PATH
-
-
-@org_app.command("init")
-def org_init(path: PathOpt = Path(".asymbl-sf/org")) -> None:
-    """Create the local org with its demo data (a no-op when it exists)."""
-    from asymbl_sf.localorg import LocalOrg
-
-    existed = (path / "state.json").exists()
-    try:
-        LocalOrg(path)
-    except Exception as exc:
-        fail(exc)
-    say(f"local org {'already exists' if existed else 'created'} in {path}/")
-    org_show(path)
-
-
-@org_app.command("show")
-def org_show(path: PathOpt = Path(".asymbl-sf/org")) -> None:
-    """Print what the local org holds: counts, jobs with their stages, the API usage."""
-    from asymbl_sf.localorg import LocalOrg
-
-    if not (path / "state.json").exists():
-        fail(AsymblError(f"no local org in {path}/; create it with: asymbl-sf org init"))
-    local = LocalOrg(path)
-    stages = local.records("bpats__ATS_Stage__c")
-    jobs = []
-    for job in sorted(local.records("bpats__Job__c"), key=lambda j: j["Name"]):
-        own = sorted(
-            (s for s in stages if s.get("bpats__Job__c") == job["Id"]),
-            key=lambda s: s.get("bpats__Sequence__c") or 0,
-        )
-        jobs.append(
-            {
-                "id": job["Id"],
-                "name": job["Name"],
-                "status": job.get("bpats__Status__c"),
-                "stages": [
-                    {"id": s["Id"], "name": s["Name"], "sequence": s.get("bpats__Sequence__c")}
-                    for s in own
-                ],
-            }
-        )
-    counts = {
-        name: local.count(name)
-        for name in (
-            "User",
-            "Contact",
-            "bpats__Job__c",
-            "bpats__ATS_Stage__c",
-            "bpats__ATS_Applicant__c",
-            "ContentVersion",
-            "Task",
-        )
-    }
-    emit_json({"path": str(path), "records": counts, "jobs": jobs, "api_usage": local.api_usage})
-
-
-@org_app.command("reset")
-def org_reset(
-    path: PathOpt = Path(".asymbl-sf/org"),
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-) -> None:
-    """Delete everything in the local org and seed it again."""
-    if path.exists() and not yes and not typer.confirm(f"Delete the local org in {path}/?"):
-        raise typer.Exit(1)
-    if path.exists():
-        shutil.rmtree(path)
-    org_init(path)
-
-
 def _register_command_modules() -> None:
     from asymbl_sf.cli import commands
 
@@ -437,5 +386,11 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        say("interrupted")
+        say("interrupted", always=True)
         raise SystemExit(130) from None
+    except BrokenPipeError:
+        # The reader of the output went away (asymbl-sf read ... | head -1): stop quietly, and
+        # keep Python from complaining about the closed stdout on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None

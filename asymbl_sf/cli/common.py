@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,8 @@ from asymbl_sf.errors import AsymblError, ConfigurationError, PayloadError, Prob
 from asymbl_sf.models.limits import DEFAULT_LIMITS, decode_json, too_big
 from asymbl_sf.salesforce.settings import ConnectionSettings
 
-from .output import emit_json, fail, register_secrets, say, warn
+from .choices import Dialect
+from .output import MODE, emit_json, fail, register_secrets, say, set_mode, warn
 
 T = TypeVar("T")
 
@@ -40,7 +43,7 @@ OrgOpt = Annotated[
     ),
 ]
 DialectOpt = Annotated[
-    str | None,
+    Dialect | None,
     typer.Option(
         "--dialect", help="kombo, merge or truto (default: detected from the payload's shape)."
     ),
@@ -80,6 +83,73 @@ def payload_source(payload: str | None) -> str | None:
     return "standard input" if payload == "-" else payload
 
 
+_SWITCHES: dict[str, tuple[Any, Any, Any]] = {
+    "as_json": (
+        bool,
+        typer.Option(
+            "--json", help="The answer as one JSON document on stdout, a failure included."
+        ),
+        False,
+    ),
+    "quiet": (bool, typer.Option("--quiet", "-q", help="No messages on stderr but errors."), False),
+    "verbose": (
+        bool,
+        typer.Option("--verbose", "-v", help="Also say each retry, wait and API call (on stderr)."),
+        False,
+    ),
+}
+_TARGET_ORG: tuple[Any, Any, Any] = (
+    str | None,
+    typer.Option(
+        "--target-org",
+        "-o",
+        envvar="SF_TARGET_ORG",
+        help="An org the Salesforce CLI is logged in to (its alias or username, as with "
+        "sf org login web --alias ALIAS); uses sf org display.",
+        show_default=False,
+    ),
+    None,
+)
+
+
+def every_command(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with the switches every command takes (:data:`asymbl_sf.cli.output.MODE`):
+    ``--json``, ``--quiet``, ``--verbose``, and ``--target-org`` for the commands that reach an
+    org (those with an ``org`` parameter)."""
+    signature = inspect.signature(function, eval_str=True)  # real annotations for Typer
+    added = dict(_SWITCHES)
+    if "org" in signature.parameters:
+        added["target_org"] = _TARGET_ORG
+    extra = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=default,
+            annotation=Annotated[kind, option],
+        )
+        for name, (kind, option, default) in added.items()
+    ]
+    params = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        else p
+        for p in signature.parameters.values()
+    ]
+
+    @functools.wraps(function)
+    def run(**kwargs: Any) -> Any:
+        set_mode(
+            json=kwargs.pop("as_json", False),
+            quiet=kwargs.pop("quiet", False),
+            verbose=kwargs.pop("verbose", False),
+            target_org=kwargs.pop("target_org", None),
+        )
+        return function(**kwargs)
+
+    run.__signature__ = signature.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
+    return run
+
+
 def call(
     org: str | None,
     mapping: Path | None,
@@ -94,8 +164,11 @@ def call(
     """
     secure_settings()
     try:
-        client = connect(org, mapping=mapping)
+        client = connect(org, mapping=mapping, target_org=MODE.target_org)
+        register_secrets([str(client.sf.session_id or "")])
         return client, action(client)
+    except BrokenPipeError:
+        raise  # the reader of the output went away: main() ends quietly
     except PayloadError as exc:
         fail(named(exc, source))
     except Exception as exc:  # every failure becomes a message, never a traceback

@@ -43,7 +43,8 @@ class ColumnMap:
     """A checked column map: header → parsed path (or an import key)."""
 
     columns: dict[str, tuple[str | int, ...]]
-    delimiter: str = ","
+    #: None: from the file name (a tab for ``.tsv``, else a comma).
+    delimiter: str | None = None
 
     @classmethod
     def from_spec(

@@ -47,6 +47,7 @@ from asymbl_sf.writes.scan import OrgScanOf, scan_org
 from asymbl_sf.writes.state import RunState
 
 from .columns import column_map_for
+from .error_file import error_file_path, write_error_file
 from .progress import DRY_RUN, READING, WRITING, ImportProgress, ProgressCallback
 from .read_ahead import ChunkReader, ReadChunk
 from .results import (
@@ -86,7 +87,8 @@ class ImportOptions:
     dry_run: bool = False
     #: The results file (default: ``<input>.results.jsonl``; a dry run ``.dry-run.jsonl``).
     results: str | Path | None = None
-    results_format: ResultsFormat = "jsonl"
+    #: ``jsonl`` or ``csv``; None: from the results file's extension (or ``retry_from``'s).
+    results_format: ResultsFormat | None = None
     #: A results file of an earlier run: import only its failed and blocked rows again.
     retry_from: str | Path | None = None
     #: A YAML column map for CSV input (or the mapping's ``csv:`` section).
@@ -111,7 +113,7 @@ class ImportOptions:
             raise ConfigurationError("max_concurrency must be at least 1")
         if self.chunk_size < 1:
             raise ConfigurationError("chunk_size must be at least 1")
-        if self.results_format not in ("jsonl", "csv"):
+        if self.results_format not in (None, "jsonl", "csv"):
             raise ConfigurationError(
                 f"unknown results format {self.results_format!r}: use jsonl or csv"
             )
@@ -164,6 +166,7 @@ class ImportRun:
                 "match: {on: [Email]}"
             )
         self.name = describe_source(source)
+        self.results_format = self._results_format()
         self.summary = ImportSummary(dry_run=options.dry_run)
         self.summary.results_path = self._results_path()
         self.started = time.monotonic()
@@ -182,6 +185,16 @@ class ImportRun:
         self._unread = 0
         self.writer: ResultsWriter | None = None
 
+    def _results_format(self) -> ResultsFormat:
+        """As asked; else CSV when the results file (or the one retried from) is ``.csv``, so a
+        spreadsheet round trip stays CSV; else JSON Lines."""
+        if self.options.results_format is not None:
+            return self.options.results_format
+        for named in (self.options.results, self.options.retry_from):
+            if named is not None and str(named).lower().endswith(".csv"):
+                return "csv"
+        return "jsonl"
+
     def _results_path(self) -> Path:
         if self.options.results is not None:
             return Path(self.options.results)
@@ -192,7 +205,7 @@ class ImportRun:
         return default_results_path(
             str(self.source),
             dry_run=self.options.dry_run,
-            results_format=self.options.results_format,
+            results_format=self.results_format,
         )
 
     # -- the run --------------------------------------------------------------------------------
@@ -205,7 +218,34 @@ class ImportRun:
             column_map = column_map_for(self.mapping, self.options.column_map)
             if self.options.dry_run and path.exists():
                 path.unlink()  # a dry run's file is a plan, not a record: each run writes it anew
-            return self._run(path, previous, column_map)
+            summary = self._run(path, previous, column_map)
+            self._error_file(path, column_map)
+            return summary
+
+    def _error_file(self, results: Path, column_map: Any) -> None:
+        """For a CSV file, its failed rows as a CSV to fix and import again (Data Loader's
+        habit): :mod:`.error_file`."""
+        source = self.source
+        if not isinstance(source, (str, Path)) or str(source) == "-":
+            return
+        name = str(source).lower()
+        is_csv = self.options.format == "csv" or (
+            self.options.format is None and name.endswith((".csv", ".tsv"))
+        )
+        if not is_csv:
+            return
+        delimiter = getattr(column_map, "delimiter", None) or (
+            "\t" if name.endswith(".tsv") else ","
+        )
+        target = error_file_path(Path(source), dry_run=self.options.dry_run)
+        try:
+            rows = write_error_file(Path(source), delimiter, results, target)
+        except OSError as exc:
+            self.summary.notes.append(f"the error file {target} could not be written: {exc}")
+            return
+        if rows:
+            self.summary.errors_path = target
+            self.summary.error_rows = rows
 
     def _input_lock(self, results: Path) -> Any:
         """The lock of this input (its results file) for the whole run: a second run of it
@@ -234,11 +274,11 @@ class ImportRun:
         )
 
     def _run(self, path: Path, previous: PreviousOutcomes | None, column_map: Any) -> ImportSummary:
-        options, summary = self.options, self.summary
+        summary = self.summary
         calls_before = self.api.usage.calls
         saved_retry = self.api.retry
         self.api.retry = self.retry  # reads retried under the import's policy too
-        writer = ResultsWriter(path, options.results_format)
+        writer = ResultsWriter(path, self.results_format)
         try:
             with RunState() as state:
                 try:

@@ -20,9 +20,9 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 
 READING = "reading"
 DECIDING = "deciding"
@@ -94,16 +94,23 @@ class BarProgress:
     """A rich progress bar per phase on a terminal; call :meth:`close` at the end."""
 
     def __init__(self, console: Console) -> None:
+        # Counts and the ETA first, the bar in the room left, the outcomes last (cut with an
+        # ellipsis): at 80 columns a line keeps what matters readable.
         self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[counts]}"),
+            TextColumn("{task.description:<8}", table_column=Column(no_wrap=True, min_width=8)),
+            MofNCompleteColumn(table_column=Column(no_wrap=True, min_width=11)),
+            BarColumn(bar_width=None if console.width > 100 else 12),
+            TextColumn("{task.fields[rate]:>8}", table_column=Column(no_wrap=True, min_width=9)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TextColumn(
+                "{task.fields[counts]}",
+                table_column=Column(
+                    no_wrap=True, overflow="ellipsis", max_width=max(console.width - 54, 10)
+                ),
+            ),
             console=console,
             transient=False,
+            expand=False,
         )
         self.tasks: dict[str, TaskID] = {}
         self.progress.start()

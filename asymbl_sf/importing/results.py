@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
 from asymbl_sf.errors import ConfigurationError
+from asymbl_sf.spreadsheet import BOM, safe_cell
 
 ResultsFormat = Literal["jsonl", "csv"]
 #: Outcomes after which a line is done: a rerun skips it.
@@ -80,6 +81,7 @@ class ResultsWriter:
             self._handle.write("\n")  # a crash cut the last row short: start a fresh line
         self._csv = csv.writer(self._handle, lineterminator="\n")
         if self.format == "csv" and path.stat().st_size == 0:
+            self._handle.write(BOM)  # Excel reads the file as UTF-8
             self._csv.writerow(self.fields)
 
     def write(self, rows: Iterable[Reportable]) -> None:
@@ -88,7 +90,7 @@ class ResultsWriter:
             if self.format == "jsonl":
                 self._handle.write(_json_line(values))
             else:
-                self._csv.writerow([_cell(values.get(k)) for k in self.fields])
+                self._csv.writerow([safe_cell(_cell(values.get(k))) for k in self.fields])
 
     def flush(self) -> None:
         """Hand the rows written so far to the operating system (they survive a kill -9)."""
@@ -200,7 +202,7 @@ def read_outcomes(path: Path) -> PreviousOutcomes:
         # "replace": a row torn inside a multi-byte character must not stop the whole reading.
         handle = open(  # noqa: SIM115 - closed by the with below
             path,
-            encoding="utf-8",
+            encoding="utf-8-sig",
             errors="replace",
             newline="",
         )

@@ -293,7 +293,7 @@ def _csv_records(
     stream: _Replayable, columns: ColumnMap | _Cells, name: str, notes: list[str] | None
 ) -> Iterator[SourceRecord]:
     lines = _TextLines(io.BufferedReader(stream, buffer_size=1 << 16))
-    reader = csv.reader(lines, delimiter=columns.delimiter)
+    reader = csv.reader(lines, delimiter=columns.delimiter or _delimiter(name))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -411,7 +411,7 @@ class _Cells:
 
     columns: tuple[str, ...] = ()
 
-    def __init__(self, delimiter: str) -> None:
+    def __init__(self, delimiter: str | None) -> None:
         self.delimiter = delimiter
 
 

@@ -44,6 +44,9 @@ class ImportSummary:
     remaining_budget: int | None = None
     stopped_reason: str | None = None
     results_path: Path | None = None
+    #: For a CSV input with failed rows: those rows, to fix and import again.
+    errors_path: Path | None = None
+    error_rows: int = 0
     elapsed: float = 0.0
     #: Remarks about the input as a whole (CSV columns that were not imported, ...).
     notes: list[str] = field(default_factory=list)
@@ -71,6 +74,7 @@ class ImportSummary:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["results_path"] = str(self.results_path) if self.results_path else None
+        data["errors_path"] = str(self.errors_path) if self.errors_path else None
         data["elapsed"] = round(self.elapsed, 3)
         data["ok"] = self.ok
         return data
@@ -108,7 +112,12 @@ class ImportSummary:
             more = bad - len(self.first_problems)
             if more > 0:
                 lines.append(f"  ... and {more:,} more in the results file")
-            if not self.dry_run:
+            if self.errors_path is not None:
+                lines.append(
+                    f"  errors: {self.errors_path} ({self.error_rows:,} row(s) with an error "
+                    "column): fix them there and import that file"
+                )
+            elif not self.dry_run:
                 lines.append(
                     f"  fix the failed rows in the input, then: asymbl-sf import ... "
                     f"--retry-from {self.results_path}"

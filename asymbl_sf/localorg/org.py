@@ -22,6 +22,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from asymbl_sf.errors import ConfigurationError
 from asymbl_sf.schema import OrgSchema
 
 from .backend import DEFAULT_API_VERSION, OrgBackend, utc_now
@@ -76,6 +77,7 @@ class LocalOrg:
         if self.folder is not None:
             with self.folder.locked():
                 self.folder.remove_stale_temporaries()
+                self.folder.check_not_orphaned()
                 if not self.folder.refresh(self.backend):
                     if seed_data:
                         seed(self.backend)
@@ -192,7 +194,14 @@ class LocalOrg:
         return self._mock
 
     def __enter__(self) -> LocalOrg:
-        import responses
+        try:
+            import responses
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the local org's HTTP mock needs the 'responses' package: "
+                "pip install 'asymbl-sf[test]' (or pip install responses), "
+                "or use LocalOrg.salesforce() / connect(org='local'), which need no mock"
+            ) from exc
 
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         pattern = re.compile(re.escape(self.instance_url) + r"(/.*)?$")

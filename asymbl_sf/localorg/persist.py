@@ -22,10 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from asymbl_sf.errors import AsymblError
 from asymbl_sf.schema import OrgSchema
 from asymbl_sf.state.atomic import file_lock, write_atomically
 
 from .backend import OrgBackend
+
+
+class DamagedOrgError(AsymblError):
+    """A local org folder whose files cannot be an org: the message says what and what to do."""
 
 
 class OrgFolder:
@@ -78,13 +83,69 @@ class OrgFolder:
         schema = self.load_schema()
         if schema is not None:
             backend.store.replace_schema(schema)
-        data: dict[str, Any] = json.loads(self.state_path.read_text("utf-8"))
-        backend.store.restore(data)
+        backend.store.restore(self._read_state())
         backend.store.blobs = _LazyBlobs(self.blob_dir)
         self._saved_blobs = set()
         self._signature = signature
         self._load_usage(backend)  # newer than the copy inside state.json
         return True
+
+    def _read_state(self) -> dict[str, Any]:
+        """state.json, checked: a damaged one is named with what is wrong and what to do,
+        never read as an empty org."""
+        try:
+            text = self.state_path.read_text("utf-8")
+        except UnicodeDecodeError:
+            raise self.damaged("state.json is not UTF-8 text") from None
+        if not text.strip():
+            raise self.damaged("state.json is empty")
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise self.damaged(
+                f"state.json is not complete JSON ({getattr(exc, 'msg', exc)} at line "
+                f"{getattr(exc, 'lineno', '?')}): it was cut short or edited"
+            ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), dict):
+            raise self.damaged("state.json holds no record tables: it is not a local org's state")
+        return data
+
+    def check_not_orphaned(self) -> None:
+        """A folder whose state.json is gone but whose other files are there is a damaged org,
+        not a place to start a new one (its ids would be handed out again)."""
+        if self.state_path.exists():
+            return
+        left = [
+            name
+            for name, present in (
+                ("usage.json", self.usage_path.exists()),
+                ("schema.json", self.schema_path.exists()),
+                ("blobs/", self.blob_dir.is_dir() and any(self.blob_dir.iterdir())),
+            )
+            if present
+        ]
+        if left:
+            raise self.damaged(
+                f"state.json is missing, but the folder still holds the org's {', '.join(left)}"
+            )
+
+    def damaged(self, what: str) -> DamagedOrgError:
+        return DamagedOrgError(
+            f"the local org in {self.path}/ is damaged: {what}. Restore the folder from a backup, "
+            f"or start a new org there with: asymbl-sf org reset --org local:{self.path} --yes "
+            "(its records are lost)"
+        )
+
+    def is_org(self) -> bool:
+        """Whether the folder holds a local org (a readable state.json with record tables)."""
+        try:
+            self._read_state()
+        except (DamagedOrgError, OSError):
+            return False
+        return True
+
+    #: The files of an org folder (what ``org reset`` deletes, and nothing else).
+    OWN_FILES = ("state.json", "usage.json", "schema.json", "lock")
 
     def save(self, backend: OrgBackend) -> None:
         blobs = backend.store.blobs

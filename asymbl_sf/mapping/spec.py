@@ -213,7 +213,8 @@ class CsvSpec(SpecModel):
     Paths are checked by :mod:`asymbl_sf.importing.columns` (docs/importing.md)."""
 
     columns: dict[str, str] = Field(min_length=1)
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: One character; None: a tab for a ``.tsv`` file, else a comma.
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
 
 
 class Mapping(SpecModel):

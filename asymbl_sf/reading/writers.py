@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from asymbl_sf.reading.catalog import APPLICATION_CANDIDATE_KEYS, MODELS
 from asymbl_sf.reading.spec import ReadMapping
+from asymbl_sf.spreadsheet import BOM, safe_cell
 
 # ``read --output`` writes through it; kept importable from here, where it was first defined.
 from asymbl_sf.state.atomic import open_atomically
@@ -74,11 +75,14 @@ def write_rows(
     *,
     columns: list[Column] | None = None,
     clean: Callable[[str], str] = lambda text: text,
+    bom: bool = False,
 ) -> int:
     """Write ``rows`` to ``out`` in ``fmt`` (``jsonl``, ``csv`` or ``json``); returns how many.
 
     ``columns`` is required for CSV (:func:`csv_columns`); ``clean`` filters every piece of
-    text before it is written (the CLI scrubs secrets with it).
+    text before it is written (the CLI scrubs secrets with it). CSV cells are made safe for a
+    spreadsheet (:mod:`asymbl_sf.spreadsheet`); ``bom`` starts a CSV file with the byte-order
+    mark Excel needs to read UTF-8 (for a file, not a pipe).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -86,10 +90,12 @@ def write_rows(
     if fmt == "csv":
         if columns is None:
             raise ValueError("CSV needs its columns (csv_columns)")
+        if bom:
+            out.write(BOM)
         writer = csv.writer(_CleaningWriter(out, clean), lineterminator="\n")
         writer.writerow([header for header, _ in columns])
         for row in rows:
-            writer.writerow([_cell(row, path) for _, path in columns])
+            writer.writerow([safe_cell(_cell(row, path)) for _, path in columns])
             count += 1
         return count
     if fmt == "json":

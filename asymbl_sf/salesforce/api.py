@@ -224,6 +224,7 @@ class SalesforceApi:
         idempotent: bool,
     ) -> Any:
         self.usage.note_call(kind)
+        _log.debug("API call %d: %s", self.usage.calls, kind)
         try:
             return function(*args, **kwargs)
         except SimpleSalesforceError as exc:

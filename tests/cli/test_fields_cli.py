@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from asymbl_sf.cli import output
 from tests.helpers.cli import run_cli
 
 
@@ -15,7 +16,10 @@ def wide_terminal(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one table row per line
 
 
-def test_the_table_shows_each_field_with_type_values_and_mapping_use(org_arg: str) -> None:
+def test_the_table_shows_each_field_with_type_values_and_mapping_use(
+    org_arg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)  # a terminal gets a table
     result = run_cli("fields", "bpats__ATS_Applicant__c", "--org", org_arg)
     assert result.exit_code == 0, result.stderr
     source = next(line for line in result.stdout.splitlines() if "bpats__Source__c" in line)
@@ -38,6 +42,11 @@ def test_the_table_shows_each_field_with_type_values_and_mapping_use(org_arg: st
     assert "31 fields of bpats__ATS_Applicant__c, 10 used by the mapping (1 API call)" in (
         result.stderr
     )
+
+
+def test_a_pipe_gets_json_without_asking(org_arg: str) -> None:
+    result = run_cli("fields", "Contact", "--org", org_arg)
+    assert json.loads(result.stdout)["object"] == "Contact"
 
 
 def test_custom_and_json(org_arg: str) -> None:

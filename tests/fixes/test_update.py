@@ -168,7 +168,7 @@ def test_a_results_file_named_csv_is_csv(
     out = tmp_path / "moves.csv"
     summary = client.update(APPLICANT, where=WHERE, set={"bpats__Stage__c": "Offer"}, results=out)
     header, *lines = out.read_text().splitlines()
-    assert header == "line,key,id,outcome,changes,error,warnings" and len(lines) == 2
+    assert header == "\ufeffline,key,id,outcome,changes,error,warnings" and len(lines) == 2
     assert all(",updated,bpats__Stage__c: " in line for line in lines)
     assert summary.results == str(out)
 

@@ -287,7 +287,7 @@ def test_csv_import_with_a_column_map(client: Asymbl, org: LocalOrg, tmp_path: P
     summary = client.import_records(path, column_map=columns, results_format="csv")
     assert summary.outcomes == {"created": 1, "failed": 1}
     text = (tmp_path / "in.csv.results.csv").read_text()
-    assert text.splitlines()[0].startswith("line,source_id,outcome")
+    assert text.splitlines()[0].startswith("\ufeffline,source_id,outcome")  # Excel: UTF-8
     assert "candidate.last_name" in text
 
 

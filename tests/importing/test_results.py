@@ -41,7 +41,7 @@ def test_csv_results_have_a_header_once_and_read_back(tmp_path: Path) -> None:
         writer.write([ResultRow(7, "x", outcome, warnings=["one", "two"])])
         writer.close()
     lines = path.read_text().splitlines()
-    assert lines[0].startswith("line,source_id,outcome") and len(lines) == 3
+    assert lines[0].startswith("\ufeffline,source_id,outcome") and len(lines) == 3
     assert "one | two" in lines[1]
     assert 7 in read_outcomes(path).final
 

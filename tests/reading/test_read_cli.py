@@ -146,12 +146,6 @@ def test_a_failed_read_leaves_no_output_file(org_path: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["placements"],
-            "MODEL: unknown model 'placements'; models: users, jobs, candidates, "
-            "application_stages, applications, job_stages, hiring_team",
-        ),
-        (["jobs", "--format", "xml"], "--format: must be one of jsonl, csv, json"),
         (["jobs", "--created-only"], "created_only: only for applications and candidates"),
         (["jobs", "--since", "soon"], "since: not a date or date-time: 'soon'"),
     ],
@@ -161,6 +155,17 @@ def test_bad_input_is_one_clean_message(org_path: Path, args: list[str], message
     assert result.exit_code == 1
     assert message in summary(result)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"), [(["jobs", "--format", "xml"], "jsonl"), (["placements"], "hiring_team")]
+)
+def test_a_value_outside_the_choices_is_a_usage_error(
+    org_path: Path, args: list[str], named: str
+) -> None:
+    result = run(*args, "--org", f"local:{org_path}")
+    assert result.exit_code == 2  # a usage error, before anything runs
+    assert named in result.stderr
 
 
 def test_a_bad_read_mapping_is_reported_with_file_and_line(tmp_path: Path) -> None:

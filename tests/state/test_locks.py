@@ -142,7 +142,6 @@ def start_import(
         "remote:Registered Nurse",
         "--results",
         str(results),
-        "--quiet",
     ]
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -10,7 +10,7 @@ import typer
 from asymbl_sf.checks.api_passthrough import METHODS, parse_data, parse_params
 from asymbl_sf.errors import ConfigurationError
 
-from ..common import OrgOpt, call, spent
+from ..common import OrgOpt, call, every_command, spent
 from ..output import emit_json, fail, say, scrub
 
 
@@ -67,4 +67,4 @@ def api(
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("api")(api)
+    app.command("api")(every_command(api))

@@ -8,8 +8,8 @@ import typer
 
 from asymbl_sf.checks import CheckReport
 
-from ..common import MappingOpt, OrgOpt, call
-from ..output import emit_json, say
+from ..common import MappingOpt, OrgOpt, call, every_command
+from ..output import MODE, emit_json, say
 
 _STYLES = {"error": "red", "warning": "yellow", "ok": "green"}
 
@@ -48,9 +48,6 @@ def show_report(report: CheckReport, *, show_all: bool = False) -> None:
 def check(
     mapping: MappingOpt = None,
     org: OrgOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the whole report as JSON on stdout.")
-    ] = False,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list the checks that passed.")
     ] = False,
@@ -59,7 +56,7 @@ def check(
     (exists, writable, type, length, picklist values), required fields, the Candidate record type,
     the job key, the API budget. Exit code 1 when a write would fail."""
     _, report = call(org, mapping, lambda c: c.check())
-    if as_json:
+    if MODE.json:
         emit_json(report.to_json())
     show_report(report, show_all=show_all)
     if not report.ok:
@@ -67,4 +64,4 @@ def check(
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check")(every_command(check))

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..common import MappingOpt, OrgOpt, call
-from ..output import emit_json, say, scrub
+from ..common import MappingOpt, OrgOpt, call, every_command
+from ..output import emit_json, say, scrub, wants_json
 
 #: Picklist values shown per field in the table (``--json`` has all of them).
 _SHOWN_VALUES = 6
@@ -58,16 +58,13 @@ def fields(
     custom: Annotated[
         bool, typer.Option("--custom", help="Only custom fields (names ending in __c).")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the fields as JSON instead of a table.")
-    ] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
     """List an object's fields as the org describes them: name, label, type, length, required,
     picklist values, and whether the mapping uses each."""
     client, rows = call(org, mapping, lambda c: c.fields(sobject, custom_only=custom))
-    if as_json:
+    if wants_json():
         emit_json({"object": sobject, "fields": rows})
     else:
         console = Console(highlight=False)
@@ -84,4 +81,4 @@ def fields(
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("fields")(fields)
+    app.command("fields")(every_command(fields))

@@ -7,7 +7,6 @@ stderr (and as ``"journal"`` in the JSON). Exit 0 only when every record got wha
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,8 @@ import typer
 
 from asymbl_sf.errors import ConfigurationError
 
-from ..common import MappingOpt, OrgOpt, call
+from ..choices import Api, Survivor
+from ..common import MappingOpt, OrgOpt, call, every_command
 from ..output import emit_json, fail, say
 
 
@@ -31,14 +31,6 @@ def _assignments(values: list[str]) -> dict[str, str]:
             )
         out[name.strip()] = text
     return out
-
-
-class WriteApi(str, Enum):
-    """How a fix writes: Bulk API 2.0 above 10,000 records (``auto``), or as told."""
-
-    auto = "auto"
-    rest = "rest"
-    bulk = "bulk"
 
 
 def update(
@@ -97,11 +89,11 @@ def update(
         ),
     ] = None,
     api: Annotated[
-        WriteApi,
+        Api,
         typer.Option(
             "--api", help="auto (Bulk API 2.0 above 10,000 records to write), rest or bulk."
         ),
-    ] = WriteApi.auto,
+    ] = Api.auto,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -125,7 +117,7 @@ def update(
         ),
         source=file,
     )
-    say(summary.text(), style=None if summary.ok else "yellow")
+    say(summary.text(), style=None if summary.ok else "yellow", always=not summary.ok)
     emit_json(summary.as_dict())
     if not summary.ok:
         raise typer.Exit(1)
@@ -140,12 +132,12 @@ def duplicates(
         bool, typer.Option("--dry-run", help="With --merge: list every move, write nothing.")
     ] = False,
     survivor: Annotated[
-        str,
+        Survivor,
         typer.Option(
             "--survivor",
             help="Which Contact of a group is kept: oldest, newest or most-applications.",
         ),
-    ] = "oldest",
+    ] = Survivor.oldest,
     keys: Annotated[
         list[str] | None,
         typer.Option(
@@ -162,9 +154,11 @@ def duplicates(
     _, result = call(
         org,
         mapping,
-        lambda c: c.duplicates(merge=merge, dry_run=dry_run, survivor=survivor, keys=keys or ()),
+        lambda c: c.duplicates(
+            merge=merge, dry_run=dry_run, survivor=survivor.value, keys=keys or ()
+        ),
     )
-    say(result.text(), style=None if result.ok else "yellow")
+    say(result.text(), style=None if result.ok else "yellow", always=not result.ok)
     emit_json(result.as_dict())
     if not result.ok:
         raise typer.Exit(1)
@@ -189,13 +183,13 @@ def undo(
 ) -> None:
     """Put back what a fix changed: values, moved links, deleted records (with their ids)."""
     _, summary = call(org, mapping, lambda c: c.undo(journal, dry_run, force=force))
-    say(summary.text(), style=None if summary.ok else "yellow")
+    say(summary.text(), style=None if summary.ok else "yellow", always=not summary.ok)
     emit_json(summary.as_dict())
     if not summary.ok:
         raise typer.Exit(1)
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("update")(update)
-    app.command("duplicates")(duplicates)
-    app.command("undo")(undo)
+    app.command("update")(every_command(update))
+    app.command("duplicates")(every_command(duplicates))
+    app.command("undo")(every_command(undo))

@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from asymbl_sf.cli.common import DialectOpt, MappingOpt, OrgOpt, call
-from asymbl_sf.cli.output import emit_json, say
+from asymbl_sf.cli.choices import Api, InputFormat, ResultsFormat, value
+from asymbl_sf.cli.common import DialectOpt, MappingOpt, OrgOpt, call, every_command
+from asymbl_sf.cli.output import MODE, emit_json, say
 from asymbl_sf.importing import BarProgress, ImportSummary, LineProgress
 from asymbl_sf.importing.summary import STOPPED_REQUEST_LIMIT
 
@@ -27,7 +28,7 @@ EXIT_REQUEST_LIMIT = 3
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("import")(import_command)
+    app.command("import")(every_command(import_command))
 
 
 def import_command(
@@ -40,7 +41,7 @@ def import_command(
         ),
     ],
     format: Annotated[
-        str | None,
+        InputFormat | None,
         typer.Option(
             "--format",
             help="json (an array), jsonl or csv; default: from the file name or its "
@@ -55,11 +56,11 @@ def import_command(
     ] = None,
     dialect: DialectOpt = None,
     api: Annotated[
-        str,
+        Api,
         typer.Option(
             "--api", help="auto (Bulk API 2.0 above 10,000 rows, else REST), rest or bulk."
         ),
-    ] = "auto",
+    ] = Api.auto,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -75,8 +76,12 @@ def import_command(
         ),
     ] = None,
     results_format: Annotated[
-        str, typer.Option("--results-format", help="jsonl or csv.")
-    ] = "jsonl",
+        ResultsFormat | None,
+        typer.Option(
+            "--results-format",
+            help="jsonl or csv (default: from the --results file's extension, else jsonl).",
+        ),
+    ] = None,
     retry_from: Annotated[
         Path | None,
         typer.Option(
@@ -96,16 +101,13 @@ def import_command(
         int,
         typer.Option("--max-concurrency", min=1, max=32, help="API requests in flight at once."),
     ] = 4,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress; only the summary.")
-    ] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
     """Import many applications: Contacts reused by email, batched writes, a results file."""
     progress: Any = None
     bar: BarProgress | None = None
-    if not quiet:
+    if not MODE.quiet:
         if sys.stderr.isatty():
             bar = BarProgress(Console(stderr=True))
             progress = bar
@@ -117,13 +119,13 @@ def import_command(
             mapping,
             lambda client: client.import_records(
                 source,
-                format=format,
+                format=value(format),
                 job_id=job_id,
-                dialect=dialect,
-                api=api,
+                dialect=value(dialect),
+                api=api.value,
                 dry_run=dry_run,
                 results=results,
-                results_format=results_format,
+                results_format=value(results_format),
                 retry_from=retry_from,
                 column_map=column_map,
                 max_concurrency=max_concurrency,
@@ -139,7 +141,7 @@ def import_command(
 def report(summary: ImportSummary) -> None:
     """Print the summary (lines on stderr, JSON on stdout) and exit with the right code."""
     style = None if summary.ok else "yellow"
-    say(summary.text(), style=style)
+    say(summary.text(), style=style, always=not summary.ok)  # failures show even with --quiet
     emit_json(summary.as_dict())
     if summary.stopped_reason == STOPPED_REQUEST_LIMIT:
         raise typer.Exit(EXIT_REQUEST_LIMIT)

@@ -17,7 +17,7 @@ from asymbl_sf.checks.schema_copy import (
 )
 from asymbl_sf.errors import ConfigurationError
 
-from ..common import MappingOpt, secure_settings
+from ..common import MappingOpt, every_command, secure_settings
 from ..output import emit_json, fail, say, warn
 
 
@@ -106,4 +106,4 @@ def load_schema(
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    org_app.command("load-schema")(load_schema)
+    org_app.command("load-schema")(every_command(load_schema))

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..common import MappingOpt, OrgOpt, call
+from ..common import MappingOpt, OrgOpt, call, every_command
 from ..funnel import funnel_view
-from ..output import emit_json, say
+from ..output import emit_json, say, wants_json
 
 
 def pipeline(
@@ -19,9 +19,6 @@ def pipeline(
             help="Jobs by Salesforce id or exact name (default: every job).", show_default=False
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the counts as JSON instead of drawing them.")
-    ] = False,
     mapping: MappingOpt = None,
     org: OrgOpt = None,
 ) -> None:
@@ -29,7 +26,7 @@ def pipeline(
     (one API call: the org counts them)."""
     client, funnels = call(org, mapping, lambda c: c.pipeline(jobs or ()))
     console = Console(highlight=False)
-    if as_json or not console.is_terminal:
+    if wants_json():
         emit_json({"jobs": [f.as_dict() for f in funnels]})
     else:
         console.print(funnel_view(funnels, console.width))
@@ -42,4 +39,4 @@ def pipeline(
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("pipeline")(pipeline)
+    app.command("pipeline")(every_command(pipeline))

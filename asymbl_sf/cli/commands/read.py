@@ -6,27 +6,37 @@ written atomically) as they arrive; one summary line goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from asymbl_sf.cli.common import OrgOpt, call, spent
-from asymbl_sf.cli.output import fail, say, scrub
-from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.cli.choices import ReadFormat
+from asymbl_sf.cli.common import OrgOpt, call, every_command, spent
+from asymbl_sf.cli.output import MODE, fail, say, scrub
 from asymbl_sf.reading import MODELS, ReadMapping, ReadStats, load_read_mapping
-from asymbl_sf.reading.writers import FORMATS, csv_columns, open_atomically, write_rows
+from asymbl_sf.reading.writers import csv_columns, open_atomically, write_rows
 
 _MODELS = ", ".join(MODELS)
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
-    app.command("read")(read)
+    app.command("read")(every_command(read))
+
+
+#: The models, as the argument's closed set of values (another is a usage error, exit 2).
+Model = Enum("Model", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
 
 
 def read(
-    model: Annotated[str, typer.Argument(help=f"What to read: {_MODELS}.", show_default=False)],
+    model: Annotated[Model, typer.Argument(help=f"What to read: {_MODELS}.", show_default=False)],
     since: Annotated[
         str | None,
         typer.Option(
@@ -44,17 +54,16 @@ def read(
         ),
     ] = False,
     fmt: Annotated[
-        str,
+        ReadFormat,
         typer.Option(
             "--format",
             help="jsonl (one object per line), csv (dotted columns) or json (one array).",
         ),
-    ] = "jsonl",
+    ] = ReadFormat.jsonl,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
-            "-o",
             help="Write to this file (it appears only once complete) instead of stdout.",
         ),
     ] = None,
@@ -85,10 +94,7 @@ def read(
     org: OrgOpt = None,
 ) -> None:
     """Read users, jobs, candidates, applications, stages or hiring teams as unified JSON."""
-    if fmt not in FORMATS:
-        fail(PayloadError(Problem("--format", f"must be one of {', '.join(FORMATS)}")))
-    if model not in MODELS:
-        fail(PayloadError(Problem("MODEL", f"unknown model '{model}'; models: {_MODELS}")))
+    name = str(model.value)
     try:
         mapping = load_read_mapping(read_mapping)
     except Exception as exc:
@@ -99,8 +105,8 @@ def read(
         lambda c: _export(
             c,
             mapping,
-            model,
-            fmt,
+            name,
+            fmt.value,
             output,
             since=since,
             include_deleted=include_deleted,
@@ -117,14 +123,45 @@ def _export(
 ) -> ReadStats:
     stream = client.read(model, read_mapping=mapping, **options)
     columns = csv_columns(model, mapping) if fmt == "csv" else None
-    if output is None:
-        write_rows(stream, sys.stdout, fmt, columns=columns, clean=scrub)
-        sys.stdout.flush()
-    else:
-        with open_atomically(output) as handle:
-            write_rows(stream, handle, fmt, columns=columns, clean=scrub)
+    with _progress(model) as counted:
+        rows = counted(stream)
+        if output is None:
+            write_rows(rows, sys.stdout, fmt, columns=columns, clean=scrub)
+            sys.stdout.flush()
+        else:
+            with open_atomically(output) as handle:
+                write_rows(rows, handle, fmt, columns=columns, clean=scrub, bom=True)
     stats: ReadStats = stream.stats
     return stats
+
+
+@contextlib.contextmanager
+def _progress(model: str) -> Iterator[Callable[[Iterable[Any]], Iterable[Any]]]:
+    """On a terminal (stderr), rows read so far and their rate while the read runs; elsewhere,
+    or with --quiet, nothing."""
+    if MODE.quiet or not sys.stderr.isatty():
+        yield lambda rows: rows
+        return
+    progress = Progress(
+        TextColumn(f"reading {model.replace('_', ' ')}"),
+        TextColumn("{task.completed:,} rows"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("read", total=None, rate="")
+    started = time.monotonic()
+
+    def counted(rows: Iterable[Any]) -> Iterator[Any]:
+        for number, row in enumerate(rows, 1):
+            if number % 500 == 0:
+                rate = number / max(time.monotonic() - started, 1e-6)
+                progress.update(task, completed=number, rate=f"{rate:,.0f}/s")
+            yield row
+
+    with progress:
+        yield counted
 
 
 def _summary(stats: ReadStats, output: Path | None) -> str:
