@@ -9,7 +9,9 @@ The write mapping (:mod:`asymbl_sf.mapping.loader`) and the read mapping
   ``safe_load`` throws away; a key written twice is a problem, not a silent last-one-wins;
 - an ``extends:`` chain (``default`` = the shipped file, else a path relative to the child), with
   loops and runaway depth refused, merged child over parent with the positions following values;
-- a pydantic error turned into a :class:`~asymbl_sf.errors.Problem` at the nearest written key.
+- a pydantic error turned into a :class:`~asymbl_sf.errors.Problem` at the nearest written key;
+- bounds on what a file can cost before anything is built from it (see :class:`YamlLoader`):
+  its size, its nesting, and how far its aliases expand.
 
 What differs between the two kinds of file (the shipped default, the key holding the field
 specs, their names in messages) is a :class:`DocumentKind`.
@@ -28,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from asymbl_sf.errors import MappingError, Problem
-from asymbl_sf.models.problems import dedupe, format_loc, message_for
+from asymbl_sf.models.problems import dedupe, echo, format_loc, message_for
 
 #: A place in a document: keys and list indexes from the top, as pydantic reports them.
 Loc = tuple[Any, ...]
@@ -39,16 +41,140 @@ Positions = dict[Loc, tuple[str, int, int]]
 DEFAULT_REF = "default"
 #: Longest ``extends`` chain followed; deeper is almost surely a mistake.
 MAX_DEPTH = 10
+#: Largest file read, in bytes. The shipped mappings are under 6 kB; a mapping with a picklist
+#: map of thousands of values is still far below this.
+MAX_BYTES = 1024 * 1024
+#: Most values (keys, scalars, lists, mappings) a document may hold once its aliases are
+#: expanded. The shipped mappings hold about 300.
+MAX_VALUES = 100_000
+#: Deepest nesting of lists and mappings, aliases expanded. The shipped mappings are 8 deep;
+#: PyYAML, pydantic and the position walk all recurse once per level, so this also keeps every
+#: one of them far from Python's recursion limit.
+MAX_NESTING = 50
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+class YamlRefusedError(yaml.MarkedYAMLError):
+    """Valid YAML that this reader refuses: it would cost too much to read, or holds a value its
+    tag cannot build (see :class:`YamlLoader`). Its ``problem`` is a whole message."""
+
+
+@dataclass
+class _Extent:
+    """What one anchored value costs wherever an alias repeats it."""
+
+    #: Values inside it, its own aliases expanded (itself included).
+    values: int = 1
+    #: Levels of nesting below it, its own aliases expanded.
+    height: int = 0
+    #: True while the anchored value is still being read: an alias to it then would make the
+    #: value contain itself.
+    open: bool = True
+
+
 class YamlLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false.
+    """SafeLoader with YAML 1.2 booleans (only true/false), and bounded.
 
     YAML 1.1 also reads ``on``, ``off``, ``yes``, ``no`` (any case) as booleans, which turns the
     ``on:`` of ``match`` into ``True`` and a picklist value ``No`` into ``false``.
+
+    The bounds are checked while the node tree is composed, before anything expands or is built:
+
+    - aliases: PyYAML shares an aliased node, so a few hundred bytes of nested ``*alias`` lists
+      (a "billion laughs" document) compose instantly but expand exponentially in every walk
+      over the values (positions, merging, pydantic). Each alias adds the expanded size of what
+      it repeats, and past :data:`MAX_VALUES` the alias that crossed the bound is refused. Aliases
+      as such stay allowed: sharing one field spec or picklist map between objects is a
+      legitimate use, and a bound makes the hostile use harmless.
+    - an alias inside the value it names (``&a [*a]``) would make every walk endless: refused.
+    - nesting deeper than :data:`MAX_NESTING` (aliases expanded): PyYAML composes and builds
+      recursively, so ``[[[[...]]]]`` a few thousand deep is a RecursionError otherwise.
+    - a scalar that its tag cannot build (``2001-13-45`` read as a date, an integer of more than
+      4,300 digits, which Python refuses to convert) raises ValueError inside PyYAML; it becomes
+      a YAML error at that value, with a hint to quote it.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._values = 0
+        self._depth = 0
+        self._deepest = 0
+        self._extents: dict[str, _Extent] = {}
+
+    def compose_document(self) -> yaml.Node | None:
+        self._values, self._depth, self._deepest, self._extents = 0, 0, 0, {}
+        return super().compose_document()
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            extent = self._extents.get(event.anchor)
+            if extent is not None:  # an undefined alias is PyYAML's own error
+                if extent.open:
+                    raise YamlRefusedError(
+                        None,
+                        None,
+                        f"the alias *{event.anchor} is inside the value it names, so it "
+                        "would repeat forever; write the value out instead",
+                        event.start_mark,
+                    )
+                self._grow(extent.values, self._depth + extent.height, f"*{event.anchor}")
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        self._depth += 1
+        self._grow(1, self._depth, None)
+        anchor = event.anchor
+        if anchor is None or anchor in self.anchors:  # a duplicate anchor: PyYAML's error
+            node = super().compose_node(parent, index)
+        else:
+            extent = self._extents[anchor] = _Extent()
+            values_before, deepest_before = self._values, self._deepest
+            self._deepest = self._depth
+            node = super().compose_node(parent, index)
+            extent.values = self._values - values_before + 1
+            extent.height = self._deepest - self._depth
+            extent.open = False
+            self._deepest = max(self._deepest, deepest_before)
+        self._depth -= 1
+        return node
+
+    def _grow(self, values: int, depth: int, alias: str | None) -> None:
+        mark = self.peek_event().start_mark
+        self._values += values
+        self._deepest = max(self._deepest, depth)
+        if self._values > MAX_VALUES:
+            what = f"the alias {alias} expands" if alias else "it grows"
+            raise YamlRefusedError(
+                None,
+                None,
+                f"{what} the document past {MAX_VALUES:,} values (a mapping holds a few "
+                "hundred); write the repeated part out once, or use fewer nested aliases",
+                mark,
+            )
+        if depth > MAX_NESTING:
+            what = f"the alias {alias} nests" if alias else "lists and mappings nest"
+            raise YamlRefusedError(
+                None,
+                None,
+                f"{what} more than {MAX_NESTING} levels deep here (a mapping is about 8); "
+                "flatten it",
+                mark,
+            )
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            tag = node.tag.rsplit(":", 1)[-1]
+            what = echo(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+            reason = str(exc).split(":")[0]  # Python's advice after the colon is not for users
+            raise YamlRefusedError(
+                None,
+                None,
+                f"{what} cannot be read as {tag} ({reason}); put it in quotes to keep it as text",
+                node.start_mark,
+            ) from None
 
 
 YamlLoader.yaml_implicit_resolvers = {
@@ -130,7 +256,7 @@ class DocumentKind:
 
     def _load_chain(self, path: Path, label: str, chain: list[Path]) -> Document:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_document_text(path, label)
         except FileNotFoundError:
             raise MappingError(Problem("", self.no_such_file, label)) from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -218,15 +344,65 @@ class Document:
             raise MappingError(located)
 
 
+def read_document_text(path: Path, label: str) -> str:
+    """The text of the file at ``path`` (a UTF-8 BOM dropped), refused with a
+    :class:`MappingError` when it is larger than :data:`MAX_BYTES`; only that much is read, so a
+    huge file (or ``/dev/zero``) costs nothing. OSError and UnicodeDecodeError are the caller's
+    to word."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise MappingError(Problem("", _too_large_message(), label))
+    return raw.decode("utf-8-sig")
+
+
+def _too_large_message() -> str:
+    return (
+        f"the file is larger than {MAX_BYTES // 1024 // 1024} MiB, far more than any mapping "
+        "needs; check that this is the file you meant"
+    )
+
+
+def compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree of ``text`` and the values built from it, read once by a bounded
+    :class:`YamlLoader`. Raises ``yaml.YAMLError`` (:class:`YamlRefusedError` for a bound)."""
+    node, data, _ = _compose_walk_load(text, "", walk=False)
+    return node, data
+
+
+def _compose_walk_load(
+    text: str, label: str, *, walk: bool
+) -> tuple[yaml.Node | None, Any, tuple[Positions, list[Problem]]]:
+    loader = YamlLoader(text)
+    positions: Positions = {}
+    duplicates: list[Problem] = []
+    try:
+        node = loader.get_single_node()
+        # Positions are taken before the values are built: building flattens ``<<`` merge keys
+        # in the node tree itself, after which a key overriding a merged one looks duplicated.
+        if walk and node is not None:
+            _walk(node, (), label, positions, duplicates)
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data, (positions, duplicates)
+
+
 def read_yaml(text: str, label: str, *, not_a_mapping: str) -> tuple[dict[str, Any], Positions]:
     """The top-level mapping in ``text`` and the position of every key in it.
 
-    Raises :class:`MappingError` for invalid YAML, an empty file, a top level that is not a
-    mapping (``not_a_mapping`` is that problem's message) and every duplicated key.
+    Raises :class:`MappingError` for invalid YAML, a document beyond the bounds of
+    :class:`YamlLoader`, an empty file, a top level that is not a mapping (``not_a_mapping`` is
+    that problem's message) and every duplicated key.
     """
+    if len(text) > MAX_BYTES:
+        raise MappingError(Problem("", _too_large_message(), label))
     try:
-        node = yaml.compose(text, Loader=YamlLoader)
-        data = yaml.load(text, Loader=YamlLoader)  # a SafeLoader: no arbitrary objects
+        node, data, (positions, duplicates) = _compose_walk_load(text, label, walk=True)
+    except YamlRefusedError as exc:
+        mark = exc.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise MappingError(Problem("", str(exc.problem), label, line, col)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -238,9 +414,6 @@ def read_yaml(text: str, label: str, *, not_a_mapping: str) -> tuple[dict[str, A
         raise MappingError(Problem("", "the file is empty; it starts with 'version: 1'", label, 1))
     if not isinstance(data, dict) or node is None:
         raise MappingError(Problem("", not_a_mapping, label, 1))
-    positions: Positions = {}
-    duplicates: list[Problem] = []
-    _walk(node, (), label, positions, duplicates)
     if duplicates:
         raise MappingError(duplicates)
     return data, positions
@@ -250,6 +423,8 @@ def _walk(node: yaml.Node, loc: Loc, label: str, out: Positions, duplicates: lis
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: building the values refuses it
             key = key_node.value
             here = (*loc, key)
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -318,13 +493,19 @@ def _merge(
 
 __all__ = [
     "DEFAULT_REF",
+    "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_NESTING",
+    "MAX_VALUES",
     "Document",
     "DocumentKind",
     "Loc",
     "Positions",
     "YamlLoader",
+    "YamlRefusedError",
+    "compose_and_load",
     "merge",
+    "read_document_text",
     "read_yaml",
     "shipped_mapping_path",
 ]

@@ -33,6 +33,7 @@ from asymbl_sf.mapping import Mapping, paths
 from asymbl_sf.mapping.spec import CsvSpec
 from asymbl_sf.models.kombo import KomboCreateApplication
 from asymbl_sf.models.problems import format_loc, message_for
+from asymbl_sf.yaml_document import YamlRefusedError, compose_and_load, read_document_text
 
 #: Paths that are not part of the body: the import reads them itself.
 IMPORT_KEYS = ("job_id", "source_id")
@@ -145,20 +146,21 @@ def load_column_map(path: str | Path) -> ColumnMap:
     (so a mapping file with a ``csv:`` section works too)."""
     label = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_document_text(Path(path), label)
     except FileNotFoundError:
         raise MappingError(Problem("", "no such column-map file", label)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(Problem("", f"cannot read the column-map file: {exc}", label)) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = compose_and_load(text)  # bounded: an alias bomb is refused, not expanded
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        said = getattr(exc, "problem", exc)
         raise MappingError(
             Problem(
                 "",
-                f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                # A refused bound is a whole message already; a syntax error needs the prefix.
+                str(said) if isinstance(exc, YamlRefusedError) else f"not valid YAML: {said}",
                 label,
                 mark.line + 1 if mark else None,
             )
