@@ -20,8 +20,40 @@ one pass instead of one error per run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts the sequences
+#: that clear a screen or move the cursor back over a line; CSI U+009B is ESC [ on some
+#: terminals), DEL, and the bidirectional overrides that reorder what is shown.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What ``json.dumps(..., ensure_ascii=False)`` leaves raw (it escapes C0 itself), plus the line
+#: and paragraph separators that some readers take for line breaks.
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str, *, keep: str = "") -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\u202e``),
+    except those in ``keep`` (``"\\n"`` for a message of several lines).
+
+    Messages quote payload values back; a value holding ``ESC [ 2 J`` would otherwise clear the
+    admin's screen and could print forged lines, on the terminal or later through ``cat`` of a
+    results file."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else _escape(m.group()), text)
+
+
+def json_visible(text: str) -> str:
+    """JSON text (from ``json.dumps``) with the characters it leaves raw that a terminal acts on
+    written as ``\\u`` escapes: it decodes to the very same values."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +88,7 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "".join(f"{part}: " for part in (self.location(), self.path) if part)
-        return f"{prefix}{self.message}"
+        return visible(f"{prefix}{self.message}")
 
 
 class AsymblError(Exception):

@@ -13,6 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from asymbl_sf.cli.output import shown
 from asymbl_sf.reading.pipeline import JobFunnel
 
 FULL_BLOCK = "█"
@@ -46,7 +47,7 @@ def funnel_view(funnels: Sequence[JobFunnel], width: int = 80) -> RenderableType
             bar = Text(FULL_BLOCK * len(active), style="cyan")
             bar.append("░" * len(rejected), style="red")
             table.add_row(
-                stage.name,
+                shown(stage.name),
                 bar,
                 f"{stage.active:,}",
                 f"{stage.rejected:,} rejected" if stage.rejected else "",
@@ -57,7 +58,7 @@ def funnel_view(funnels: Sequence[JobFunnel], width: int = 80) -> RenderableType
 
 
 def _title(funnel: JobFunnel) -> Text:
-    title = Text(funnel.name, style="bold")
+    title = shown(funnel.name, style="bold")
     if funnel.status:
         title.append(f" · {funnel.status}", style="dim")
     noun = "application" if funnel.total == 1 else "applications"

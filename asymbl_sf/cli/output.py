@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from asymbl_sf.errors import (
     AsymblError,
@@ -32,6 +33,8 @@ from asymbl_sf.errors import (
     SalesforceError,
     TransientError,
     WriteError,
+    json_visible,
+    visible,
 )
 from asymbl_sf.salesforce.redact import MIN_SECRET_LENGTH, redact
 
@@ -90,7 +93,8 @@ def emit_json(data: Any) -> None:
 
 
 def _write_json(data: Any) -> None:
-    sys.stdout.write(scrub(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json_visible(scrub(text)) + "\n")
     sys.stdout.flush()
 
 
@@ -98,7 +102,13 @@ def say(message: str, *, style: str | None = None, always: bool = False) -> None
     """A line for the admin on stderr (not with ``--quiet``, unless ``always``: errors)."""
     if MODE.quiet and not always:
         return
-    _stderr.print(scrub(message), style=style, markup=False)
+    _stderr.print(visible(scrub(message), keep="\n\t"), style=style, markup=False)
+
+
+def shown(value: str, style: str = "") -> Text:
+    """A value from the org or a payload as a table cell: secrets masked, control characters
+    escaped, and never read as rich markup (a job named ``[/]`` must not break the table)."""
+    return Text(visible(scrub(value)), style=style)
 
 
 def warn(message: str) -> None:

@@ -19,6 +19,7 @@ without the results file.
 from __future__ import annotations
 
 import contextlib
+import csv
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -240,7 +241,7 @@ class ImportRun:
         target = error_file_path(Path(source), dry_run=self.options.dry_run)
         try:
             rows = write_error_file(Path(source), delimiter, results, target)
-        except OSError as exc:
+        except (OSError, csv.Error) as exc:  # csv.Error: Python 3.10 cannot copy a NUL
             self.summary.notes.append(f"the error file {target} could not be written: {exc}")
             return
         if rows:

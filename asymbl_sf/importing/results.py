@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
-from asymbl_sf.errors import ConfigurationError
+from asymbl_sf.errors import ConfigurationError, json_visible, visible
 from asymbl_sf.spreadsheet import BOM, safe_cell
 
 ResultsFormat = Literal["jsonl", "csv"]
@@ -90,7 +90,7 @@ class ResultsWriter:
             if self.format == "jsonl":
                 self._handle.write(_json_line(values))
             else:
-                self._csv.writerow([safe_cell(_cell(values.get(k))) for k in self.fields])
+                self._csv.writerow([_csv_cell(values.get(k)) for k in self.fields])
 
     def flush(self) -> None:
         """Hand the rows written so far to the operating system (they survive a kill -9)."""
@@ -99,6 +99,12 @@ class ResultsWriter:
     def close(self) -> None:
         self._handle.flush()
         self._handle.close()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text and a terminal (``cat``) cannot be driven by."""
+    cell = safe_cell(_cell(value))
+    return visible(cell, keep="\n") if isinstance(cell, str) else cell
 
 
 def _cell(value: Any) -> Any:
@@ -125,15 +131,10 @@ def _child_text(child: dict[str, Any]) -> str:
 
 def _json_line(data: dict[str, Any]) -> str:
     """One JSON Lines row. Text stays readable (no ASCII escapes), except the characters that
-    some readers take for line breaks (``str.splitlines`` does): NEL, LINE and PARAGRAPH
-    SEPARATOR, written as escapes so a row is always one line."""
-    text = json.dumps(data, ensure_ascii=False)
-    for char in _LINE_BREAKS:
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text + "\n"
-
-
-_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+    some readers take for line breaks (``str.splitlines`` does: NEL, LINE and PARAGRAPH
+    SEPARATOR), so a row is always one line, and those a terminal acts on (``cat`` of the file
+    must not run a payload's escape sequences): :func:`~asymbl_sf.errors.json_visible`."""
+    return json_visible(json.dumps(data, ensure_ascii=False)) + "\n"
 
 
 def _ends_torn(path: Path) -> bool:

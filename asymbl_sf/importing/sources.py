@@ -300,6 +300,7 @@ def _csv_records(
         raise ConfigurationError(f"{name}: the header row cannot be read ({exc})") from None
     if header is None:
         return
+    header = lines.restore(header)
     if lines.bad:
         raise ConfigurationError(
             f"{name}: the header row {lines.bad_text(1, reader.line_num)}; save the file as UTF-8"
@@ -337,6 +338,7 @@ def _csv_records(
                 ),
             )
             continue
+        row = lines.restore(row)
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -373,6 +375,14 @@ class _TextLines:
         self.number = 0
         #: line number -> (byte offset in the line, the byte) of its first invalid byte
         self.bad: dict[int, tuple[int, int]] = {}
+        #: Whether a NUL went through the reader escaped (Python 3.10 only).
+        self.stood_in = False
+
+    def restore(self, cells: list[str]) -> list[str]:
+        """``cells`` with their NUL characters back, where :meth:`_decode` escaped them."""
+        if not self.stood_in:
+            return cells
+        return [_UNESCAPE.sub(_unescaped, cell) if _STAND_IN in cell else cell for cell in cells]
 
     def __iter__(self) -> Iterator[str]:
         for raw in self.stream:
@@ -383,11 +393,16 @@ class _TextLines:
 
     def _decode(self, piece: bytes) -> str:
         self.number += 1
+        encoding = "utf-8-sig" if self.number == 1 else "utf-8"
         try:
-            return piece.decode("utf-8-sig" if self.number == 1 else "utf-8")
+            text = piece.decode(encoding)
         except UnicodeDecodeError as exc:
             self.bad[self.number] = (exc.start, piece[exc.start])
-            return piece.decode("utf-8-sig" if self.number == 1 else "utf-8", "replace")
+            text = piece.decode(encoding, "replace")
+        if _CSV_REFUSES_NUL and ("\x00" in text or _STAND_IN in text):
+            self.stood_in = True
+            text = text.replace(_STAND_IN, _STAND_IN + "1").replace("\x00", _STAND_IN + "0")
+        return text
 
     def bad_between(self, first: int, last: int) -> bool:
         return any(first <= number <= last for number in self.bad)
@@ -400,6 +415,19 @@ class _TextLines:
             f"is not valid UTF-8 text: line {number} has the byte 0x{byte:02x} at byte "
             f"{offset + 1} of the line"
         )
+
+
+#: Python 3.10's csv reader stops at a NUL ("line contains NUL"), 3.11's reads it as any other
+#: character. There, a NUL goes through the reader escaped with a private-use character (which
+#: csv treats as text; itself doubled as ``S1``, a NUL as ``S0``) and comes back in the cells
+#: (:meth:`_TextLines.restore`), so a row reads the same on every Python we support.
+_CSV_REFUSES_NUL = sys.version_info < (3, 11)
+_STAND_IN = "\U0010fffd"
+_UNESCAPE = re.compile(_STAND_IN + "([01])")
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return "\x00" if match.group(1) == "0" else _STAND_IN
 
 
 #: Splits after a carriage return that no line feed follows (an old Mac line end).

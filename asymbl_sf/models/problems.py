@@ -15,7 +15,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from asymbl_sf.errors import Problem
+from asymbl_sf.errors import Problem, visible
 
 #: Longest piece of an offending value quoted back in a message.
 MAX_ECHO = 60
@@ -30,8 +30,9 @@ def custom_error(message: str) -> PydanticCustomError:
 
 
 def echo(value: Any) -> str:
-    """``value`` quoted for a message, cut to :data:`MAX_ECHO` characters."""
-    text = value if isinstance(value, str) else repr(value)
+    """``value`` quoted for a message, cut to :data:`MAX_ECHO` characters, its control
+    characters escaped (a payload must not drive the terminal that shows the message)."""
+    text = visible(value) if isinstance(value, str) else repr(value)
     if len(text) > MAX_ECHO:
         text = text[: MAX_ECHO - 3] + "..."
     return f"'{text}'" if isinstance(value, str) else text

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+from asymbl_sf.errors import json_visible
 from asymbl_sf.reading.catalog import APPLICATION_CANDIDATE_KEYS, MODELS
 from asymbl_sf.reading.spec import ReadMapping
 from asymbl_sf.spreadsheet import BOM, safe_cell
@@ -101,7 +102,7 @@ def write_rows(
     if fmt == "json":
         out.write("[")
     for row in rows:
-        text = clean(json.dumps(row, ensure_ascii=False, default=str))
+        text = json_visible(clean(json.dumps(row, ensure_ascii=False, default=str)))
         if fmt == "json":
             out.write(("\n  " if count == 0 else ",\n  ") + text)
         else:

@@ -88,12 +88,20 @@ def sheets(
     return rows, marker
 
 
+#: Python 3.10's csv writer refuses NUL: the sheet is written with this in its place, then put
+#: back, which gives the same bytes a spreadsheet (or 3.11's writer) writes.
+_NUL_PLACEHOLDER = "\U0010fffc"
+
+
 def to_csv(rows: list[dict[str, str]], *, bom: bool) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, HEADERS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
+    writer.writerows(
+        {k: v.replace("\x00", _NUL_PLACEHOLDER) for k, v in row.items()} for row in rows
+    )
+    text = out.getvalue().replace(_NUL_PLACEHOLDER, "\x00")
+    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
 
 
 def marker_of(record: Any, marker: str) -> str | None:

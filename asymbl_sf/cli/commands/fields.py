@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..common import MappingOpt, OrgOpt, call, every_command
-from ..output import emit_json, say, scrub, wants_json
+from ..output import emit_json, say, shown, wants_json
 
 #: Picklist values shown per field in the table (``--json`` has all of them).
 _SHOWN_VALUES = 6
@@ -34,12 +34,12 @@ def fields_table(sobject: str, rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         access = "" if row["createable"] else " (read-only)"
         table.add_row(
-            row["name"],
-            scrub(row["label"]),
+            shown(row["name"]),
+            shown(row["label"]),
             row["type"] + access,
             str(row["length"] or ""),
             "yes" if row["required"] else "",
-            scrub(_values(row)),
+            shown(_values(row)),
             "yes" if row["used_by_mapping"] else "",
             style="bold" if row["used_by_mapping"] else None,
         )
