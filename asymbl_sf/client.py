@@ -34,7 +34,14 @@ from asymbl_sf.reading.pipeline import JobFunnel, read_pipeline
 from asymbl_sf.salesforce.api import ApiUsage, SalesforceApi
 from asymbl_sf.salesforce.retry import RetryPolicy
 from asymbl_sf.state.journal import Journal, journal_root
-from asymbl_sf.state.ledger import CreatedLedger, keeps_state_on_disk, org_key_for, record_created
+from asymbl_sf.state.ledger import (
+    CreatedLedger,
+    adopt_legacy_state,
+    keeps_state_on_disk,
+    legacy_org_keys,
+    org_key_for,
+    record_created,
+)
 from asymbl_sf.state.locks import log_waiting, org_write_lock
 from asymbl_sf.writes.plan import RowInput
 from asymbl_sf.writes.rules import WriteRules
@@ -94,6 +101,7 @@ class Asymbl:
         self._ledger = ledger
         self._read_mapping: ReadMapping | None = None
         self._watermarks: WatermarkStore | None = None
+        self._org_key: str | None = None
 
     @property
     def sf(self) -> Salesforce:
@@ -111,9 +119,17 @@ class Asymbl:
 
     @property
     def org_key(self) -> str:
-        """Names this org's state folder (created ledger, read watermarks): the instance host,
-        or ``local-<hash>`` of a local org's folder."""
-        return org_key_for(self.sf.sf_instance, getattr(self, "local_org", None))
+        """Names this org's state (created ledger, read watermarks, journals, locks) by the
+        org's identity: its org id (from the session id), or ``local-<id>`` of a local org kept
+        in a folder, so moving the project folder or renaming a My Domain keeps it. State an
+        earlier version kept under the instance host or the folder's path is adopted once."""
+        if self._org_key is None:
+            local = getattr(self, "local_org", None)
+            key = org_key_for(self.sf.sf_instance, local, self.sf.session_id)
+            if self._state_on_disk:
+                adopt_legacy_state(key, legacy_org_keys(self.sf.sf_instance, local))
+            self._org_key = key
+        return self._org_key
 
     @property
     def _state_on_disk(self) -> bool:

@@ -74,6 +74,9 @@ class LocalOrg:
         self.backend = OrgBackend(schema, clock=clock, api_version=api_version)
         self.server = LocalOrgServer(self.backend, daily_limit=daily_limit)
         self._mock: Any = None
+        #: The org's own id, kept in its folder (None in memory): what asymbl-sf's state about
+        #: the org is keyed by (see ``OrgFolder.identity``).
+        self.identity: str | None = None
         if self.folder is not None:
             with self.folder.locked():
                 self.folder.remove_stale_temporaries()
@@ -84,6 +87,7 @@ class LocalOrg:
                     if schema is not None:
                         self.folder.save_schema(schema)
                     self.folder.save(self.backend)
+                self.identity = self.folder.identity()
         elif seed_data:
             seed(self.backend)
 

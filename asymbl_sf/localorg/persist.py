@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ class OrgFolder:
         self.schema_path = path / "schema.json"
         self.usage_path = path / "usage.json"
         self.blob_dir = path / "blobs"
+        self.identity_path = path / "org-id"
         self._signature: tuple[int, int, int] | None = None
         self._saved_blobs: set[str] = set()
         self._saved_usage: int | None = None
@@ -110,6 +113,24 @@ class OrgFolder:
             raise self.damaged("state.json holds no record tables: it is not a local org's state")
         return data
 
+    def identity(self) -> str:
+        """This org's own id (16 hex digits in ``org-id``), made once when the org is created.
+
+        asymbl-sf's state about the org (what it created, read watermarks, locks) is keyed by
+        it, not by the folder's path, so moving or renaming the project folder keeps that state,
+        and ``org reset`` (a new org: its records and ids start over) starts it afresh. Call
+        with the folder's lock held."""
+        try:
+            text = self.identity_path.read_text("utf-8").strip()
+        except FileNotFoundError:
+            text = secrets.token_hex(8)
+            write_atomically(self.identity_path, text.encode("ascii"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self.damaged(f"org-id cannot be read ({exc})") from None
+        if not _IDENTITY.fullmatch(text):
+            raise self.damaged("org-id does not hold the org's id (16 hex digits)")
+        return text
+
     def check_not_orphaned(self) -> None:
         """A folder whose state.json is gone but whose other files are there is a damaged org,
         not a place to start a new one (its ids would be handed out again)."""
@@ -119,6 +140,7 @@ class OrgFolder:
             name
             for name, present in (
                 ("usage.json", self.usage_path.exists()),
+                ("org-id", self.identity_path.exists()),
                 ("schema.json", self.schema_path.exists()),
                 ("blobs/", self.blob_dir.is_dir() and any(self.blob_dir.iterdir())),
             )
@@ -145,7 +167,7 @@ class OrgFolder:
         return True
 
     #: The files of an org folder (what ``org reset`` deletes, and nothing else).
-    OWN_FILES = ("state.json", "usage.json", "schema.json", "lock")
+    OWN_FILES = ("state.json", "usage.json", "schema.json", "org-id", "lock")
 
     def save(self, backend: OrgBackend) -> None:
         blobs = backend.store.blobs
@@ -185,6 +207,10 @@ class OrgFolder:
                 for leftover in folder.glob(".*.tmp"):
                     with contextlib.suppress(OSError):
                         leftover.unlink()
+
+
+#: What ``org-id`` holds.
+_IDENTITY = re.compile(r"[0-9a-f]{16}")
 
 
 class _LazyBlobs(dict[str, bytes]):

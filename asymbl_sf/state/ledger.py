@@ -68,16 +68,58 @@ def org_state_dir(org_key: str, root: Path | None = None) -> Path:
     return (root if root is not None else state_root()) / cleaned
 
 
-def org_key_for(instance_host: str, local_org: Any = None) -> str:
-    """The name of an org's state folder: its instance host (``acme.my.salesforce.com``), or
-    ``local-<hash of its folder>`` for a local org kept on disk (``local-memory`` in memory)."""
+def org_key_for(instance_host: str, local_org: Any = None, session_id: str | None = None) -> str:
+    """The name of an org's state folder: the org's identity, never where it is reached from.
+
+    - a real org: its org id (``00D...``, 15 characters), which Salesforce puts before the ``!``
+      of every session id and access token, so it costs no API call; it survives a My Domain
+      rename or an instance move. Only when the token is not of that shape: the instance host.
+    - a local org kept on disk: ``local-<the id stored in its folder>``, so the project folder
+      can move; ``local-memory`` for one in memory.
+    """
+    if local_org is not None:
+        identity = getattr(local_org, "identity", None)
+        return f"local-{identity}" if identity else "local-memory"
+    org_id = org_id_of_session(session_id)
+    return org_id if org_id else instance_host.strip().lower()
+
+
+def org_id_of_session(session_id: str | None) -> str | None:
+    """The 15-character org id a Salesforce session id or access token starts with, or None."""
+    found = _SESSION_ORG_ID.match(session_id or "")
+    return found.group(1) if found else None
+
+
+def legacy_org_keys(instance_host: str, local_org: Any = None) -> list[str]:
+    """The keys earlier versions gave the same org (by instance host; by the absolute path of a
+    local org's folder), whose state :func:`adopt_legacy_state` moves to the org's own key."""
     folder = getattr(local_org, "folder", None)
     if folder is not None:
         digest = hashlib.sha256(str(Path(folder.path).resolve()).encode("utf-8")).hexdigest()
-        return f"local-{digest[:12]}"
+        return [f"local-{digest[:12]}"]
     if local_org is not None:
-        return "local-memory"
-    return instance_host.strip().lower()
+        return []
+    return [instance_host.strip().lower()]
+
+
+def adopt_legacy_state(org_key: str, legacy: Iterable[str], root: Path | None = None) -> None:
+    """Move the state an earlier version kept under a legacy key to ``org_key``, once: only
+    when the org has no state of its own yet (never merges two folders)."""
+    target = org_state_dir(org_key, root)
+    if target.exists():
+        return
+    for key in legacy:
+        source = org_state_dir(key, root)
+        if key != org_key and source.is_dir():
+            try:
+                source.rename(target)
+            except OSError:
+                return  # another process adopted it first, or the disk refuses: keep both
+            return
+
+
+#: ``00D`` + 12 characters, then ``!``: the org id at the start of a session id.
+_SESSION_ORG_ID = re.compile(r"(00D[0-9A-Za-z]{12})!")
 
 
 def keeps_state_on_disk(instance_host: str, local_org: Any = None) -> bool:

@@ -132,8 +132,12 @@ def test_on_disk_org_keeps_its_ledger_in_the_state_folder(tmp_path: Path, state_
     ]
 
 
-def test_org_key_names_the_org() -> None:
-    assert org_key_for("Acme.my.salesforce.com") == "acme.my.salesforce.com"
+def test_org_key_names_the_org_not_where_it_is_reached() -> None:
+    session = "00D5g000004ABCD!AQ0AQH0dMHZfz972Szmpkb58urFRkgeBGsxL"
+    assert org_key_for("Acme.my.salesforce.com", session_id=session) == "00D5g000004ABCD"
+    assert org_key_for("acme--new.my.salesforce.com", session_id=session) == "00D5g000004ABCD"
+    # A token of another shape (a test double's): the host, as before.
+    assert org_key_for("Acme.my.salesforce.com", session_id="token") == "acme.my.salesforce.com"
     assert org_key_for("x.invalid", LocalOrg(seed_data=False)) == "local-memory"
 
 
