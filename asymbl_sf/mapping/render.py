@@ -13,13 +13,14 @@ all at once (or a caller shows them next to the plan, as ``asymbl-sf render`` do
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel
 
-from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.errors import PayloadError, Problem, visible
 from asymbl_sf.mapping import compiled as cp
 from asymbl_sf.mapping import paths
 from asymbl_sf.mapping import transforms as tr
@@ -185,6 +186,7 @@ class _Renderer:
                     and type(value) is str
                     and value
                     and (f.limit is None or len(value) <= f.limit)
+                    and value.isprintable()  # else _place checks for control characters
                 ):
                     name = f.name_in_org
                     fields[name] = value
@@ -300,6 +302,10 @@ class _Renderer:
                 return
             value = fitted
         if isinstance(value, str):
+            control = XML_ILLEGAL.search(value)
+            if control:
+                self.problem(origin, _control_character(control, f"{record.key}.{fit.name}"))
+                return
             value = self._fit_length(record, fit, spec, value, origin)
             if value is None:
                 return
@@ -361,6 +367,22 @@ class _Renderer:
             return None
         self.warn(f"{target}: value of {len(value)} characters truncated to {limit}")
         return value[:limit]
+
+
+#: Characters XML 1.0 cannot hold (C0 controls but tab, line feed and carriage return; U+FFFE,
+#: U+FFFF). Salesforce stores them in a text field sent over REST, but every XML reader of the
+#: org then fails on the whole record: SOAP integrations, Data Loader, Workbench exports. A payload
+#: carrying one is refused at its field, as a malformed email is, before anything is written.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _control_character(found: re.Match[str], target: str) -> str:
+    return (
+        f"holds the control character {visible(found.group())} at character "
+        f"{found.start() + 1}, which {target} would store but no XML reader of the org can "
+        "read back (SOAP integrations, Data Loader and Workbench exports fail on the record); "
+        "remove it from the source"
+    )
 
 
 def _join(base: str, rel: str) -> str:

@@ -21,6 +21,7 @@ from asymbl_sf.errors import AuthenticationError, ConfigurationError
 
 from .redact import redact
 from .settings import ConnectionSettings
+from .soap import fault_of
 
 #: (connect, read) seconds. Reads are long because a Composite or Bulk call can take a while.
 DEFAULT_TIMEOUT = (10.0, 120.0)
@@ -137,13 +138,11 @@ def log_in(settings: ConnectionSettings, session: requests.Session) -> tuple[str
                 **common,
             )
     except SalesforceAuthenticationFailed as exc:
-        said = " ".join(str(getattr(exc, "auth_message", "") or "").split())
-        said = said if len(said) <= 300 else said[:300] + "..."
-        detail = _scrub(said or str(exc.code), settings)  # str() prefixes the error code
+        code, said = _login_refusal(exc)
         raise AuthenticationError(
             f"Salesforce refused the {_MODE_NAMES[mode]} login at {domain}.salesforce.com "
-            f"({detail})",
-            error_code=_scrub(str(exc.code), settings),
+            f"({_scrub(said, settings)})",
+            error_code=_scrub(code, settings),
             status=401,
         ) from None
     except (ExpatError, ValueError, KeyError, AttributeError):
@@ -164,6 +163,22 @@ def log_in(settings: ConnectionSettings, session: requests.Session) -> tuple[str
             error_code="CONNECTION_ERROR",
         ) from None
     raise ConfigurationError(f"log_in() cannot log in with {_MODE_NAMES.get(mode, mode)}")
+
+
+def _login_refusal(exc: SalesforceAuthenticationFailed) -> tuple[str, str]:
+    """Salesforce's code and reason for a refused login. A SOAP fault without
+    ``sf:exceptionCode`` reaches simple-salesforce's error with no code and the whole envelope as
+    its message: the fault's own code and text are read from it instead (never "None")."""
+    code = exc.code if exc.code not in (None, "", "None") else None
+    said = str(getattr(exc, "auth_message", "") or "")
+    if said.lstrip().startswith("<"):
+        fault_code, fault_text = fault_of(said)
+        code = code or fault_code
+        said = fault_text or ""
+    said = " ".join(said.split())
+    said = said if len(said) <= 300 else said[:300] + "..."
+    code = str(code) if code is not None else "LOGIN_FAILED"
+    return code, said or f"{code}, with no reason given"
 
 
 def _check_private_key(path: Path) -> None:

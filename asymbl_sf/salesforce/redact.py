@@ -34,8 +34,17 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # A Salesforce session id / access token: the 15-character org id, "!", the token.
     (re.compile(r"\b00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?![0-9A-Za-z._\-]+"), MASK),
-    # The credentials of an Authorization header.
-    (re.compile(r"(?i)\b(Bearer|OAuth|Basic)(\s+)[A-Za-z0-9._~+/=!\-]{6,}"), rf"\1\2{MASK}"),
+    # The credentials of an Authorization header. They hold a digit or one of ._~+/=!, mix
+    # case inside the word (base64), or run to 20 characters and more; a plain word after the
+    # scheme's name is prose ("the OAuth credentials flow", "Basic authentication") and stays.
+    (
+        re.compile(
+            r"\b(?i:(Bearer|OAuth|Basic))(\s+)"
+            r"(?=[A-Za-z\-]*[0-9._~+/=!]|[A-Za-z\-]*[a-z][A-Z]|[A-Za-z0-9._~+/=!\-]{20})"
+            r"[A-Za-z0-9._~+/=!\-]{6,}"
+        ),
+        rf"\1\2{MASK}",
+    ),
     # name=value and "name": "value" for secret names (URLs, form bodies, JSON, repr of dicts).
     (
         re.compile(rf"(?i)(\b(?:{_SECRET_NAMES})\b[\"']?\s*(?:=|:)\s*[\"']?)[^\s\"'&,;<>}}\]]+"),

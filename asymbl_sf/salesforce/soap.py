@@ -95,17 +95,25 @@ def _results(content: bytes, expected: int) -> list[str | None]:
     return out
 
 
+def fault_of(content: bytes | str) -> tuple[str | None, str | None]:
+    """The code (``sf:`` prefix dropped) and text of the SOAP fault in ``content``, each None
+    when absent (or when ``content`` is not XML)."""
+    try:
+        root = ET.fromstring(content)
+    except ET.ParseError:
+        return None, None
+    fault = next((e for e in root.iter() if _local(e.tag) == "Fault"), None)
+    if fault is None:
+        return None, None
+    code = _text(fault, "faultcode")
+    return (code.split(":")[-1] if code else None), (_text(fault, "faultstring") or None)
+
+
 def _fault(response: requests.Response, session_id: str | None) -> SalesforceError:
     """A SOAP fault as an asymbl-sf error: ``sf:INVALID_SESSION_ID`` is an expired session."""
-    code, message = "UNKNOWN", f"HTTP {response.status_code}"
-    try:
-        root = ET.fromstring(response.content)
-        fault = next((e for e in root.iter() if _local(e.tag) == "Fault"), None)
-        if fault is not None:
-            code = (_text(fault, "faultcode") or code).split(":")[-1]
-            message = _text(fault, "faultstring") or message
-    except ET.ParseError:
-        pass
+    found_code, found_message = fault_of(response.content)
+    code = found_code or "UNKNOWN"
+    message = found_message or f"HTTP {response.status_code}"
     status = 401 if code == "INVALID_SESSION_ID" else response.status_code
     return classify(code, redact(message, [session_id]), status)
 

@@ -146,7 +146,7 @@ def test_an_alias_that_nests_past_the_bound_is_refused() -> None:
     ("scalar", "tag", "reason"),
     [
         ("2001-13-45", "timestamp", "month must be in 1..12"),
-        ("9" * 5000, "int", "Exceeds the limit (4300 digits)"),
+        ("9" * 5000, "int", "Exceeds the limit (4300"),  # 3.10 says "(4300)", 3.11 "(4300 digits)"
     ],
 )
 def test_a_scalar_its_tag_cannot_build_is_refused_with_a_hint_to_quote_it(

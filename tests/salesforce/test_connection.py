@@ -173,6 +173,21 @@ def test_a_refused_password_login_is_an_authentication_error_without_secrets(
     assert error.__cause__ is None and error.__suppress_context__
 
 
+def test_a_login_fault_without_an_exception_code_says_salesforce_s_own_code(
+    tmp_path: Path, mocked: responses.RequestsMock
+) -> None:
+    # A fault with only faultcode and faultstring (no sf:LoginFault detail): simple-salesforce
+    # gives it no code and the whole envelope as its message.
+    fault = re.sub(r"<detail>.*</detail>", "", SOAP_FAULT, flags=re.S)
+    mocked.post(SOAP_LOGIN_URL, body=fault, status=500, content_type="text/xml")
+    with pytest.raises(AuthenticationError) as caught:
+        open_salesforce(password_settings(tmp_path))
+    error = caught.value
+    assert error.error_code == "INVALID_LOGIN"
+    assert "None" not in str(error) and "<" not in str(error)
+    assert "Invalid username, password, security token" in str(error)
+
+
 def test_a_login_error_that_echoes_a_secret_is_scrubbed(
     tmp_path: Path, mocked: responses.RequestsMock
 ) -> None:

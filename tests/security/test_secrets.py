@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from asymbl_sf import connect
 from asymbl_sf.cli.app import app
 from asymbl_sf.errors import AsymblError
+from asymbl_sf.salesforce.redact import MASK, redact
 from tests.salesforce.logins import (
     ACCESS_TOKEN,
     CLIENT_ID,
@@ -520,3 +521,21 @@ def test_import_results_files_hold_no_secret(
     for path in written:
         secrets.assert_absent(path.read_text(), str(path))
     secrets.assert_absent(result.stdout + result.stderr + all_logs.text, "the import's output")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the OAuth credentials login failed", "the OAuth credentials login failed"),
+        ("use Basic authentication or Bearer tokens", "use Basic authentication or Bearer tokens"),
+        ("the OAuth client-credentials flow", "the OAuth client-credentials flow"),
+        ("Authorization: OAuth abc123def456", f"Authorization: OAuth {MASK}"),
+        ("Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln", f"Authorization: Bearer {MASK}"),
+        ("Authorization: Basic dXNlcjpwYXNz", f"Authorization: Basic {MASK}"),
+        ("Bearer abcdefghijklmnopqrstuvwxyz", f"Bearer {MASK}"),
+    ],
+)
+def test_the_authorization_pattern_masks_credentials_not_the_word_after_a_scheme(
+    text: str, expected: str
+) -> None:
+    assert redact(text) == expected

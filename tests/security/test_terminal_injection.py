@@ -78,7 +78,9 @@ def test_results_files_and_the_summary_are_inert(clean_env: Path, results: str) 
 def test_json_on_stdout_escapes_what_a_terminal_acts_on_and_decodes_the_same(
     clean_env: Path,
 ) -> None:
-    first_name = f"Ann\x9b2J\u202e{FORGED}"
+    # ESC itself is refused in a name (tests/security/test_control_characters.py); C1 and bidi
+    # controls are stored, and must reach stdout escaped.
+    first_name = "Ann\x9b2J\u202eeL"
     (clean_env / "p.json").write_text(json.dumps(payload(first_name=first_name)))
     result = run_cli("create-application", "p.json", "--job-id", JOB, "--json")
     assert result.exit_code == 0, result.stderr
