@@ -171,6 +171,65 @@ def test_two_imports_of_the_same_candidates_at_once_create_each_once(
     assert "waiting for import of" in stderr  # they did overlap: one waited for the other
 
 
+def final_outcomes(results: Path) -> dict[int, str]:
+    """Each line's last outcome in a results file (none when the run wrote none)."""
+    if not results.exists():
+        return {}
+    out: dict[int, str] = {}
+    for text in results.read_text("utf-8").splitlines():
+        row = json.loads(text)
+        out[row["line"]] = row["outcome"]
+    return out
+
+
+@pytest.mark.slow
+def test_the_same_file_imported_twice_at_once_ten_times_never_duplicates(
+    clean_env: Path,
+) -> None:
+    """The hardening issue's bar: 10 trials of two CLI imports of one 2,000-row file started
+    together (even trials: the same results file, so the second stops or resumes; odd: results
+    apart, as a cron job and an admin, so both write). Every time: one Contact per email, one
+    applicant per (Contact, job), and the rows each run says it created are rows only it
+    created."""
+    rows = 2_000
+    source = clean_env / "apps.jsonl"
+    source.write_text(candidates(rows))
+    for trial in range(10):
+        org = clean_env / f"org{trial}"
+        LocalOrg(org)
+        shared = trial % 2 == 0
+        results = [
+            clean_env / f"t{trial}.{'shared' if shared else run}.results.jsonl" for run in "ab"
+        ]
+        runs = [start_import(source, org, path, dict(os.environ)) for path in results]
+        outputs = [run.communicate(timeout=300) for run in runs]
+        local = LocalOrg(org)
+        emails = [c["Email"] for c in local.records("Contact") if c["Email"].startswith("race")]
+        assert sorted(emails) == sorted(f"race{n}@example.com" for n in range(rows)), trial
+        pairs = [
+            (a["bpats__ATS_Applicant__c"], a["bpats__Job__c"])
+            for a in local.records("bpats__ATS_Applicant__c")
+        ]
+        assert len(pairs) == len(set(pairs)) == rows, trial
+        if shared:
+            # One run wrote everything; the other stopped naming it, or found it all done.
+            codes = sorted(run.returncode for run in runs)
+            assert codes in ([0, 0], [0, 1]), outputs
+            for run, (_, err), other in zip(runs, outputs, reversed(runs), strict=True):
+                if run.returncode == 1:
+                    assert f"pid {other.pid}" in err, err  # names the run it stopped for
+            continue
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        created = [
+            {line for line, outcome in final_outcomes(path).items() if outcome == "created"}
+            for path in results
+        ]
+        assert not created[0] & created[1], trial  # no row claimed as created by both
+        assert len(created[0] | created[1]) == rows, trial
+        for path in results:
+            assert set(final_outcomes(path).values()) <= {"created", "reused", "exists"}
+
+
 def test_the_same_input_twice_at_once_stops_the_second_naming_the_first(
     clean_env: Path,
 ) -> None:
