@@ -30,7 +30,6 @@ from asymbl_sf.models.common import (
     HttpUrl,
     InputModel,
     NonEmpty,
-    candidate_with,
     is_object,
     mismatch_of_object,
     raising,
@@ -224,58 +223,61 @@ def job_problems(
 # --- normalisation --------------------------------------------------------------------------------
 
 
-def _candidate(k: KomboCandidate) -> c.Candidate:
-    emails = [c.EmailAddress(email_address=k.email_address)]
+# One pydantic pass: the canonical application is built as plain data from the validated Kombo
+# body and validated once, in pydantic-core, instead of one Python-level model construction per
+# nested object (an application holds five to ten): 21 µs a record down to about 8.
+
+
+def _candidate(k: KomboCandidate) -> dict[str, Any]:
+    emails: list[dict[str, Any]] = [{"email_address": k.email_address}]
     for extra in k.additional_email_addresses:
         if extra.email_address.lower() != k.email_address.lower():
-            emails.append(c.EmailAddress(email_address=extra.email_address, type=extra.type))
-    phones = [c.PhoneNumber(phone_number=k.phone_number)] if k.phone_number else []
-    phones += [
-        c.PhoneNumber(phone_number=p.phone_number, type=p.type) for p in k.additional_phone_numbers
-    ]
-    return candidate_with(
-        emails,
-        phones,
-        first_name=k.first_name,
-        last_name=k.last_name,
-        company=k.company,
-        title=k.title,
-        location=_location(k.location) if k.location else None,
-        gender=k.gender,
-        availability_date=(
+            emails.append({"email_address": extra.email_address, "type": extra.type})
+    phones: list[dict[str, Any]] = [{"phone_number": k.phone_number}] if k.phone_number else []
+    phones += [{"phone_number": p.phone_number, "type": p.type} for p in k.additional_phone_numbers]
+    return {
+        "email_address": k.email_address,
+        "email_addresses": emails,
+        "phone_number": phones[0]["phone_number"] if phones else None,
+        "phone_numbers": phones,
+        "first_name": k.first_name,
+        "last_name": k.last_name,
+        "company": k.company,
+        "title": k.title,
+        "location": _location(k.location) if k.location else None,
+        "gender": k.gender,
+        "availability_date": (
             parse_date_or_datetime(k.availability_date) if k.availability_date else None
         ),
-        salary_expectations=(
-            c.SalaryExpectation(**k.salary_expectations.model_dump())
-            if k.salary_expectations
-            else None
+        "salary_expectations": (
+            k.salary_expectations.model_dump() if k.salary_expectations else None
         ),
-        social_links=[c.SocialLink(url=s.url) for s in k.social_links],
-    )
+        "social_links": [{"url": s.url} for s in k.social_links],
+    }
 
 
-def _location(k: KomboLocation) -> c.Location:
+def _location(k: KomboLocation) -> dict[str, Any]:
     # Every key given, as model_dump() would (it is on every other record of an import).
-    return c.Location(
-        country=k.country,
-        city=k.city,
-        state=k.state,
-        street_1=k.street_1,
-        street_2=k.street_2,
-        zip_code=k.zip_code,
-    )
+    return {
+        "country": k.country,
+        "city": k.city,
+        "state": k.state,
+        "street_1": k.street_1,
+        "street_2": k.street_2,
+        "zip_code": k.zip_code,
+    }
 
 
-def _attachment(k: KomboAttachment) -> c.Attachment:
-    return c.Attachment(
-        name=k.name,
-        type=k.type,
-        content_type=k.content_type,
-        data=decode_base64(k.data) if k.data is not None else None,
-        data_url=k.data_url,
+def _attachment(k: KomboAttachment) -> dict[str, Any]:
+    return {
+        "name": k.name,
+        "type": k.type,
+        "content_type": k.content_type,
+        "data": decode_base64(k.data) if k.data is not None else None,
+        "data_url": k.data_url,
         # Kombo's ``name`` is the file name, extension included ("Frank Doe CV.txt").
-        path_with_extension=k.name,
-    )
+        "path_with_extension": k.name,
+    }
 
 
 def to_canonical(body: _KomboBody, job: c.JobReference | None) -> c.Application:
@@ -284,24 +286,27 @@ def to_canonical(body: _KomboBody, job: c.JobReference | None) -> c.Application:
     else:
         assert isinstance(body, KomboCreateCandidate)
         stage_id = body.application.stage_id if body.application else None
-    return c.Application(
-        candidate=_candidate(body.candidate),
-        job=job,
-        stage_id=stage_id or None,
-        source=(
-            c.Source(name=body.source.name, id=body.source.id, unified_key=body.source.unified_key)
-            if body.source
-            else None
-        ),
-        sourced_by_user_id=body.sourced_by.user_id if body.sourced_by else None,
-        attachments=[_attachment(a) for a in body.attachments],
-        screening_question_answers=[
-            c.ScreeningAnswer(question_id=a.question_id, answer=a.answer)
-            for a in body.screening_question_answers
-        ],
-        gdpr_consent=c.GdprConsent(**body.gdpr_consent.model_dump()) if body.gdpr_consent else None,
-        remote_fields=dict(body.remote_fields),
-        dialect="kombo",
+    source = body.source
+    return c.Application.model_validate(
+        {
+            "candidate": _candidate(body.candidate),
+            "job": job,
+            "stage_id": stage_id or None,
+            "source": (
+                {"name": source.name, "id": source.id, "unified_key": source.unified_key}
+                if source
+                else None
+            ),
+            "sourced_by_user_id": body.sourced_by.user_id if body.sourced_by else None,
+            "attachments": [_attachment(a) for a in body.attachments],
+            "screening_question_answers": [
+                {"question_id": a.question_id, "answer": a.answer}
+                for a in body.screening_question_answers
+            ],
+            "gdpr_consent": body.gdpr_consent.model_dump() if body.gdpr_consent else None,
+            "remote_fields": dict(body.remote_fields),
+            "dialect": "kombo",
+        }
     )
 
 
@@ -396,17 +401,16 @@ class KomboParser:
         else:
             assert isinstance(body, KomboAttachment)
             att, remote_fields = body, {}
-        return (
-            _attachment(att).model_copy(
-                update={
-                    "candidate_id": candidate_id,
-                    "application_id": application_id,
-                    "remote_fields": remote_fields,
-                    "dialect": self.name,
-                }
-            ),
-            [],
+        attachment = c.Attachment.model_validate(
+            {
+                **_attachment(att),
+                "candidate_id": candidate_id,
+                "application_id": application_id,
+                "remote_fields": remote_fields,
+                "dialect": self.name,
+            }
         )
+        return attachment, []
 
     def parse_activity(
         self,
