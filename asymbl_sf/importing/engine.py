@@ -620,6 +620,7 @@ def plan_record(
         job_id=record.job_id or (None if _body_names_job(payload) else job_id),
         dialect=record.dialect or dialect,
         activities=record.activities,
+        limits_checked=record.limits_checked,
     )
     try:
         return planner.application(row)

@@ -18,6 +18,7 @@ the payload has none), ``source_id`` (the id its results row is keyed by) and ``
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import sys
@@ -57,6 +58,9 @@ class SourceRecord:
     dialect: str | None = None
     #: Activities to log for the record (the import's own ``activities`` key), any dialect.
     activities: tuple[dict[str, Any], ...] = ()
+    #: The payload already passed the payload limits (decoded by :func:`decode_json`), so the
+    #: planner does not walk it a second time.
+    limits_checked: bool = False
 
 
 def describe_source(source: Source) -> str:
@@ -233,7 +237,7 @@ def _jsonl_records(stream: _Replayable, name: str, envelope: Envelope) -> Iterat
                 ),
             )
             continue
-        yield envelope(number, value)
+        yield dataclasses.replace(envelope(number, value), limits_checked=True)
 
 
 def _json_array_records(

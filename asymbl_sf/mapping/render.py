@@ -248,6 +248,21 @@ class _Renderer:
         else:
             value = self._special(spec.value)
             origin = f"{record.key}.{name}"
+            if type(value) is str:
+                # A constant (``Active``, today's date) places the same value in every record:
+                # remembered once it placed cleanly, as the org spells it.
+                hit = _PLACED_CONSTANTS.get((id(f), value))
+                if hit is not None and hit[0] is f:
+                    record.fields[hit[1]] = hit[2]
+                    return
+                problems, warnings = len(self.plan.problems), len(self.plan.warnings)
+                self._finish(describe, record, f, fit, value, origin)
+                clean = (len(self.plan.problems), len(self.plan.warnings)) == (problems, warnings)
+                if clean and fit.name in record.fields:
+                    if len(_PLACED_CONSTANTS) >= _MAX_MEMO:
+                        _PLACED_CONSTANTS.clear()
+                    _PLACED_CONSTANTS[(id(f), value)] = (f, fit.name, record.fields[fit.name])
+                return
         self._finish(describe, record, f, fit, value, origin)
 
     def _finish(
@@ -391,7 +406,30 @@ def _join(base: str, rel: str) -> str:
 
 def _fit_picklist(value: Any, fit: cp.FieldFit) -> str | None:
     """The allowed value matching ``value`` (case-insensitively, written as the org spells it),
-    or None. Multi-select values are checked one by one."""
+    or None. Multi-select values are checked one by one. An import sends the same few values
+    (sources, statuses) again and again: each answer is remembered per field."""
+    if type(value) is str:
+        hit = _PICKLIST_FITS.get((id(fit), value))
+        if hit is not None and hit[0] is fit:
+            return hit[1]
+        found = _fit_picklist_values(value, fit)
+        if len(_PICKLIST_FITS) >= _MAX_MEMO:
+            _PICKLIST_FITS.clear()
+        _PICKLIST_FITS[(id(fit), value)] = (fit, found)
+        return found
+    return _fit_picklist_values(value, fit)
+
+
+#: ``(id(compiled field), constant)`` → the field (kept, so a recycled id is a miss), the name
+#: it goes into and the value placed; ``(id(fit), value)`` → the fit and the picklist answer.
+_PLACED_CONSTANTS: dict[tuple[int, str], tuple[cp.CompiledField, str, Any]] = {}
+_PICKLIST_FITS: dict[tuple[int, str], tuple[cp.FieldFit, str | None]] = {}
+#: Entries either memo holds before it starts over (values are short; a long-lived process
+#: rendering many mappings stays bounded).
+_MAX_MEMO = 4096
+
+
+def _fit_picklist_values(value: Any, fit: cp.FieldFit) -> str | None:
     allowed = fit.picklist or {}
     parts = str(value).split(";") if fit.type == "multipicklist" else [str(value)]
     fitted = [allowed.get(p.strip().lower()) for p in parts]

@@ -106,6 +106,10 @@ def text_too_deep(text: str, max_depth: int) -> bool:
     enforces the exact cap (with a path) on the result. Unbalanced text is measured too; the
     decoder then says where it breaks.
     """
+    # No more opening brackets than the cap in the whole text, strings included: it cannot nest
+    # deeper (two C-level counts; an import's every line takes this way).
+    if text.count("{") + text.count("[") <= max_depth:
+        return False
     # Bytes, because deleting every other character is one C call there; brackets are ASCII
     # and UTF-8 never uses ASCII bytes inside other characters, so none is lost or invented.
     # Which kind of bracket does not matter for depth (the decoder descends on either), so

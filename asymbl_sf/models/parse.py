@@ -74,11 +74,15 @@ _KIND_WORDS = {
 }
 
 
-def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | None]:
+def load_payload(
+    payload: Mapping[str, Any] | str | Path, *, limits_checked: bool = False
+) -> tuple[Any, str | None]:
     """The decoded JSON body and the file name it came from (None for a dict or JSON text).
 
     A ``str`` that starts with ``{`` or ``[`` is JSON text; any other ``str`` is a file path.
-    Every payload passes :mod:`asymbl_sf.models.limits` (size, depth, valid text) first.
+    Every payload passes :mod:`asymbl_sf.models.limits` (size, depth, valid text) first, but
+    a decoded value whose caller says it did already (``limits_checked``: an import's reader
+    decoded the line with :func:`~asymbl_sf.models.limits.decode_json`).
     """
     if (
         isinstance(payload, Mapping)
@@ -87,7 +91,8 @@ def load_payload(payload: Mapping[str, Any] | str | Path) -> tuple[Any, str | No
     ):
         # An already-decoded JSON value (the CLI decodes standard input): checked like text;
         # a body that is not an object is refused afterwards, with the dialect's words.
-        check_value(payload)
+        if not limits_checked:
+            check_value(payload)
         return payload, None
     if not isinstance(payload, (str, Path)):
         raise PayloadError(
@@ -155,13 +160,14 @@ def _run(
     payload: Mapping[str, Any] | str | Path,
     dialect: str | None,
     source: str | None,
+    limits_checked: bool = False,
     **ids: str | None,
 ) -> Any:
     """What the dialect's ``parse_<kind>`` makes of ``payload`` given ``ids`` (the job,
     candidate or application given apart from the body); :class:`PayloadError` with every
     problem found. Each entry point below names the result's type."""
     try:
-        body, file_name = load_payload(payload)
+        body, file_name = load_payload(payload, limits_checked=limits_checked)
     except PayloadError as exc:  # a refused payload still names the record it came from
         raise PayloadError(p.with_source(p.source or source) for p in exc.problems) from None
     source = source or file_name
@@ -178,16 +184,18 @@ def parse_application(
     job_id: str | None = None,
     dialect: str | None = None,
     source: str | None = None,
+    limits_checked: bool = False,
 ) -> Application:
     """A create-application payload as a canonical :class:`Application`.
 
     ``job_id`` is the job of the URL path (Kombo's ``/ats/jobs/{job_id}/applications``): a
     Salesforce id or ``remote:<value>``; Merge has it in ``model.job``, Truto (a candidate body)
     only here. ``dialect`` ("kombo", "merge", "truto") skips detection. ``source`` names the
-    payload in problems (defaults to the file name when ``payload`` is a path). Raises
-    :class:`PayloadError` with every problem found.
+    payload in problems (defaults to the file name when ``payload`` is a path).
+    ``limits_checked`` says a decoded ``payload`` already passed the payload limits (see
+    :func:`load_payload`). Raises :class:`PayloadError` with every problem found.
     """
-    return _run("application", payload, dialect, source, job_id=job_id)
+    return _run("application", payload, dialect, source, limits_checked, job_id=job_id)
 
 
 def parse_candidate(
@@ -196,6 +204,7 @@ def parse_candidate(
     job_id: str | None = None,
     dialect: str | None = None,
     source: str | None = None,
+    limits_checked: bool = False,
 ) -> Application:
     """A create-candidate payload, as an :class:`Application` whose ``candidate`` is set.
 
@@ -203,7 +212,7 @@ def parse_candidate(
     required (``application.job_id`` or ``job_id``); Merge and Truto create a candidate alone, so
     ``job`` is None unless ``job_id`` is given.
     """
-    return _run("candidate", payload, dialect, source, job_id=job_id)
+    return _run("candidate", payload, dialect, source, limits_checked, job_id=job_id)
 
 
 def parse_attachment(

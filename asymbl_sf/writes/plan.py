@@ -150,6 +150,8 @@ class RowInput:
     activities: tuple[Mapping[str, Any], ...] = ()
     #: Names the payload in problems (a file name, ``standard input``).
     source: str | None = None
+    #: The payload already passed the payload limits (an import's reader decoded and checked it).
+    limits_checked: bool = False
 
 
 class Planner:
@@ -184,7 +186,11 @@ class Planner:
         parse = parse_candidate if candidate else parse_application
         try:
             application = parse(
-                row.payload, job_id=row.job_id, dialect=row.dialect, source=row.source
+                row.payload,
+                job_id=row.job_id,
+                dialect=row.dialect,
+                source=row.source,
+                limits_checked=row.limits_checked,
             )
         except PayloadError as exc:
             raise PlanError(INVALID_PAYLOAD, exc.problems) from None
