@@ -8,6 +8,7 @@ Every error found after deserialisation is reported together, as Salesforce does
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -545,18 +546,33 @@ class RecordRules:
 
     def _simple_formula(self, sobject: str, record: Record, formula: str) -> Any:
         """Formulas made of parent paths joined with ``&`` and quoted literals; else null."""
-        parts = [p.strip() for p in formula.split("&")]
+        parts = _formula_parts(formula)
+        if parts is None:
+            return None
         out: list[str] = []
-        for part in parts:
-            if len(part) >= 2 and part[0] == part[-1] and part[0] in "'\"":
-                out.append(part[1:-1])
-            elif re.fullmatch(r"[A-Za-z_][\w.]*", part):
-                value = self._resolve_path(sobject, record, part.split("."))
-                out.append("" if value is None else str(value))
+        for literal, path in parts:
+            if path is None:
+                out.append(literal)
             else:
-                return None
+                value = self._resolve_path(sobject, record, path)
+                out.append("" if value is None else str(value))
         text = "".join(out).strip()
         return text or None
+
+
+@functools.lru_cache(maxsize=256)
+def _formula_parts(formula: str) -> tuple[tuple[str, list[str] | None], ...] | None:
+    """A formula's ``&``-joined parts, read once per formula (every insert computes them):
+    ``(literal, None)`` or ``("", path)``; None for a formula of any other shape."""
+    out: list[tuple[str, list[str] | None]] = []
+    for part in (p.strip() for p in formula.split("&")):
+        if len(part) >= 2 and part[0] == part[-1] and part[0] in "'\"":
+            out.append((part[1:-1], None))
+        elif re.fullmatch(r"[A-Za-z_][\w.]*", part):
+            out.append(("", part.split(".")))
+        else:
+            return None
+    return tuple(out)
 
 
 def _id_or_text(value: Any) -> Any:
