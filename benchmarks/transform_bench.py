@@ -163,18 +163,8 @@ def against_handwritten(
     """Per-record CPU microseconds of the project (parse + validate + render) and of the
     hand-written script on the Kombo records of the set, best of ``rounds`` interleaved rounds;
     also how many records both accept and how many both refuse. Raises when they disagree."""
-    kombo = [
-        r.payload for r in generate(records, seed=seed, existing_contacts=max(1, records // 10))
-    ]
-    kombo = [
-        p
-        for p, r in zip(
-            kombo,
-            generate(records, seed=seed, existing_contacts=max(1, records // 10)),
-            strict=True,
-        )
-        if r.dialect == "kombo"
-    ]
+    sample = generate(records, seed=seed, existing_contacts=max(1, records // 10))
+    kombo = [r.payload for r in sample if r.dialect == "kombo"]
     mapping = load_mapping()
     schema = OrgSchema.packaged()
     script = Handwritten(

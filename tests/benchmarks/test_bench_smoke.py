@@ -209,6 +209,14 @@ def test_transform_bench_prints_records_per_second(capsys: pytest.CaptureFixture
     assert all(m.rate and m.rate > 0 for m in rows)
     # Every pipeline accepts and refuses the same records.
     assert len({tuple(m.outcomes.items()) for m in rows}) == 1
+    assert "hand-written script" in printed and "ratio" in printed
+
+
+def test_the_hand_written_script_writes_what_the_project_renders() -> None:
+    # against_handwritten stops (SystemExit) on the first record the two write differently.
+    ours, theirs, accepted, refused = transform_bench.against_handwritten(2_000, rounds=1)
+    assert accepted > 1_500 and refused > 0  # invalid records refused by both, not skipped
+    assert ours > 0 and theirs > 0
 
 
 def test_scaling_a_sample_and_printing_it() -> None:
