@@ -18,7 +18,6 @@ the payload has none), ``source_id`` (the id its results row is keyed by) and ``
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 import sys
@@ -187,7 +186,8 @@ def _guess_format(name: str, stream: _Replayable) -> Format:
 # -- the formats --------------------------------------------------------------------------------
 
 
-Envelope = Callable[[int, dict[str, Any]], "SourceRecord"]
+#: Makes a record of a line's decoded object: ``(line, object, limits_checked)``.
+Envelope = Callable[[int, dict[str, Any], bool], "SourceRecord"]
 
 
 def _from_memory(
@@ -200,7 +200,7 @@ def _from_memory(
                 problem=Problem("", f"record {position} is {_kind(record)}, not a JSON object"),
             )
             continue
-        yield envelope(position, dict(record))
+        yield envelope(position, dict(record), False)
 
 
 def _jsonl_records(stream: _Replayable, name: str, envelope: Envelope) -> Iterator[SourceRecord]:
@@ -237,7 +237,7 @@ def _jsonl_records(stream: _Replayable, name: str, envelope: Envelope) -> Iterat
                 ),
             )
             continue
-        yield dataclasses.replace(envelope(number, value), limits_checked=True)
+        yield envelope(number, value, True)
 
 
 def _json_array_records(
@@ -269,7 +269,7 @@ def _json_array_records(
                     ),
                 )
             else:
-                yield envelope(position, item)
+                yield envelope(position, item, False)
     except NotAnArray as exc:
         yield SourceRecord(
             1,
@@ -451,14 +451,14 @@ def _delimiter(name: str) -> str:
     return "\t" if name.lower().endswith(".tsv") else ","
 
 
-def _as_is(line: int, record: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(line, payload=record)
+def _as_is(line: int, record: dict[str, Any], limits_checked: bool = False) -> SourceRecord:
+    return SourceRecord(line, payload=record, limits_checked=limits_checked)
 
 
 # -- envelope keys ------------------------------------------------------------------------------
 
 
-def _with_envelope(line: int, record: dict[str, Any]) -> SourceRecord:
+def _with_envelope(line: int, record: dict[str, Any], limits_checked: bool = False) -> SourceRecord:
     job = record.pop("job_id", None)
     source_id = record.pop("source_id", None)
     activities = record.pop("activities", None)
@@ -472,7 +472,14 @@ def _with_envelope(line: int, record: dict[str, Any]) -> SourceRecord:
             found,
             problem=Problem("activities", "must be a list of activity payloads (objects)"),
         )
-    return SourceRecord(line, found, record, job_id, activities=tuple(activities or ()))
+    return SourceRecord(
+        line,
+        found,
+        record,
+        job_id,
+        activities=tuple(activities or ()),
+        limits_checked=limits_checked,
+    )
 
 
 def _payload_id(record: dict[str, Any]) -> str | None:
