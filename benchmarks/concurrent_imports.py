@@ -28,39 +28,14 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from asymbl_sf.localorg import LocalOrg
-from asymbl_sf.schema import OrgSchema, SObjectDescribe
+from benchmarks.synthetic import CLAIM, schema_with_claim
 
 CLI = (sys.executable, "-c", "from asymbl_sf.cli.app import main; main()")
-CLAIM = "Email_Key__c"
 CLAIM_MAPPING = (
     "version: 1\nextends: default\nobjects:\n  Contact:\n    match:\n"
     f"      on: [Email]\n      claim: {CLAIM}\n"
 )
 SCENARIOS = ("one machine", "two machines", "two machines + claim")
-
-
-def schema_with_claim() -> OrgSchema:
-    out = OrgSchema()
-    for describe in OrgSchema.packaged():
-        body = describe.to_json()
-        if describe.name == "Contact":
-            body["fields"].append(
-                {
-                    "name": CLAIM,
-                    "label": "Email key",
-                    "type": "string",
-                    "custom": True,
-                    "createable": True,
-                    "updateable": True,
-                    "nillable": True,
-                    "length": 255,
-                    "externalId": True,
-                    "unique": True,
-                    "caseSensitive": False,
-                }
-            )
-        out.add(SObjectDescribe.model_validate(body))
-    return out
 
 
 def trial(workdir: Path, scenario: str, records: int, latency: float) -> tuple[int, int, float]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from asymbl_sf.localorg import LocalOrg
+from asymbl_sf.schema import OrgSchema, SObjectDescribe
 
 #: The jobs the local org is seeded with (``asymbl_sf/localorg/seed.py``), by ``remote:<Name>``.
 SEEDED_JOBS: tuple[str, ...] = ("remote:Senior Backend Engineer", "remote:Registered Nurse")
@@ -370,3 +371,34 @@ def _write_csv(records: Iterable[Synthetic], out: Any) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+#: The Contact field an admin makes for an org-side claim (``match.claim``): text, External ID,
+#: unique, case-insensitive.
+CLAIM = "Email_Key__c"
+
+
+def schema_with_claim(*, unique: bool = True) -> OrgSchema:
+    """The packaged schema plus the :data:`CLAIM` field on Contact (``unique`` False: an External
+    ID that is not unique, which ``check`` refuses as a claim)."""
+    out = OrgSchema()
+    for describe in OrgSchema.packaged():
+        body = describe.to_json()
+        if describe.name == "Contact":
+            body["fields"].append(
+                {
+                    "name": CLAIM,
+                    "label": "Email key",
+                    "type": "string",
+                    "custom": True,
+                    "createable": True,
+                    "updateable": True,
+                    "nillable": True,
+                    "length": 255,
+                    "externalId": True,
+                    "unique": unique,
+                    "caseSensitive": False,
+                }
+            )
+        out.add(SObjectDescribe.model_validate(body))
+    return out

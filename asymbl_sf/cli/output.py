@@ -20,7 +20,7 @@ import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import typer
 from rich.console import Console
@@ -103,6 +103,26 @@ def say(message: str, *, style: str | None = None, always: bool = False) -> None
     if MODE.quiet and not always:
         return
     _stderr.print(visible(scrub(message), keep="\n\t"), style=style, markup=False)
+
+
+class Summary(Protocol):
+    """What a fix answers: lines for the admin, JSON for a program, and whether all went well."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def text(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def report(summary: Summary) -> None:
+    """A fix's summary: its lines on stderr (even with ``--quiet`` when something failed), its
+    JSON on stdout, and exit code 1 unless everything went well."""
+    say(summary.text(), style=None if summary.ok else "yellow", always=not summary.ok)
+    emit_json(summary.as_dict())
+    if not summary.ok:
+        raise typer.Exit(1)
 
 
 def shown(value: str, style: str = "") -> Text:

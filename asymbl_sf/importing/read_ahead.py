@@ -121,6 +121,11 @@ class ChunkReader(Generic[Record, Planned]):
         """The same chunks, planned on the consumer's thread: when nothing would overlap with
         the planning, a second thread only adds the cost of passing the interpreter lock."""
         self._finished = True
+        yield from self._chunks(stopped=lambda: False)
+
+    def _chunks(self, stopped: Callable[[], bool]) -> Iterator[ReadChunk[Planned]]:
+        """The input read, skipped and planned chunk by chunk; ``stopped`` is asked after every
+        record, and once it says so nothing more is read (the partial chunk is dropped)."""
         chunk: ReadChunk[Planned] = ReadChunk()
         for record in self._records:
             chunk.read += 1
@@ -128,30 +133,21 @@ class ChunkReader(Generic[Record, Planned]):
                 chunk.skipped += 1
             else:
                 chunk.planned.append(self._plan(record))
+                self._planned += 1
             if chunk.read - chunk.skipped >= self._size:
                 yield chunk
                 chunk = ReadChunk()
+            if stopped():
+                return
         yield chunk
 
     # -- the reading thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
         try:
-            chunk: ReadChunk[Planned] = ReadChunk()
-            for record in self._records:
-                chunk.read += 1
-                if self._skip(record):
-                    chunk.skipped += 1
-                else:
-                    chunk.planned.append(self._plan(record))
-                    self._planned += 1
-                if chunk.read - chunk.skipped >= self._size:
-                    self._put(chunk)
-                    chunk = ReadChunk()
-                if self._stop.is_set():
-                    return
-            if not self._stop.is_set():
+            for chunk in self._chunks(stopped=self._stop.is_set):
                 self._put(chunk)
+            if not self._stop.is_set():
                 self._put(_End())
         except BaseException as exc:
             self._put(_End(exc))

@@ -9,6 +9,7 @@ sized by their stages, so each set stays under the limit (a second call, five se
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,14 +57,7 @@ class StageCount:
         return self.active + self.rejected
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "sequence": self.sequence,
-            "stage_type": self.stage_type,
-            "active": self.active,
-            "rejected": self.rejected,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass

@@ -24,12 +24,13 @@ from .decide import (
     CHILD_CREATE,
     CREATE,
     EXISTING,
+    ChildDecision,
     Decided,
     Decision,
 )
 from .plan import PlannedRow
 from .rules import WriteRules
-from .state import FILE
+from .state import FILE, ChildState
 from .state import TASK as TASK_KIND
 
 #: Where a file is published when the mapping names no field for the Contact.
@@ -169,6 +170,16 @@ def _applicant(
     return key, True
 
 
+def _still_to_create(chosen: ChildDecision, state: ChildState | None) -> bool:
+    """A file or Task the decision creates, which this run has not written nor failed yet."""
+    return (
+        chosen.action == CHILD_CREATE
+        and state is not None
+        and state.record_id is None
+        and state.error_code is None
+    )
+
+
 def _files(
     decision: Decision,
     decided: Decided,
@@ -177,13 +188,7 @@ def _files(
     out: WriteSet,
 ) -> None:
     for planned, chosen in zip(decision.row.files, decision.files, strict=True):
-        state = decided.files.get((decision.key, chosen.ident))
-        if (
-            chosen.action != CHILD_CREATE
-            or state is None
-            or state.record_id is not None
-            or state.error_code is not None
-        ):
+        if not _still_to_create(chosen, decided.files.get((decision.key, chosen.ident))):
             continue
         fields = dict(planned.fields)
         refs: dict[str, str] = {}
@@ -211,13 +216,7 @@ def _tasks(
     out: WriteSet,
 ) -> None:
     for index, (planned, chosen) in enumerate(zip(decision.row.tasks, decision.tasks, strict=True)):
-        state = decided.tasks.get((decision.key, chosen.ident))
-        if (
-            chosen.action != CHILD_CREATE
-            or state is None
-            or state.record_id is not None
-            or state.error_code is not None
-        ):
+        if not _still_to_create(chosen, decided.tasks.get((decision.key, chosen.ident))):
             continue
         fields = dict(planned.fields)
         refs: dict[str, str] = {}

@@ -10,34 +10,7 @@ import pytest
 from simple_salesforce.exceptions import SalesforceMoreThanOneRecord, SalesforceResourceNotFound
 
 from asymbl_sf.localorg import LocalOrg
-from asymbl_sf.schema import OrgSchema, SObjectDescribe
-
-CLAIM = "Email_Key__c"
-
-
-def schema_with_claim(*, unique: bool = True) -> OrgSchema:
-    """The packaged schema plus a Contact field an admin made: text, External ID, unique."""
-    out = OrgSchema()
-    for describe in OrgSchema.packaged():
-        body = describe.to_json()
-        if describe.name == "Contact":
-            body["fields"].append(
-                {
-                    "name": CLAIM,
-                    "label": "Email key",
-                    "type": "string",
-                    "custom": True,
-                    "createable": True,
-                    "updateable": True,
-                    "nillable": True,
-                    "length": 255,
-                    "externalId": True,
-                    "unique": unique,
-                    "caseSensitive": False,
-                }
-            )
-        out.add(SObjectDescribe.model_validate(body))
-    return out
+from benchmarks.synthetic import CLAIM, schema_with_claim
 
 
 @pytest.fixture

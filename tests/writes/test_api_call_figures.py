@@ -137,7 +137,7 @@ def test_create_activity_costs_two_then_one(local_org: LocalOrg) -> None:
 
 
 def test_with_a_claim_a_warm_client_writes_a_new_application_with_a_cv_in_one_call() -> None:
-    from tests.localorg.test_upsert import schema_with_claim
+    from benchmarks.synthetic import schema_with_claim
     from tests.writes.test_claims import claim_mapping
 
     with LocalOrg(schema=schema_with_claim()) as org:

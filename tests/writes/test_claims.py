@@ -20,8 +20,8 @@ from asymbl_sf.checks import check_org
 from asymbl_sf.localorg import LocalOrg
 from asymbl_sf.mapping import Mapping, parse_mapping
 from asymbl_sf.writes import facts
+from benchmarks.synthetic import CLAIM, schema_with_claim
 from tests.importing.helpers import kombo, results, write_jsonl
-from tests.localorg.test_upsert import CLAIM, schema_with_claim
 
 APPLICANT = "bpats__ATS_Applicant__c"
 JOB = "remote:Registered Nurse"

@@ -13,7 +13,7 @@ import pytest
 
 from asymbl_sf import Asymbl
 from asymbl_sf.localorg import LocalOrg
-from tests.localorg.test_upsert import CLAIM, schema_with_claim
+from benchmarks.synthetic import CLAIM, schema_with_claim
 from tests.writes.test_claims import claim_mapping
 
 APPLICANT = "bpats__ATS_Applicant__c"

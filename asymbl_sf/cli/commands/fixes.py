@@ -16,7 +16,7 @@ from asymbl_sf.errors import ConfigurationError
 
 from ..choices import Api, Survivor
 from ..common import MappingOpt, OrgOpt, call, every_command
-from ..output import emit_json, fail, say
+from ..output import fail, report
 
 
 def _assignments(values: list[str]) -> dict[str, str]:
@@ -117,10 +117,7 @@ def update(
         ),
         source=file,
     )
-    say(summary.text(), style=None if summary.ok else "yellow", always=not summary.ok)
-    emit_json(summary.as_dict())
-    if not summary.ok:
-        raise typer.Exit(1)
+    report(summary)
 
 
 def duplicates(
@@ -158,10 +155,7 @@ def duplicates(
             merge=merge, dry_run=dry_run, survivor=survivor.value, keys=keys or ()
         ),
     )
-    say(result.text(), style=None if result.ok else "yellow", always=not result.ok)
-    emit_json(result.as_dict())
-    if not result.ok:
-        raise typer.Exit(1)
+    report(result)
 
 
 def undo(
@@ -183,10 +177,7 @@ def undo(
 ) -> None:
     """Put back what a fix changed: values, moved links, deleted records (with their ids)."""
     _, summary = call(org, mapping, lambda c: c.undo(journal, dry_run, force=force))
-    say(summary.text(), style=None if summary.ok else "yellow", always=not summary.ok)
-    emit_json(summary.as_dict())
-    if not summary.ok:
-        raise typer.Exit(1)
+    report(summary)
 
 
 def register(app: typer.Typer, org_app: typer.Typer) -> None:
