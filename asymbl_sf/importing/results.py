@@ -24,6 +24,7 @@ from typing import IO, Any, Literal, Protocol
 
 from asymbl_sf.errors import ConfigurationError, json_visible, visible
 from asymbl_sf.spreadsheet import BOM, safe_cell
+from asymbl_sf.state.atomic import ends_torn
 
 ResultsFormat = Literal["jsonl", "csv"]
 #: Outcomes after which a line is done: a rerun skips it.
@@ -139,14 +140,10 @@ def _json_line(data: dict[str, Any]) -> str:
 
 def _ends_torn(path: Path) -> bool:
     try:
-        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            return ends_torn(handle)
     except FileNotFoundError:
         return False
-    if size == 0:
-        return False
-    with open(path, "rb") as handle:
-        handle.seek(size - 1)
-        return handle.read(1) != b"\n"
 
 
 class LineSet:

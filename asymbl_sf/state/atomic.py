@@ -76,4 +76,17 @@ def _replacing(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
             os.close(dir_fd)
 
 
-__all__ = ["file_lock", "open_atomically", "write_atomically"]
+def ends_torn(handle: IO[bytes]) -> bool:
+    """Whether a line-per-record file, open for appending in binary, ends without a newline (a
+    write a crash cut short): the next line must then start on a line of its own. Leaves the
+    position at the end."""
+    end = handle.seek(0, os.SEEK_END)
+    if end == 0:
+        return False
+    handle.seek(end - 1)
+    torn = handle.read(1) != b"\n"
+    handle.seek(0, os.SEEK_END)
+    return torn
+
+
+__all__ = ["ends_torn", "file_lock", "open_atomically", "write_atomically"]

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from .atomic import file_lock
+from .atomic import ends_torn, file_lock
 
 #: Environment variable that moves the journals folder.
 JOURNAL_DIR_ENV = "ASYMBL_SF_JOURNAL_DIR"
@@ -146,7 +146,7 @@ class Journal:
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+b") as handle, file_lock(handle):
-            prefix = b"\n" if _ends_torn(handle) else b""
+            prefix = b"\n" if ends_torn(handle) else b""
             handle.write(prefix + data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -177,16 +177,6 @@ def _entry(line: Mapping[str, Any]) -> Entry:
         after=dict(line.get("after") or {}),
         record=dict(line.get("record") or {}),
     )
-
-
-def _ends_torn(handle: IO[bytes]) -> bool:
-    end = handle.seek(0, os.SEEK_END)
-    if end == 0:
-        return False
-    handle.seek(end - 1)
-    torn = handle.read(1) != b"\n"
-    handle.seek(0, os.SEEK_END)
-    return torn
 
 
 __all__ = ["Entry", "Header", "Journal", "journal_root"]

@@ -40,11 +40,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from asymbl_sf.schema.ids import looks_like_id, to_18
 from asymbl_sf.schema.names import APPLICANT
-from asymbl_sf.state.atomic import file_lock
+from asymbl_sf.state.atomic import ends_torn, file_lock
 
 #: Environment variable that moves the state folder.
 STATE_DIR_ENV = "ASYMBL_SF_STATE_DIR"
@@ -235,21 +235,10 @@ class CreatedLedger:
         data = b"".join(_line(entry, at) for entry in entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+b") as handle, file_lock(handle):
-            prefix = b"\n" if self._ends_torn(handle) else b""
+            prefix = b"\n" if ends_torn(handle) else b""
             handle.write(prefix + data)
             handle.flush()
             os.fsync(handle.fileno())
-
-    @staticmethod
-    def _ends_torn(handle: IO[bytes]) -> bool:
-        """Whether the file ends without a newline (a write cut short by a crash)."""
-        end = handle.seek(0, os.SEEK_END)
-        if end == 0:
-            return False
-        handle.seek(end - 1)
-        torn = handle.read(1) != b"\n"
-        handle.seek(0, os.SEEK_END)
-        return torn
 
     def ids(self, sobject: str) -> set[str]:
         """Every id recorded for ``sobject`` (case-insensitive name), 18 characters each."""
