@@ -47,14 +47,14 @@ def connect(
     :class:`RetryPolicy`).
     """
     settings = ConnectionSettings.from_env(dotenv_path=dotenv_path)
+    if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
+        settings = ConnectionSettings.model_validate({**dict(settings), "api_version": api_version})
     if target_org is not None:
         if org is not None:
             raise ConfigurationError(
                 f"--org {org} and --target-org {target_org} name two orgs: give one of them"
             )
         return _connect_sf_cli(target_org, settings, mapping=mapping, retry=retry)
-    if api_version:  # validated like SF_API_VERSION (model_copy would skip the check)
-        settings = ConnectionSettings.model_validate({**dict(settings), "api_version": api_version})
     chosen = org or settings.org
     if chosen is None and not settings.configured:
         chosen = "local"
