@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -164,7 +165,9 @@ def call(
     """
     secure_settings()
     try:
-        client = connect(org, mapping=mapping, target_org=MODE.target_org)
+        # With --quiet, the "using the local org" note is not said either.
+        note = io.StringIO() if MODE.quiet else None
+        client = connect(org, mapping=mapping, target_org=MODE.target_org, stderr=note)
         register_secrets([str(client.sf.session_id or "")])
         return client, action(client)
     except BrokenPipeError:

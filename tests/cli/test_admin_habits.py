@@ -144,6 +144,10 @@ def test_json_failures_are_an_envelope_like_sf(org_arg: str, tmp_path: Path) -> 
 def test_quiet_keeps_errors_and_verbose_shows_each_api_call(org_arg: str) -> None:
     quiet = run_cli("create-application", EXAMPLE, "--job-id", JOB, "--org", org_arg, "-q")
     assert quiet.exit_code == 0 and quiet.stderr == ""
+    # Without credentials or --org, the "using the local org" note is quieted too.
+    unnamed = run_cli("create-application", EXAMPLE, "--job-id", JOB, "-q")
+    assert unnamed.exit_code == 0 and unnamed.stderr == ""
+    assert "using the local org" in run_cli("create-application", EXAMPLE, "--job-id", JOB).stderr
     verbose = run_cli("create-application", EXAMPLE, "--job-id", JOB, "--org", org_arg, "-v")
     assert "asymbl-sf: API call 1: composite" in verbose.stderr
     failing = run_cli("create-application", "missing.json", "--org", org_arg, "-q")
