@@ -56,6 +56,8 @@ LOCK_DIR_ENV = "ASYMBL_SF_LOCK_DIR"
 #: How long a write waits for another run's write to finish before giving up (seconds).
 DEFAULT_WAIT = 600.0
 _POLL_FIRST, _POLL_MAX = 0.05, 1.0
+#: Seconds a run that finds a lock taken gives the holder to write its name into the lock file.
+_HOLDER_GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ class RunLock:
         deadline = None if wait is None else time.monotonic() + wait
         pause, told = _POLL_FIRST, False
         while not _try_lock(handle):
-            holder = self.holder()
+            holder = self._holder_written()
             if deadline is not None and time.monotonic() >= deadline:
                 raise LockBusyError(self._busy(holder, wait), holder)
             if not told and on_wait is not None:
@@ -214,6 +216,16 @@ class RunLock:
                 told = True
             time.sleep(pause)
             pause = min(pause * 2, _POLL_MAX)
+
+    def _holder_written(self) -> Holder | None:
+        """The holder, allowing it the moment between taking the lock and writing its name into
+        the file (a run that lost the race by microseconds would otherwise say "another run")."""
+        give_up = time.monotonic() + _HOLDER_GRACE
+        while True:
+            holder = self.holder()
+            if holder is not None or time.monotonic() >= give_up:
+                return holder
+            time.sleep(0.01)
 
     def _busy(self, holder: Holder | None, wait: float | None) -> str:
         who = holder.describe() if holder else "another run"

@@ -53,6 +53,32 @@ def test_a_second_process_is_told_who_holds_the_lock() -> None:
         child.wait()
 
 
+def test_a_holder_that_has_not_written_its_name_yet_is_still_named(tmp_path: Path) -> None:
+    # The holder takes the lock, then writes its name: a run losing the race by a hair reads an
+    # empty file, and must wait that moment instead of saying "another run".
+    fcntl = pytest.importorskip("fcntl")  # the holder side is played with flock directly
+
+    path = tmp_path / "org.write.lock"
+    handle = open(path, "a+b")  # noqa: SIM115
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    holder = Holder(4242, "build-7", "2026-12-05T10:15:02Z", "import of apps.jsonl")
+
+    def write_name_late() -> None:
+        time.sleep(0.1)
+        handle.write(json.dumps(holder.__dict__).encode())
+        handle.flush()
+
+    writer = threading.Thread(target=write_name_late)
+    writer.start()
+    try:
+        with pytest.raises(LockBusyError) as caught:
+            RunLock(path, "update Contact").acquire(wait=0)
+        assert caught.value.holder == holder and "pid 4242 on build-7" in str(caught.value)
+    finally:
+        writer.join()
+        handle.close()
+
+
 def test_a_killed_holder_leaves_no_stale_lock() -> None:
     child = hold_in_child(60)
     os.kill(child.pid, signal.SIGKILL)
