@@ -24,6 +24,7 @@ from pydantic import (
 from asymbl_sf.errors import PayloadError, Problem
 from asymbl_sf.models import canonical as c
 from asymbl_sf.models.checks import email_problem
+from asymbl_sf.models.plain_data import plain_validator
 from asymbl_sf.models.problems import custom_error, echo, problems_from
 from asymbl_sf.schema.ids import to_18
 
@@ -136,6 +137,20 @@ def validate(
     except ValidationError as exc:
         problems += problems_from(exc, model, prefix=prefix)
         return None
+
+
+def validate_plain(
+    model: type[BaseModel], data: Any, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """``data`` checked as ``model`` but given back as plain dicts (every field, defaults filled
+    in; see :mod:`asymbl_sf.models.plain_data`); None, with its problems appended to
+    ``problems``, when invalid: the problems :func:`validate` would report."""
+    try:
+        valid: dict[str, Any] = plain_validator(model).validate_python(data)
+    except ValidationError as exc:
+        problems += problems_from(exc, model)
+        return None
+    return valid
 
 
 # --- job and ids given as arguments and/or in the body --------------------------------------
