@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from asymbl_sf.errors import PayloadError, Problem
+from asymbl_sf.models.trusted import trusted_constructor
 from asymbl_sf.schema.ids import looks_like_id
 
 AttachmentType = Literal["CV", "COVER_LETTER", "OFFER_LETTER", "OTHER"]
@@ -227,3 +228,21 @@ class StageMove(CanonicalModel):
     remote_fields: dict[str, Any] = Field(default_factory=dict)
     remote_data: dict[str, Any] = Field(default_factory=dict)
     dialect: str
+
+
+class Trusted:
+    """Each canonical model built from values that a parser's input models already checked,
+    without a second validation pass (see :mod:`asymbl_sf.models.trusted`): keyword arguments,
+    a field left out gets its default. For parsers only; anything else validates."""
+
+    Application = staticmethod(trusted_constructor(Application))
+    Candidate = staticmethod(trusted_constructor(Candidate))
+    EmailAddress = staticmethod(trusted_constructor(EmailAddress))
+    PhoneNumber = staticmethod(trusted_constructor(PhoneNumber))
+    Location = staticmethod(trusted_constructor(Location))
+    SalaryExpectation = staticmethod(trusted_constructor(SalaryExpectation))
+    SocialLink = staticmethod(trusted_constructor(SocialLink))
+    Attachment = staticmethod(trusted_constructor(Attachment))
+    Source = staticmethod(trusted_constructor(Source))
+    ScreeningAnswer = staticmethod(trusted_constructor(ScreeningAnswer))
+    GdprConsent = staticmethod(trusted_constructor(GdprConsent))

@@ -290,7 +290,7 @@ def first_location(locations: list[str]) -> c.Location | None:
     """Only the first non-empty location is used (Asymbl's rule); it is taken as the city."""
     for loc in locations:
         if loc and loc.strip():
-            return c.Location(city=loc.strip(), raw=loc.strip())
+            return c.Trusted.Location(city=loc.strip(), raw=loc.strip())
     return None
 
 
@@ -304,7 +304,7 @@ def candidate_with(
     emails: list[c.EmailAddress], phones: list[c.PhoneNumber], **fields: Any
 ) -> c.Candidate:
     """A candidate whose primary email and phone number are the first of ``emails``/``phones``."""
-    return c.Candidate(
+    return c.Trusted.Candidate(
         email_address=emails[0].email_address if emails else None,
         email_addresses=emails,
         phone_number=phones[0].phone_number if phones else None,
@@ -318,7 +318,7 @@ def unique_emails(pairs: list[tuple[str, str | None]]) -> list[c.EmailAddress]:
     emails: list[c.EmailAddress] = []
     for address, kind in pairs:
         if all(address.lower() != seen.email_address.lower() for seen in emails):
-            emails.append(c.EmailAddress(email_address=address, type=kind))
+            emails.append(c.Trusted.EmailAddress(email_address=address, type=kind))
     return emails
 
 

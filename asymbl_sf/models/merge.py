@@ -267,13 +267,16 @@ def to_candidate(m: MergeCandidate) -> c.Candidate:
     # Merge's guide: send one email; when more come, the first is the primary one.
     return candidate_with(
         unique_emails([(e.value, e.email_address_type) for e in m.email_addresses]),
-        [c.PhoneNumber(phone_number=p.value, type=p.phone_number_type) for p in m.phone_numbers],
+        [
+            c.Trusted.PhoneNumber(phone_number=p.value, type=p.phone_number_type)
+            for p in m.phone_numbers
+        ],
         first_name=non_empty_or_none(m.first_name),
         last_name=m.last_name,
         company=m.company,
         title=m.title,
         location=first_location(m.locations),
-        social_links=[c.SocialLink(url=u.value, type=u.url_type) for u in m.urls],
+        social_links=[c.Trusted.SocialLink(url=u.value, type=u.url_type) for u in m.urls],
         tags=[t for t in m.tags if t.strip()],
         can_email=m.can_email,
         remote_fields=dict(m.integration_params or {}),
@@ -289,7 +292,7 @@ def to_attachment(
 ) -> c.Attachment:
     params = dict(m.integration_params or {})
     path = str(params.pop("path_with_extension")).strip()
-    return c.Attachment(
+    return c.Trusted.Attachment(
         name=complete_name(m.file_name, path) or path,
         type=ATTACHMENT_TYPES[m.attachment_type or "OTHER"],
         content_type=content_type_for(path),
@@ -334,17 +337,19 @@ class MergeParser:
             return None, problems
         m = body.model
         return (
-            c.Application(
+            c.Trusted.Application(
                 candidate=to_candidate(candidate) if candidate else None,
                 candidate_id=m.candidate if isinstance(m.candidate, str) else None,
                 job=job,
                 stage_id=m.current_stage,
-                source=c.Source(name=name) if (name := non_empty_or_none(m.source)) else None,
+                source=(
+                    c.Trusted.Source(name=name) if (name := non_empty_or_none(m.source)) else None
+                ),
                 sourced_by_user_id=m.credited_to,
                 applied_at=m.applied_at,
                 attachments=[to_attachment(a) for a in candidate.attachments] if candidate else [],
                 screening_question_answers=[
-                    c.ScreeningAnswer(question_id=a.question, answer=a.answer)
+                    c.Trusted.ScreeningAnswer(question_id=a.question, answer=a.answer)
                     for a in m.screening_question_answers
                 ],
                 remote_fields=dict(m.integration_params or {}),
@@ -366,7 +371,7 @@ class MergeParser:
         if problems or body is None:
             return None, problems
         return (
-            c.Application(
+            c.Trusted.Application(
                 candidate=to_candidate(body.model),
                 job=job,
                 attachments=[to_attachment(a) for a in body.model.attachments],

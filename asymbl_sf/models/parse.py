@@ -85,7 +85,8 @@ def load_payload(
     decoded the line with :func:`~asymbl_sf.models.limits.decode_json`).
     """
     if (
-        isinstance(payload, Mapping)
+        type(payload) is dict  # the usual case, answered before the slower ABC check
+        or isinstance(payload, Mapping)
         or payload is None
         or isinstance(payload, (list, tuple, bool, int, float))
     ):
@@ -155,6 +156,9 @@ def _parser(dialect: str | None, body: Any, source: str | None, kind: Kind) -> D
     return parser
 
 
+_METHODS = {kind: f"parse_{kind}" for kind in _KIND_WORDS}
+
+
 def _run(
     kind: Kind,
     payload: Mapping[str, Any] | str | Path,
@@ -172,7 +176,7 @@ def _run(
         raise PayloadError(p.with_source(p.source or source) for p in exc.problems) from None
     source = source or file_name
     parser = _parser(dialect, body, source, kind)
-    result, problems = getattr(parser, f"parse_{kind}")(body, **ids)
+    result, problems = getattr(parser, _METHODS[kind])(body, **ids)
     if problems or result is None:
         raise PayloadError(p.with_source(source) for p in problems)
     return result

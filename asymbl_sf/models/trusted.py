@@ -40,7 +40,7 @@ def trusted_constructor(model: type[M]) -> Callable[..., M]:
         "_set": object.__setattr__,
         "_model": model,
         "_FROM_FACTORY": _FROM_FACTORY,
-        "_names": frozenset(model.model_fields),
+        "_fields_set": set(model.model_fields),
     }
     required: list[str] = []
     optional: list[str] = []
@@ -59,14 +59,16 @@ def trusted_constructor(model: type[M]) -> Callable[..., M]:
             namespace[f"_default{i}"] = info.default
             optional.append(f"{name}=_default{i}")
             entries.append(f"{name!r}: {name}")
-    # Every field counts as set, as when a parser passes every key to model_validate. The
+    # Every field counts as set, as when a parser passes every key to model_validate. All the
+    # class's instances share that one set: nothing changes it in place (a frozen model refuses
+    # assignment, and model_copy copies it before adding the fields it updates). The
     # parameters are not keyword-only, though every caller names them: CPython fills a missing
     # keyword-only parameter by a dict lookup, a plain one from a tuple (a third faster here).
     source = (
         f"def build({', '.join(required + optional)}):\n"
         "    instance = _new(_model)\n"
         f"    _set(instance, '__dict__', {{{', '.join(entries)}}})\n"
-        "    _set(instance, '__pydantic_fields_set__', set(_names))\n"
+        "    _set(instance, '__pydantic_fields_set__', _fields_set)\n"
         "    _set(instance, '__pydantic_extra__', None)\n"
         "    _set(instance, '__pydantic_private__', None)\n"
         "    return instance\n"

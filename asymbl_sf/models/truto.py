@@ -165,7 +165,7 @@ def _flat_id(
 
 def to_candidate(t: TrutoCandidate) -> c.Candidate:
     phones = [
-        c.PhoneNumber(
+        c.Trusted.PhoneNumber(
             phone_number=p.number,
             type=upper_or_none(p.type),
             extension=non_empty_or_none(p.extension),
@@ -180,7 +180,7 @@ def to_candidate(t: TrutoCandidate) -> c.Candidate:
         company=t.company,
         title=t.title,
         location=first_location(t.locations),
-        social_links=[c.SocialLink(url=u.url, type=upper_or_none(u.type)) for u in t.urls],
+        social_links=[c.Trusted.SocialLink(url=u.url, type=upper_or_none(u.type)) for u in t.urls],
         tags=[name.strip() for name in t.tags if name.strip()],
         can_email=t.can_email,
     )
@@ -197,7 +197,7 @@ def to_attachment(
     )
     name = complete_name(t.file_name, path) or t.file_name
     kind = t.type or t.attachment_type or "other"
-    return c.Attachment(
+    return c.Trusted.Attachment(
         name=name,
         type=ATTACHMENT_TYPES[kind],
         content_type=content_type_for(path),
@@ -220,11 +220,11 @@ class TrutoParser:
         """None when ``payload`` looks like a Truto body of ``kind``, else why not."""
         if (reason := mismatch_of_object(payload, "Truto")) is not None:
             return reason
-        keys = set(payload)
         if kind in ("application", "candidate"):
-            if keys & CANDIDATE_KEYS:
+            if not CANDIDATE_KEYS.isdisjoint(payload):
                 return None
             return "no top-level emails, phones, urls, locations, names or remote_data"
+        keys = set(payload)
         if kind == "activity":
             if keys & {"candidate_id", "body", "visibility", "created_at", "remote_data"}:
                 return None
@@ -267,7 +267,7 @@ class TrutoParser:
         if problems or body is None:
             return None, problems
         return (
-            c.Application(
+            c.Trusted.Application(
                 candidate=to_candidate(body),
                 job=job,
                 remote_data=dict(body.remote_data),
