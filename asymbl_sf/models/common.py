@@ -90,22 +90,22 @@ def raising(parse: Callable[[str], object]) -> AfterValidator:
     return AfterValidator(check)
 
 
-# What email_problem accepts, in one regex: a local part of allowed characters in dot-separated
-# runs (so no leading, trailing or double dot), one @, and at least two dot-separated labels.
-# It only ever says "fine" sooner: anything it does not match (or a length it does not check)
-# goes to email_problem, which decides and words the message, so behaviour is the same.
+# What email_problem accepts, in one regex: a local part of at most 64 allowed characters in
+# dot-separated runs (so no leading, trailing or double dot), one @, and at least two
+# dot-separated labels, the last not all digits. It only ever says "fine" sooner: anything it
+# does not match (or a length it does not check) goes to email_problem, which decides and words
+# the message, so behaviour is the same.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _PLAIN_EMAIL = re.compile(
-    rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?:{_DOMAIN_LABEL}\.)+(?P<tld>{_DOMAIN_LABEL})"
+    rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:{_DOMAIN_LABEL}\.)+(?!\d+\Z){_DOMAIN_LABEL}"
 )
 
 
 def _email_problem(value: str) -> str | None:
     """:func:`~asymbl_sf.models.checks.email_problem`, with a fast path for the usual address
     (every applicant of an import has one)."""
-    match = _PLAIN_EMAIL.fullmatch(value) if len(value) <= 254 else None
-    if match is not None and len(match.group("local")) <= 64 and not match.group("tld").isdigit():
+    if len(value) <= 254 and _PLAIN_EMAIL.fullmatch(value):
         return None
     return email_problem(value)
 
