@@ -3,20 +3,21 @@
 Everything about a field that does not depend on the payload (its describe, the parsed ``from``
 path, the transform steps, the length limit, the allowed picklist values, the record type id) is
 worked out once per (object spec, describe) pair instead of once per record: an import renders
-the same few objects for every one of its records, and this is what keeps rendering fast
-(``benchmarks/transform_bench.py``). A loaded mapping and a describe are not changed afterwards;
-the caches hold them weakly, so a recycled ``id`` can never return another object's plan.
+the same few objects for every one of its records, and :mod:`asymbl_sf.mapping.codegen` turns
+each compiled object into the one function that renders it (``benchmarks/transform_bench.py``).
+A loaded mapping and a describe are not changed afterwards; the caches hold them weakly, so a
+recycled ``id`` can never return another object's plan.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asymbl_sf.mapping import paths
 from asymbl_sf.mapping import transforms as tr
-from asymbl_sf.mapping.spec import FieldSpec, Mapping, ObjectSpec
+from asymbl_sf.mapping.spec import FieldSpec, ObjectSpec
 from asymbl_sf.mapping.template import Template
 from asymbl_sf.schema import TEXT_TYPES, FieldDescribe, SObjectDescribe
 
@@ -33,12 +34,13 @@ class FieldFit:
     type: str
     #: A text type: a ``str`` value needs no coercion.
     text: bool
-    #: A text type without a restricted picklist: a ``str`` within ``limit`` goes in as it is.
-    plain_text: bool
     #: The field's length limit (None: not a text field, or no limit).
     limit: int | None
     #: A restricted picklist's active values by their lower-case form (None: not restricted).
     picklist: dict[str, str] | None
+    #: Values already matched against ``picklist``: value → the allowed value, or None for none
+    #: (filled by :func:`asymbl_sf.mapping.placing.fit_picklist`).
+    answers: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +60,18 @@ class CompiledField:
     template: Template | None = None
     steps: tuple[tuple[str, Any], ...] = ()
     record_type_id: str | None = None
-    #: No transform, default or max_length: the value read is the value placed (once fitted).
-    plain: bool = False
     #: A missing value (None) writes nothing: no step handles None and there is no default.
     none_skips: bool = False
-    #: ``plain`` into a text field without a restricted picklist: a non-empty ``str`` within
-    #: ``limit`` is placed as it is.
-    plain_text: bool = False
-    limit: int | None = None
-    #: The attribute a one-step relative path reads (``first_name``), else None.
-    attr: str | None = None
     #: The field's name as the org spells it (``fit.name``; ``name`` is as the mapping does).
     name_in_org: str = ""
+    #: What placed cleanly before, so it places alike every time (filled by the renderer, see
+    #: :mod:`asymbl_sf.mapping.placing`): a constant (``value``, or the ``default`` a ``from``
+    #: field fell back to) → the value placed; a value a restricted picklist lacks → the
+    #: warning, the ``fallback_field``'s name and the value placed there.
+    placed: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    fallbacks: dict[str, tuple[str, str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,24 +89,6 @@ _OBJECTS: dict[tuple[int, int], _Entry] = {}
 _FITS: dict[int, tuple[FieldDescribe, FieldFit]] = {}
 #: A long-lived process that keeps loading mappings or schemas starts over past these sizes.
 _MAX_OBJECTS, _MAX_FITS = 256, 4096
-
-
-_Objects = tuple[tuple[str, ObjectSpec], ...]
-#: ``(id(mapping), kind)`` → the mapping (weakly) and its objects for that kind, in order.
-_KIND_OBJECTS: dict[tuple[int, str], tuple[weakref.ref[Mapping], _Objects]] = {}
-
-
-def objects_for(mapping: Mapping, kind: str) -> _Objects:
-    """``mapping.objects_for(kind)`` as ``(key, spec)`` pairs (remembered per mapping)."""
-    key = (id(mapping), kind)
-    hit = _KIND_OBJECTS.get(key)
-    if hit is not None and hit[0]() is mapping:
-        return hit[1]
-    found = tuple(mapping.objects_for(kind).items())
-    if len(_KIND_OBJECTS) >= _MAX_OBJECTS:
-        _KIND_OBJECTS.clear()
-    _KIND_OBJECTS[key] = (weakref.ref(mapping), found)
-    return found
 
 
 def compiled(obj: ObjectSpec, describe: SObjectDescribe) -> CompiledObject:
@@ -132,7 +116,6 @@ def fit_of(fd: FieldDescribe) -> FieldFit:
         name=fd.name,
         type=fd.type,
         text=fd.type in TEXT_TYPES,
-        plain_text=fd.type in TEXT_TYPES and not restricted,
         limit=fd.length if fd.has_length_limit else None,
         picklist={v.lower(): v for v in fd.active_picklist_values} if restricted else None,
     )
@@ -174,11 +157,9 @@ def _compile_field(describe: SObjectDescribe, name: str, spec: FieldSpec) -> Com
         return CompiledField(name, spec, fit, None, VALUE, steps=steps, name_in_org=fit.name)
     absolute, rel = paths.split_absolute(spec.from_)
     parts = paths.parsed(rel)
-    plain = not steps and spec.default is None and spec.max_length is None
     none_skips = spec.default is None and not any(
         tr.TRANSFORMS[step].handles_none for step, _ in steps
     )
-    attr = parts[0] if len(parts) == 1 and not absolute else None
     return CompiledField(
         name,
         spec,
@@ -189,11 +170,7 @@ def _compile_field(describe: SObjectDescribe, name: str, spec: FieldSpec) -> Com
         rel,
         parts,
         steps=steps,
-        plain=plain,
         none_skips=none_skips,
-        plain_text=plain and fit.plain_text,
-        limit=fit.limit,
-        attr=attr if isinstance(attr, str) else None,
         name_in_org=fit.name,
     )
 

@@ -333,7 +333,7 @@ def _screening_answers(value: Any, arg: Any) -> Any:
     for item in value:
         question = getattr(item, "question", None) or getattr(item, "question_id", None)
         answer = getattr(item, "answer", None)
-        if isinstance(item, Mapping):
+        if _is_mapping(item):
             question = item.get("question") or item.get("question_id")
             answer = item.get("answer")
         blocks.append(f"{question or 'Question'}: {_answer_text(answer)}")
@@ -341,14 +341,29 @@ def _screening_answers(value: Any, arg: Any) -> Any:
 
 
 def _answer_text(answer: Any) -> str:
+    if type(answer) is str:
+        return answer  # what the checks below end in for text, the commonest answer
     if isinstance(answer, bool):
         return "Yes" if answer else "No"
     if isinstance(answer, (list, tuple)):
-        return ", ".join(_answer_text(a) for a in answer)
-    if isinstance(answer, Mapping):
+        return ", ".join([_answer_text(a) for a in answer])
+    if _is_mapping(answer):
         name = answer.get("name") or answer.get("file_name")
         return f"(file {name})" if name else "(file)"
     return "" if answer is None else str(answer)
+
+
+#: ``type → whether it is a Mapping``: ``isinstance`` against the ABC is slow, and screening
+#: answers ask it of every answer of every application.
+_MAPPING_TYPES: dict[type, bool] = {}
+
+
+def _is_mapping(value: Any) -> bool:
+    tp = type(value)
+    found = _MAPPING_TYPES.get(tp)
+    if found is None:
+        found = _MAPPING_TYPES[tp] = isinstance(value, Mapping)
+    return found
 
 
 # --- values --------------------------------------------------------------------------------------
