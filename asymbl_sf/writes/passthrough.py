@@ -35,11 +35,13 @@ def unmapped_passthrough(payload: Any, mapping: Mapping, kind: str = "applicatio
     candidate = getattr(payload, "candidate", None)
     if candidate is not None:
         owners.append(("candidate", candidate))
+    # A model's fields are in its __dict__; asking a model for a field it lacks (a candidate
+    # has no remote_data) with getattr costs an AttributeError inside pydantic.
     keys = [
         f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
         for prefix, owner in owners
         for name in PASSTHROUGH
-        for key in getattr(owner, name, None) or {}
+        for key in getattr(owner, "__dict__", {}).get(name) or {}
     ]
     if not keys:
         # The common case, and the import's hot path: no passthrough, so no need to walk the
