@@ -116,15 +116,16 @@ def detect_dialect(payload: Any, kind: Kind = "application") -> str:
     dialect tried and why it did or did not fit.
     """
     fits: list[str] = []
-    reasons: list[str] = []
+    mismatches: list[tuple[str, str]] = []
     for name, parser in DIALECTS.items():
         reason = parser.mismatch(payload, kind)
         if reason is None:
             fits.append(name)
         else:
-            reasons.append(f"{name}: {reason}")
-    if len(fits) == 1:
+            mismatches.append((name, reason))
+    if len(fits) == 1:  # every record of an import: the reasons are worded only when needed
         return fits[0]
+    reasons = [f"{name}: {reason}" for name, reason in mismatches]
     what = f"{_KIND_WORDS.get(kind, kind)} payload"
     if fits:
         message = (
