@@ -11,7 +11,8 @@ tests instead: every dialect's output over the benchmark set equals its own re-v
 pydantic's own way to skip validation, ``model_construct``, resolves aliases and defaults field
 by field in Python and is slower than validating. The constructor here is a function generated
 once per model class, with one keyword parameter per field: it sets the four attributes
-``model_construct`` sets, so the instance is the one ``model_construct`` would make. Only field
+``model_construct`` sets, so the instance is the one ``model_construct`` would make, except that
+every field counts as set (as when a parser passes every key to ``model_validate``). Only field
 names (identifiers of our own models, never payload text) are written into its source; defaults
 and factories are bound as names.
 """
